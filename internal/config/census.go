@@ -1,0 +1,50 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/tradepipe/tradepipe/internal/reference"
+)
+
+// CensusOptions are the options of a census job.
+type CensusOptions struct {
+	Flow        string   `yaml:"flow"`        // export or import
+	Partner     string   `yaml:"partner"`     // Schedule C code; 5700 is China
+	Level       string   `yaml:"level"`       // HS2, HS4, HS6 or HS10
+	APIKeyEnv   string   `yaml:"api_key_env"` // env var holding the API key
+	BaseURL     string   `yaml:"base_url"`    // default: the Census API
+	Inbox       string   `yaml:"inbox"`       // read saved responses here instead of the API
+	Timeout     Duration `yaml:"timeout"`     // per request
+	MaxAttempts int      `yaml:"max_attempts"`
+}
+
+// Writes implements Writer.
+func (o *CensusOptions) Writes() string { return "trade_flows/source=census/flow=" + o.Flow }
+
+func decodeCensus(j *Job, path string) (any, Problems) {
+	o := &CensusOptions{Level: "HS6", Partner: "5700"}
+	if err := strictDecode(&j.Options, o); err != nil {
+		return nil, Problems{{path, err.Error()}}
+	}
+	var ps Problems
+	if o.Flow != "export" && o.Flow != "import" {
+		ps = append(ps, Problem{path + ".flow", fmt.Sprintf("%q is not export or import", o.Flow)})
+	}
+	if _, ok := reference.ScheduleC(o.Partner); !ok {
+		ps = append(ps, Problem{path + ".partner", fmt.Sprintf("%q is not a Schedule C country code (5700 is China)", o.Partner)})
+	}
+	if !slices.Contains([]string{"HS2", "HS4", "HS6", "HS10"}, o.Level) {
+		ps = append(ps, Problem{path + ".level", fmt.Sprintf("%q is not HS2, HS4, HS6 or HS10", o.Level)})
+	}
+	if o.MaxAttempts < 0 {
+		ps = append(ps, Problem{path + ".max_attempts", "must be 0 (default) or more"})
+	}
+	ps = append(ps, checkEnvName(path+".api_key_env", o.APIKeyEnv)...)
+	ps = append(ps, checkHTTPURL(path+".base_url", o.BaseURL)...)
+	ps = append(ps, checkURL(path+".inbox", o.Inbox)...)
+	if j.Window == 0 {
+		j.Window = 3
+	}
+	return o, ps
+}

@@ -1,0 +1,201 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole config file.
+type Config struct {
+	Lake string `yaml:"lake"`
+	// SpoolDir holds partition files while they are written, before upload;
+	// empty means the system temp directory.
+	SpoolDir string `yaml:"spool_dir"`
+	S3       S3     `yaml:"s3"`
+	Server   Server `yaml:"server"`
+	Jobs     Jobs   `yaml:"jobs"`
+}
+
+// S3 configures s3:// lakes and inboxes. Credentials never come from here:
+// they come from the standard AWS chain.
+type S3 struct {
+	Region    string `yaml:"region"`
+	Endpoint  string `yaml:"endpoint"`
+	PathStyle bool   `yaml:"path_style"`
+}
+
+// Server configures the operator API.
+type Server struct {
+	Listen   string `yaml:"listen"`
+	TokenEnv string `yaml:"token_env"`
+}
+
+// Job is one scheduled or on-demand ingest.
+type Job struct {
+	Name     string    `yaml:"-"`
+	Source   string    `yaml:"source"`
+	Schedule string    `yaml:"schedule"`
+	Window   int       `yaml:"window"`
+	After    []string  `yaml:"after"`
+	Options  yaml.Node `yaml:"options"`
+	// Decoded is the source's typed options, set by Validate.
+	Decoded any `yaml:"-"`
+}
+
+// Jobs keeps jobs in file order and notices names given twice.
+type Jobs struct {
+	list []*Job
+	dups []string
+}
+
+// All returns the jobs in the order of the file.
+func (j Jobs) All() []*Job { return j.list }
+
+// Get returns the job called name, or nil.
+func (j Jobs) Get(name string) *Job {
+	for _, job := range j.list {
+		if job.Name == name {
+			return job
+		}
+	}
+	return nil
+}
+
+// UnmarshalYAML decodes the jobs mapping; a duplicate name is kept for
+// Validate to report rather than silently overriding the first.
+func (j *Jobs) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: jobs must be a mapping of job name to job", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		name := n.Content[i].Value
+		if j.Get(name) != nil {
+			j.dups = append(j.dups, name)
+			continue
+		}
+		job := &Job{}
+		if err := strictDecode(n.Content[i+1], job); err != nil {
+			return fmt.Errorf("jobs.%s: %w", name, err)
+		}
+		job.Name = name
+		// Keep the file's own options node, so its line numbers are the file's.
+		for k := 0; k+1 < len(n.Content[i+1].Content); k += 2 {
+			if n.Content[i+1].Content[k].Value == "options" {
+				job.Options = *n.Content[i+1].Content[k+1]
+			}
+		}
+		j.list = append(j.list, job)
+	}
+	return nil
+}
+
+// Default returns the config used for keys the file leaves out.
+func Default() Config {
+	return Config{
+		Lake:   "file://./lake",
+		S3:     S3{Region: "us-east-1"},
+		Server: Server{Listen: "127.0.0.1:8080", TokenEnv: "TRADEPIPE_TOKEN"},
+	}
+}
+
+// Path resolves the config path: the flag, else $TRADEPIPE_CONFIG, else
+// ./tradepipe.yaml.
+func Path(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if env := os.Getenv("TRADEPIPE_CONFIG"); env != "" {
+		return env
+	}
+	return "tradepipe.yaml"
+}
+
+// Load reads, decodes and validates the config at path. A validation
+// failure is a Problems error listing every problem.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// Parse decodes a config document over the defaults, strictly.
+func Parse(b []byte) (*Config, error) {
+	c := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("empty config")
+		}
+		return nil, err
+	}
+	return &c, nil
+}
+
+// strictDecode decodes a node with unknown keys as errors; yaml.Node.Decode
+// has no strict mode, so the node goes through a strict decoder.
+func strictDecode(n *yaml.Node, v any) error {
+	if n == nil || n.Kind == 0 {
+		return nil
+	}
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		// Line numbers refer to the re-encoded node; point at the node's
+		// line in the file instead.
+		msg := strings.ReplaceAll(err.Error(), "yaml: unmarshal errors:\n  ", "")
+		msg = lineRE.ReplaceAllString(msg, "")
+		return fmt.Errorf("line %d: %s", n.Line, msg)
+	}
+	return nil
+}
+
+var lineRE = regexp.MustCompile(`line \d+: `)
+
+// Problem is one thing wrong with a config, at a field path.
+type Problem struct {
+	Path string
+	Msg  string
+}
+
+func (p Problem) Error() string { return p.Path + ": " + p.Msg }
+
+// Problems is every problem Validate found.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// JobNames returns the job names in file order.
+func (c *Config) JobNames() []string {
+	var out []string
+	for _, j := range c.Jobs.All() {
+		out = append(out, j.Name)
+	}
+	return out
+}

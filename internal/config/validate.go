@@ -1,0 +1,216 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tradepipe/tradepipe/sinks/lake"
+)
+
+var (
+	jobNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// optionsDecoders decode and check each source's options. A static table,
+// not a registry: adding a source means adding a line here.
+var optionsDecoders = map[string]func(j *Job, path string) (any, Problems){
+	"census": decodeCensus,
+}
+
+// Sources lists the source names a job may use.
+func Sources() []string {
+	out := make([]string, 0, len(optionsDecoders))
+	for k := range optionsDecoders {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// cronParser accepts what robfig/cron's standard parser does: five fields,
+// descriptors such as @daily and @every 15m, and a CRON_TZ= or TZ= prefix.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ParseSchedule parses a job's schedule.
+func ParseSchedule(spec string) (cron.Schedule, error) { return cronParser.Parse(spec) }
+
+// Validate checks the whole config and returns Problems listing everything
+// wrong, or nil. It also fills each job's Decoded options.
+func (c *Config) Validate() error {
+	var ps Problems
+	add := func(path, format string, args ...any) { ps = append(ps, Problem{path, fmt.Sprintf(format, args...)}) }
+
+	if u, err := lake.ParseURL(c.Lake); err != nil {
+		add("lake", "%v", err)
+	} else if u.Scheme == "s3" && c.S3.Region == "" {
+		add("s3.region", "required for an s3:// lake")
+	}
+	if c.S3.Endpoint != "" {
+		if u, err := url.Parse(c.S3.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("s3.endpoint", "%q is not an http(s) URL", c.S3.Endpoint)
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		add("server.listen", "%q is not host:port", c.Server.Listen)
+	}
+	if c.Server.TokenEnv != "" && !envNameRE.MatchString(c.Server.TokenEnv) {
+		add("server.token_env", "%q is not an environment variable name", c.Server.TokenEnv)
+	}
+
+	if len(c.Jobs.All()) == 0 {
+		add("jobs", "no jobs defined")
+	}
+	for _, d := range c.Jobs.dups {
+		add("jobs."+d, "job defined more than once")
+	}
+	for _, j := range c.Jobs.All() {
+		p := "jobs." + j.Name
+		if !jobNameRE.MatchString(j.Name) {
+			add(p, "job name must be lowercase letters, digits, - and _ (at most 63)")
+		}
+		decode, ok := optionsDecoders[j.Source]
+		switch {
+		case j.Source == "":
+			add(p+".source", "required (one of %s)", strings.Join(Sources(), ", "))
+		case !ok:
+			add(p+".source", "unknown source %q (one of %s)", j.Source, strings.Join(Sources(), ", "))
+		default:
+			opts, more := decode(j, p+".options")
+			ps = append(ps, more...)
+			j.Decoded = opts
+		}
+		if j.Schedule != "" {
+			if _, err := ParseSchedule(j.Schedule); err != nil {
+				add(p+".schedule", "%q: %v", j.Schedule, err)
+			}
+		}
+		if j.Window < 0 {
+			add(p+".window", "must be 0 or more months")
+		}
+		for i, a := range j.After {
+			switch {
+			case a == j.Name:
+				add(fmt.Sprintf("%s.after[%d]", p, i), "a job cannot run after itself")
+			case c.Jobs.Get(a) == nil:
+				add(fmt.Sprintf("%s.after[%d]", p, i), "unknown job %q", a)
+			}
+		}
+	}
+	if cyc := c.afterCycle(); cyc != "" {
+		add("jobs", "after: cycle %s", cyc)
+	}
+	ps = append(ps, c.checkOverlappingWriters()...)
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps
+}
+
+// afterCycle returns a cycle among after: edges as "a -> b -> a", or "".
+func (c *Config) afterCycle() string {
+	state := map[string]int{} // 0 new, 1 on stack, 2 done
+	var stack []string
+	var visit func(string) string
+	visit = func(n string) string {
+		state[n] = 1
+		stack = append(stack, n)
+		if j := c.Jobs.Get(n); j != nil {
+			for _, a := range j.After {
+				if a == n || c.Jobs.Get(a) == nil {
+					continue // reported elsewhere
+				}
+				if state[a] == 1 {
+					i := slices.Index(stack, a)
+					return strings.Join(append(append([]string{}, stack[i:]...), a), " -> ")
+				}
+				if state[a] == 0 {
+					if cyc := visit(a); cyc != "" {
+						return cyc
+					}
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[n] = 2
+		return ""
+	}
+	for _, j := range c.Jobs.All() {
+		if state[j.Name] == 0 {
+			if cyc := visit(j.Name); cyc != "" {
+				return cyc
+			}
+		}
+	}
+	return ""
+}
+
+// Writer is implemented by decoded options that write a whole dataset
+// partition family; two jobs writing the same one would overwrite each
+// other's files.
+type Writer interface{ Writes() string }
+
+func (c *Config) checkOverlappingWriters() Problems {
+	var ps Problems
+	seen := map[string]string{}
+	for _, j := range c.Jobs.All() {
+		w, ok := j.Decoded.(Writer)
+		if !ok {
+			continue
+		}
+		if other, dup := seen[w.Writes()]; dup {
+			ps = append(ps, Problem{"jobs." + j.Name, fmt.Sprintf("writes %s, as job %s does: the two would replace each other's partitions", w.Writes(), other)})
+			continue
+		}
+		seen[w.Writes()] = j.Name
+	}
+	return ps
+}
+
+// Duration is a time.Duration written as "30s", "5m".
+type Duration time.Duration
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration such as 30s or 5m", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func checkURL(path, raw string) Problems {
+	if raw == "" {
+		return nil
+	}
+	if _, err := lake.ParseURL(raw); err != nil {
+		return Problems{{path, err.Error()}}
+	}
+	return nil
+}
+
+func checkHTTPURL(path, raw string) Problems {
+	if raw == "" {
+		return nil
+	}
+	if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Problems{{path, fmt.Sprintf("%q is not an http(s) URL", raw)}}
+	}
+	return nil
+}
+
+func checkEnvName(path, name string) Problems {
+	if name != "" && !envNameRE.MatchString(name) {
+		return Problems{{path, fmt.Sprintf("%q is not an environment variable name", name)}}
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package money
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestCents(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{"0", 0, false},
+		{"1234", 123400, false},
+		{"1234.5", 123450, false},
+		{"-0.07", -7, false},
+		{"9999999999999999.99", 999999999999999999, false},
+		{"10000000000000000", 0, true}, // 19 digits at scale 2
+		{"1.005", 0, true},             // sub-cent: a parse bug, not rounded away
+	} {
+		got, err := Cents(MustParse(tc.in))
+		if tc.wantErr {
+			if !errors.Is(err, ErrPrecision) {
+				t.Errorf("Cents(%s) err = %v, want ErrPrecision", tc.in, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("Cents(%s) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+		back := FromCents(got)
+		if back.Cmp(ptr(MustParse(tc.in))) != 0 {
+			t.Errorf("FromCents(%d) = %s, want %s", got, back.String(), tc.in)
+		}
+	}
+}
+
+func TestParseRejectsNonNumbers(t *testing.T) {
+	for _, s := range []string{"", "abc", "NaN", "Infinity", "1,000"} {
+		if _, err := Parse(s); err == nil {
+			t.Errorf("Parse(%q) succeeded", s)
+		}
+	}
+}
+
+func TestArithmetic(t *testing.T) {
+	got := Mul(MustParse("1234.567"), MustParse("1000"))
+	if got.Text('f') != "1234567.000" {
+		t.Errorf("Mul = %s", got.Text('f'))
+	}
+	r := RoundCents(MustParse("35.675"))
+	if r.Text('f') != "35.68" {
+		t.Errorf("RoundCents(35.675) = %s, want 35.68 (half-even)", r.Text('f'))
+	}
+	s := Add(MustParse("0.1"), MustParse("0.2"))
+	if s.Text('f') != "0.3" {
+		t.Errorf("0.1+0.2 = %s", s.Text('f'))
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,223 @@
+package schema
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/money"
+)
+
+// Version is recorded in every manifest; it changes when a Record changes.
+const Version = 1
+
+// Dataset names, as they appear as the first path segment in the lake.
+const (
+	DatasetTradeFlows  = "trade_flows"
+	DatasetTradeTotals = "trade_totals"
+	DatasetShipments   = "shipments"
+	DatasetQuarantine  = "quarantine"
+	DatasetCompliance  = "compliance"
+)
+
+// Partition names one partition of one dataset: the directory a publish
+// replaces as a unit.
+type Partition struct {
+	Dataset string
+	// Path is the partition directory relative to the lake root, e.g.
+	// "trade_flows/source=census/flow=export/year=2020/month=04".
+	Path string
+	// Month is the reporting month the partition holds; zero for undated
+	// quarantine partitions.
+	Month civil.Month
+}
+
+func (p Partition) String() string { return p.Path }
+
+func monthPath(m civil.Month) string {
+	return fmt.Sprintf("year=%04d/month=%02d", m.Year, int(m.Month))
+}
+
+// TradeFlowPartition is where rows of source, flow and month live.
+func TradeFlowPartition(source, flow string, m civil.Month) Partition {
+	return Partition{
+		Dataset: DatasetTradeFlows,
+		Path:    fmt.Sprintf("%s/source=%s/flow=%s/%s", DatasetTradeFlows, source, flow, monthPath(m)),
+		Month:   m,
+	}
+}
+
+// QuarantinePartition is where rows rejected from dataset by source for month
+// m go. Rows whose month could not be read go to year=0000/month=00.
+func QuarantinePartition(dataset, source string, m civil.Month) Partition {
+	return Partition{
+		Dataset: DatasetQuarantine,
+		Path:    fmt.Sprintf("%s/%s/source=%s/%s", DatasetQuarantine, dataset, source, monthPath(m)),
+		Month:   m,
+	}
+}
+
+// TradeFlow is one reporter × partner × flow × commodity × month figure from
+// official statistics.
+type TradeFlow struct {
+	Period       civil.Month
+	Reporter     string // ISO 3166-1 alpha-2
+	Partner      string // ISO 3166-1 alpha-2
+	Flow         string // "export" or "import", from the reporter's side
+	HSCode       string // digits only, leading zeros kept
+	Description  string // empty when not published
+	ValueUSD     apd.Decimal
+	Quantity     *float64
+	QuantityUnit string // empty when not published
+	Valuation    string // FAS, CIF, ...
+	// CoversMonths is how many months the figure covers, ending at Period:
+	// 1 normally, 2 for a combined January–February release.
+	CoversMonths int
+	Source       string
+	ReleaseID    string
+	SourceURI    string
+	SourceSHA256 string
+	IngestedAt   time.Time
+}
+
+// Partition returns the partition the row belongs to.
+func (r *TradeFlow) Partition() Partition { return TradeFlowPartition(r.Source, r.Flow, r.Period) }
+
+// TradeFlowRecord is the Parquet encoding of TradeFlow.
+type TradeFlowRecord struct {
+	Period       int32    `parquet:"period,date"`
+	Reporter     string   `parquet:"reporter"`
+	Partner      string   `parquet:"partner"`
+	Flow         string   `parquet:"flow"`
+	HSCode       string   `parquet:"hs_code"`
+	HSLevel      int32    `parquet:"hs_level"`
+	Description  *string  `parquet:"description,optional"`
+	ValueUSD     int64    `parquet:"value_usd,decimal(2:18)"`
+	Quantity     *float64 `parquet:"quantity,optional"`
+	QuantityUnit *string  `parquet:"quantity_unit,optional"`
+	Valuation    string   `parquet:"valuation"`
+	CoversMonths int32    `parquet:"covers_months"`
+	Source       string   `parquet:"source"`
+	ReleaseID    string   `parquet:"release_id"`
+	SourceURI    string   `parquet:"source_uri"`
+	SourceSHA256 string   `parquet:"source_sha256"`
+	IngestedAt   int64    `parquet:"ingested_at,timestamp(microsecond)"`
+}
+
+// Record encodes r for Parquet. It fails when the value does not fit
+// DECIMAL(18,2); callers quarantine such rows.
+func (r *TradeFlow) Record() (TradeFlowRecord, error) {
+	cents, err := money.Cents(r.ValueUSD)
+	if err != nil {
+		return TradeFlowRecord{}, fmt.Errorf("value_usd: %w", err)
+	}
+	covers := r.CoversMonths
+	if covers == 0 {
+		covers = 1
+	}
+	return TradeFlowRecord{
+		Period:       r.Period.First().DaysSinceEpoch(),
+		Reporter:     r.Reporter,
+		Partner:      r.Partner,
+		Flow:         r.Flow,
+		HSCode:       r.HSCode,
+		HSLevel:      int32(len(r.HSCode)),
+		Description:  optString(r.Description),
+		ValueUSD:     cents,
+		Quantity:     r.Quantity,
+		QuantityUnit: optString(r.QuantityUnit),
+		Valuation:    r.Valuation,
+		CoversMonths: int32(covers),
+		Source:       r.Source,
+		ReleaseID:    r.ReleaseID,
+		SourceURI:    r.SourceURI,
+		SourceSHA256: r.SourceSHA256,
+		IngestedAt:   Micros(r.IngestedAt),
+	}, nil
+}
+
+// Rejected is an input row that could not be normalised. It is kept, with
+// its raw cells and the reason, in the quarantine dataset.
+type Rejected struct {
+	Dataset string // the dataset the row was meant for
+	// Target is the data partition the row was meant for, when the source
+	// can tell; its manifest counts the row as quarantined.
+	Target     Partition
+	Period     civil.Month // zero when the row's month is unreadable
+	ReasonCode string      // machine-readable, e.g. bad_value, bad_hs_code
+	Reason     string      // one line for a person
+	Field      string      // the offending column, when one is to blame
+	Sheet      string      // for spreadsheets
+	Row        int64       // 1-based row or record number in the input
+	RawCells   []string
+	Source     string
+	ReleaseID  string
+	SourceURI  string
+	SHA256     string
+	IngestedAt time.Time
+}
+
+// Partition returns the quarantine partition of r.
+func (r *Rejected) Partition() Partition {
+	m := r.Period
+	if m.IsZero() {
+		m = r.Target.Month
+	}
+	return QuarantinePartition(r.Dataset, r.Source, m)
+}
+
+// QuarantineRecord is the Parquet encoding of Rejected.
+type QuarantineRecord struct {
+	Period       *int32   `parquet:"period,date,optional"`
+	ReasonCode   string   `parquet:"reason_code"`
+	Reason       string   `parquet:"reason"`
+	Field        *string  `parquet:"field,optional"`
+	Sheet        *string  `parquet:"sheet,optional"`
+	Row          int64    `parquet:"row_number"`
+	RawCells     []string `parquet:"raw_cells,list"`
+	Source       string   `parquet:"source"`
+	ReleaseID    string   `parquet:"release_id"`
+	SourceURI    string   `parquet:"source_uri"`
+	SourceSHA256 string   `parquet:"source_sha256"`
+	IngestedAt   int64    `parquet:"ingested_at,timestamp(microsecond)"`
+}
+
+// Record encodes r for Parquet.
+func (r *Rejected) Record() QuarantineRecord {
+	var period *int32
+	if !r.Period.IsZero() {
+		d := r.Period.First().DaysSinceEpoch()
+		period = &d
+	}
+	cells := r.RawCells
+	if cells == nil {
+		cells = []string{}
+	}
+	return QuarantineRecord{
+		Period:       period,
+		ReasonCode:   r.ReasonCode,
+		Reason:       r.Reason,
+		Field:        optString(r.Field),
+		Sheet:        optString(r.Sheet),
+		Row:          r.Row,
+		RawCells:     cells,
+		Source:       r.Source,
+		ReleaseID:    r.ReleaseID,
+		SourceURI:    r.SourceURI,
+		SourceSHA256: r.SHA256,
+		IngestedAt:   Micros(r.IngestedAt),
+	}
+}
+
+// Micros is the TIMESTAMP(MICROS, UTC) value of t. Nanoseconds are dropped
+// on purpose: Athena and Spark cannot read TIMESTAMP(NANOS).
+func Micros(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

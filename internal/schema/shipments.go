@@ -1,0 +1,115 @@
+package schema
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/money"
+)
+
+// ShipmentPartition is where shipments of source in month m live; each
+// delivery writes its own file in it.
+func ShipmentPartition(source string, m civil.Month) Partition {
+	return Partition{
+		Dataset: DatasetShipments,
+		Path:    fmt.Sprintf("%s/source=%s/%s", DatasetShipments, source, monthPath(m)),
+		Month:   m,
+	}
+}
+
+// Shipment is one shipment record (bill of lading) from a Panjiva-style
+// export. Empty strings are nulls.
+type Shipment struct {
+	ShipmentDate       civil.Date
+	BillOfLading       string
+	Shipper            string
+	Consignee          string
+	OriginCountry      string // ISO2
+	DestinationCountry string // ISO2
+	PortOfLading       string
+	PortOfUnlading     string
+	HSCode             string   // first code, digits
+	HSCodes            []string // every code the record lists
+	GoodsDescription   string
+	ValueUSD           *apd.Decimal // nil when the export has none
+	WeightKg           *float64
+	TEU                *float64
+	Source             string
+	SourceURI          string
+	SourceSHA256       string
+	Sheet              string
+	SourceRow          int64
+	IngestedAt         time.Time
+}
+
+// Partition returns the partition the row belongs to.
+func (s *Shipment) Partition() Partition {
+	return ShipmentPartition(s.Source, s.ShipmentDate.MonthOf())
+}
+
+// ShipmentRecord is the Parquet encoding of Shipment.
+type ShipmentRecord struct {
+	ShipmentDate       int32    `parquet:"shipment_date,date"`
+	Period             int32    `parquet:"period,date"`
+	BillOfLading       *string  `parquet:"bill_of_lading,optional"`
+	Shipper            *string  `parquet:"shipper,optional"`
+	Consignee          *string  `parquet:"consignee,optional"`
+	OriginCountry      *string  `parquet:"origin_country,optional"`
+	DestinationCountry *string  `parquet:"destination_country,optional"`
+	PortOfLading       *string  `parquet:"port_of_lading,optional"`
+	PortOfUnlading     *string  `parquet:"port_of_unlading,optional"`
+	HSCode             string   `parquet:"hs_code"`
+	HSCodes            []string `parquet:"hs_codes,list"`
+	GoodsDescription   *string  `parquet:"goods_description,optional"`
+	ValueUSD           *int64   `parquet:"value_usd,decimal(2:18),optional"`
+	WeightKg           *float64 `parquet:"weight_kg,optional"`
+	TEU                *float64 `parquet:"teu,optional"`
+	Source             string   `parquet:"source"`
+	SourceURI          string   `parquet:"source_uri"`
+	SourceSHA256       string   `parquet:"source_sha256"`
+	Sheet              string   `parquet:"sheet"`
+	SourceRow          int64    `parquet:"source_row"`
+	IngestedAt         int64    `parquet:"ingested_at,timestamp(microsecond)"`
+}
+
+// Record encodes s for Parquet.
+func (s *Shipment) Record() (ShipmentRecord, error) {
+	var value *int64
+	if s.ValueUSD != nil {
+		c, err := money.Cents(*s.ValueUSD)
+		if err != nil {
+			return ShipmentRecord{}, fmt.Errorf("value_usd: %w", err)
+		}
+		value = &c
+	}
+	codes := s.HSCodes
+	if codes == nil {
+		codes = []string{s.HSCode}
+	}
+	return ShipmentRecord{
+		ShipmentDate:       s.ShipmentDate.DaysSinceEpoch(),
+		Period:             s.ShipmentDate.MonthOf().First().DaysSinceEpoch(),
+		BillOfLading:       optString(s.BillOfLading),
+		Shipper:            optString(s.Shipper),
+		Consignee:          optString(s.Consignee),
+		OriginCountry:      optString(s.OriginCountry),
+		DestinationCountry: optString(s.DestinationCountry),
+		PortOfLading:       optString(s.PortOfLading),
+		PortOfUnlading:     optString(s.PortOfUnlading),
+		HSCode:             s.HSCode,
+		HSCodes:            codes,
+		GoodsDescription:   optString(s.GoodsDescription),
+		ValueUSD:           value,
+		WeightKg:           s.WeightKg,
+		TEU:                s.TEU,
+		Source:             s.Source,
+		SourceURI:          s.SourceURI,
+		SourceSHA256:       s.SourceSHA256,
+		Sheet:              s.Sheet,
+		SourceRow:          s.SourceRow,
+		IngestedAt:         Micros(s.IngestedAt),
+	}, nil
+}

@@ -1,0 +1,172 @@
+package pipeline
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/sinks/parquetfile"
+	"github.com/tradepipe/tradepipe/sources"
+)
+
+// collector is the sources.Emitter of one release: it routes rows to one
+// spool file per partition, so memory does not grow with the input.
+type collector struct {
+	spool      string
+	ingestedAt time.Time
+	data       map[string]*dataPart
+	quarantine map[string]*quarantinePart
+	counters   map[string]int64
+	warnings   []string
+}
+
+type dataPart struct {
+	p           schema.Partition
+	w           spoolWriter // nil until the first row
+	quarantined int64
+}
+
+// spoolWriter is a parquetfile.Writer of any record type.
+type spoolWriter interface {
+	Rows() int64
+	Close() (parquetfile.File, error)
+	Abort()
+}
+
+type quarantinePart struct {
+	p schema.Partition
+	w *parquetfile.Writer[schema.QuarantineRecord]
+}
+
+var _ sources.Emitter = (*collector)(nil)
+
+func newCollector(spool string, ingestedAt time.Time) *collector {
+	return &collector{
+		spool:      spool,
+		ingestedAt: ingestedAt,
+		data:       map[string]*dataPart{},
+		quarantine: map[string]*quarantinePart{},
+		counters:   map[string]int64{},
+	}
+}
+
+func (c *collector) dataPart(p schema.Partition) *dataPart {
+	d, ok := c.data[p.Path]
+	if !ok {
+		d = &dataPart{p: p}
+		c.data[p.Path] = d
+	}
+	return d
+}
+
+// TradeFlow implements sources.Emitter.
+func (c *collector) TradeFlow(r *schema.TradeFlow) error {
+	r.IngestedAt = c.ingestedAt
+	rec, err := r.Record()
+	if err != nil {
+		// The source let through a row the column cannot hold; keep it.
+		return c.Reject(&schema.Rejected{
+			Dataset: schema.DatasetTradeFlows, Target: r.Partition(), Period: r.Period,
+			ReasonCode: schema.ReasonBadValue, Field: "value_usd", Reason: err.Error(),
+			RawCells: []string{r.Period.String(), r.Reporter, r.Partner, r.Flow, r.HSCode, r.ValueUSD.String()},
+			Source:   r.Source, ReleaseID: r.ReleaseID, SourceURI: r.SourceURI, SHA256: r.SourceSHA256,
+		})
+	}
+	return write(c, r.Partition(), rec)
+}
+
+// Shipment implements sources.Emitter.
+func (c *collector) Shipment(r *schema.Shipment) error {
+	r.IngestedAt = c.ingestedAt
+	rec, err := r.Record()
+	if err != nil {
+		return c.Reject(&schema.Rejected{
+			Dataset: schema.DatasetShipments, Target: r.Partition(), Period: r.ShipmentDate.MonthOf(),
+			ReasonCode: schema.ReasonBadValue, Field: "value_usd", Reason: err.Error(),
+			Sheet: r.Sheet, Row: r.SourceRow,
+			RawCells: []string{r.ShipmentDate.String(), r.BillOfLading, r.HSCode, r.ValueUSD.String()},
+			Source:   r.Source, SourceURI: r.SourceURI, SHA256: r.SourceSHA256,
+		})
+	}
+	return write(c, r.Partition(), rec)
+}
+
+// write adds rec to partition p's spool file, creating it on first use.
+func write[T any](c *collector, p schema.Partition, rec T) error {
+	d := c.dataPart(p)
+	if d.w == nil {
+		w, err := parquetfile.Create[T](c.spool)
+		if err != nil {
+			return err
+		}
+		d.w = w
+	}
+	w, ok := d.w.(*parquetfile.Writer[T])
+	if !ok {
+		return fmt.Errorf("partition %s gets rows of two record types", p.Path)
+	}
+	return w.Write(rec)
+}
+
+// Reject implements sources.Emitter.
+func (c *collector) Reject(r *schema.Rejected) error {
+	r.IngestedAt = c.ingestedAt
+	if r.Target.Path != "" {
+		c.dataPart(r.Target).quarantined++
+	}
+	p := r.Partition()
+	q, ok := c.quarantine[p.Path]
+	if !ok {
+		w, err := parquetfile.Create[schema.QuarantineRecord](c.spool)
+		if err != nil {
+			return err
+		}
+		q = &quarantinePart{p: p, w: w}
+		c.quarantine[p.Path] = q
+	}
+	return q.w.Write(r.Record())
+}
+
+// Count implements sources.Emitter.
+func (c *collector) Count(name string, n int64) { c.counters[name] += n }
+
+// Warn implements sources.Emitter.
+func (c *collector) Warn(msg string) {
+	if len(c.warnings) < 100 {
+		c.warnings = append(c.warnings, msg)
+	}
+}
+
+// dataParts returns the data partitions in path order.
+func (c *collector) dataParts() []*dataPart {
+	out := make([]*dataPart, 0, len(c.data))
+	for _, d := range c.data {
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b *dataPart) int { return strings.Compare(a.p.Path, b.p.Path) })
+	return out
+}
+
+// quarantineFor returns the quarantine partition that rows meant for d went
+// to, or nil.
+func (c *collector) quarantineFor(p schema.Partition, dataset, source string) *quarantinePart {
+	return c.quarantine[schema.QuarantinePartition(dataset, source, p.Month).Path]
+}
+
+// abort removes every spool file.
+func (c *collector) abort() {
+	for _, d := range c.data {
+		if d.w != nil {
+			d.w.Abort()
+		}
+	}
+	for _, q := range c.quarantine {
+		q.w.Abort()
+	}
+}
+
+func (c *collector) String() string {
+	return fmt.Sprintf("%d partitions, %d quarantine partitions", len(c.data), len(c.quarantine))
+}

@@ -1,0 +1,82 @@
+package pipeline
+
+import (
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/sinks/lake"
+	"github.com/tradepipe/tradepipe/sources"
+)
+
+// Job is a configured ingest: a source's parser, and where its inputs come
+// from (a live endpoint, an inbox, or both).
+type Job struct {
+	Name   string
+	Source string // source name in lake paths: census, gacc, panjiva
+	Parser sources.Parser
+	// Fetcher reads the live endpoint; nil for inbox-only jobs.
+	Fetcher sources.Fetcher
+	// Inbox holds dropped inputs; nil for live-only jobs. When both are set,
+	// a run reads the inbox.
+	Inbox lake.Lake
+	// InboxExts are the extensions (without dot) taken from the inbox.
+	InboxExts []string
+	// Window is how many months a live run looks back from Latest.
+	Window int
+	// Latest returns the newest month whose release is expected by now.
+	Latest func(now time.Time) civil.Month
+	// PerDelivery makes each input write its own file in every partition,
+	// named after the delivery (shipments); otherwise an input replaces the
+	// partition's single file, part-00000 (trade_flows).
+	PerDelivery bool
+}
+
+// WindowMonths returns the months a live run of j fetches at now, oldest
+// first.
+func (j *Job) WindowMonths(now time.Time) []civil.Month {
+	if j.Latest == nil || j.Window <= 0 {
+		return nil
+	}
+	last := j.Latest(now)
+	return civil.Range(last.AddMonths(1-j.Window), last)
+}
+
+// takes reports whether the inbox key is an input of j: a wanted extension,
+// not under failed/, not a hidden or metadata file.
+func (j *Job) takes(key string) bool {
+	if strings.HasPrefix(key, "failed/") {
+		return false
+	}
+	base := path.Base(key)
+	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
+		return false
+	}
+	ext := strings.TrimPrefix(path.Ext(base), ".")
+	return len(j.InboxExts) == 0 || slices.Contains(j.InboxExts, strings.ToLower(ext))
+}
+
+// groupName is the file group a release writes in each partition.
+func (j *Job) groupName(rel *sources.Release) string {
+	if j.PerDelivery {
+		return DeliveryName(rel)
+	}
+	return "part-00000"
+}
+
+var unsafeRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// DeliveryName is a delivery's name in lake paths: the input's base name
+// without extension, reduced to characters safe in every object store and
+// query engine.
+func DeliveryName(rel *sources.Release) string {
+	name := strings.TrimSuffix(rel.Name, path.Ext(rel.Name))
+	name = strings.Trim(unsafeRE.ReplaceAllString(name, "_"), "._")
+	if name == "" {
+		name = "delivery-" + rel.SHA256[:min(12, len(rel.SHA256))]
+	}
+	return name
+}

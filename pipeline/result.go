@@ -1,0 +1,81 @@
+package pipeline
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
+)
+
+// Status is the outcome of one partition (or of an input that failed
+// before its partitions were known).
+type Status string
+
+// Statuses.
+const (
+	StatusWritten   Status = "written"   // a new version was published
+	StatusUnchanged Status = "unchanged" // the published version already has this input
+	StatusFailed    Status = "failed"
+	StatusEmpty     Status = "empty" // the source has no data for the month (yet)
+)
+
+// Result is the outcome for one partition.
+type Result struct {
+	Job         string
+	Partition   string // lake path; empty when the input failed as a whole
+	Month       civil.Month
+	Input       string // URI of the input
+	Status      Status
+	Rows        int64
+	Quarantined int64
+	Err         error
+}
+
+// Summary collects a run's results.
+type Summary struct {
+	Results []Result
+}
+
+// Add appends results.
+func (s *Summary) Add(rs ...Result) { s.Results = append(s.Results, rs...) }
+
+// Count returns the number of results with status st.
+func (s *Summary) Count(st Status) int {
+	n := 0
+	for _, r := range s.Results {
+		if r.Status == st {
+			n++
+		}
+	}
+	return n
+}
+
+// Rows returns the rows and quarantined rows written.
+func (s *Summary) Rows() (rows, quarantined int64) {
+	for _, r := range s.Results {
+		if r.Status == StatusWritten {
+			rows += r.Rows
+			quarantined += r.Quarantined
+		}
+	}
+	return rows, quarantined
+}
+
+// Failed reports whether any partition or input failed.
+func (s *Summary) Failed() bool { return s.Count(StatusFailed) > 0 }
+
+// Print writes one line per failure and a total line.
+func (s *Summary) Print(w io.Writer) {
+	for _, r := range s.Results {
+		if r.Status == StatusFailed {
+			where := r.Partition
+			if where == "" {
+				where = r.Input
+			}
+			fmt.Fprintf(w, "FAILED %s %s: %v\n", r.Job, where, r.Err)
+		}
+	}
+	rows, q := s.Rows()
+	fmt.Fprintf(w, "partitions: %d written, %d unchanged, %d failed, %d empty; rows: %d written, %d quarantined\n",
+		s.Count(StatusWritten), s.Count(StatusUnchanged), s.Count(StatusFailed), s.Count(StatusEmpty), rows, q)
+}

@@ -1,0 +1,223 @@
+package lake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"iter"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// tmpPrefix marks files being written. Names starting with "." are ignored by
+// Hive, Spark, Trino and Athena, and a temp name never ends in ".parquet", so
+// no reader's glob picks one up.
+const tmpPrefix = ".tmp-"
+
+// Dir is a Lake in a local directory. Put writes a temp file beside the
+// target, syncs it and renames it over the target, so each object is
+// atomically visible on POSIX filesystems.
+type Dir struct {
+	root string
+}
+
+var _ Lake = (*Dir)(nil)
+
+// NewDir returns a lake rooted at dir, creating it if needed.
+func NewDir(dir string) (*Dir, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("lake dir %q: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("lake dir: %w", err)
+	}
+	return &Dir{root: abs}, nil
+}
+
+// Root returns the absolute directory of the lake.
+func (d *Dir) Root() string { return d.root }
+
+// URL implements Lake.
+func (d *Dir) URL() string { return "file://" + d.root }
+
+func (d *Dir) path(key string) (string, error) {
+	if err := CheckKey(key); err != nil {
+		return "", err
+	}
+	return filepath.Join(d.root, filepath.FromSlash(key)), nil
+}
+
+// Put implements Lake.
+func (d *Dir) Put(ctx context.Context, key string, r io.Reader) (err error) {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), tmpPrefix+filepath.Base(p)+"-*")
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if _, err = io.Copy(f, ctxReader{ctx, r}); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("put %s: sync: %w", key, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if err = ctx.Err(); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if err = os.Chmod(f.Name(), 0o644); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if err = os.Rename(f.Name(), p); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	syncDir(filepath.Dir(p))
+	return nil
+}
+
+// syncDir makes a rename durable; best effort, as not every filesystem
+// supports syncing a directory.
+func syncDir(dir string) {
+	if f, err := os.Open(dir); err == nil {
+		_ = f.Sync()
+		_ = f.Close()
+	}
+}
+
+// Get implements Lake.
+func (d *Dir) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("get %s: %w", key, ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	return f, nil
+}
+
+// Stat implements Lake.
+func (d *Dir) Stat(ctx context.Context, key string) (Object, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return Object{}, err
+	}
+	fi, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && fi.IsDir()) {
+		return Object{}, fmt.Errorf("stat %s: %w", key, ErrNotExist)
+	}
+	if err != nil {
+		return Object{}, fmt.Errorf("stat %s: %w", key, err)
+	}
+	return Object{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil
+}
+
+// List implements Lake.
+func (d *Dir) List(ctx context.Context, prefix string) iter.Seq2[Object, error] {
+	return func(yield func(Object, error) bool) {
+		// Walk from the deepest directory the prefix names, then filter by
+		// the full prefix, as an object store would.
+		dirKey := prefix
+		if i := strings.LastIndex(dirKey, "/"); i >= 0 {
+			dirKey = dirKey[:i]
+		} else {
+			dirKey = ""
+		}
+		start := filepath.Join(d.root, filepath.FromSlash(dirKey))
+		err := filepath.WalkDir(start, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) && p == start {
+					return fs.SkipAll
+				}
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if e.IsDir() || strings.HasPrefix(e.Name(), tmpPrefix) {
+				return nil
+			}
+			rel, err := filepath.Rel(d.root, p)
+			if err != nil {
+				return err
+			}
+			key := filepath.ToSlash(rel)
+			if !strings.HasPrefix(key, prefix) {
+				return nil
+			}
+			fi, err := e.Info()
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // deleted while listing
+			}
+			if err != nil {
+				return err
+			}
+			if !yield(Object{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil) {
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if err != nil {
+			yield(Object{}, fmt.Errorf("list %s: %w", prefix, err))
+		}
+	}
+}
+
+// Delete implements Lake.
+func (d *Dir) Delete(ctx context.Context, key string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	// Leave no empty partition directories behind; stop at the first
+	// directory that still has entries.
+	for dir := filepath.Dir(p); dir != d.root && strings.HasPrefix(dir, d.root); dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil {
+			break
+		}
+	}
+	return nil
+}
+
+// ctxReader stops a copy when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

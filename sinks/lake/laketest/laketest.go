@@ -1,0 +1,156 @@
+// Package laketest is the conformance suite every lake.Lake implementation
+// passes. Call Run from the implementation's tests with a constructor that
+// returns an empty lake.
+package laketest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tradepipe/tradepipe/sinks/lake"
+)
+
+// Run runs the suite; newLake returns a new, empty lake for each subtest.
+func Run(t *testing.T, newLake func(t *testing.T) lake.Lake) {
+	ctx := context.Background()
+
+	t.Run("PutGetStat", func(t *testing.T) {
+		l := newLake(t)
+		put(t, l, "a/b/c.txt", "hello")
+		if got := get(t, l, "a/b/c.txt"); got != "hello" {
+			t.Fatalf("get = %q, want hello", got)
+		}
+		o, err := l.Stat(ctx, "a/b/c.txt")
+		if err != nil || o.Size != 5 || o.Key != "a/b/c.txt" {
+			t.Fatalf("stat = %+v, %v", o, err)
+		}
+		put(t, l, "a/b/c.txt", "replaced")
+		if got := get(t, l, "a/b/c.txt"); got != "replaced" {
+			t.Fatalf("get after overwrite = %q", got)
+		}
+	})
+
+	t.Run("MissingKey", func(t *testing.T) {
+		l := newLake(t)
+		if _, err := l.Get(ctx, "nope/x"); !errors.Is(err, lake.ErrNotExist) {
+			t.Fatalf("get missing: err = %v, want ErrNotExist", err)
+		}
+		if _, err := l.Stat(ctx, "nope/x"); !errors.Is(err, lake.ErrNotExist) {
+			t.Fatalf("stat missing: err = %v, want ErrNotExist", err)
+		}
+		if err := l.Delete(ctx, "nope/x"); err != nil {
+			t.Fatalf("delete missing: %v", err)
+		}
+	})
+
+	t.Run("ListIsSortedAndPrefixed", func(t *testing.T) {
+		l := newLake(t)
+		for _, k := range []string{"d/year=2020/month=02/x", "d/year=2020/month=01/y", "d/year=2019/month=12/z", "dd/other", "e/f"} {
+			put(t, l, k, k)
+		}
+		if got, want := keys(t, l, "d/"), []string{"d/year=2019/month=12/z", "d/year=2020/month=01/y", "d/year=2020/month=02/x"}; !slices.Equal(got, want) {
+			t.Fatalf("list d/ = %v, want %v", got, want)
+		}
+		if got, want := keys(t, l, "d"), []string{"d/year=2019/month=12/z", "d/year=2020/month=01/y", "d/year=2020/month=02/x", "dd/other"}; !slices.Equal(got, want) {
+			t.Fatalf("list d = %v, want %v", got, want)
+		}
+		if got := keys(t, l, "zzz/"); len(got) != 0 {
+			t.Fatalf("list of empty prefix = %v", got)
+		}
+	})
+
+	t.Run("DeleteRemoves", func(t *testing.T) {
+		l := newLake(t)
+		put(t, l, "p/1", "1")
+		put(t, l, "p/2", "2")
+		if err := l.Delete(ctx, "p/1"); err != nil {
+			t.Fatal(err)
+		}
+		if got := keys(t, l, "p/"); !slices.Equal(got, []string{"p/2"}) {
+			t.Fatalf("after delete: %v", got)
+		}
+	})
+
+	// A put that fails half way (a reader error, a cancelled context) must
+	// leave the old object whole and nothing else visible.
+	t.Run("FailedPutIsInvisible", func(t *testing.T) {
+		l := newLake(t)
+		put(t, l, "x/obj", "old")
+		bad := io.MultiReader(strings.NewReader(strings.Repeat("n", 1<<16)), errReader{})
+		if err := l.Put(ctx, "x/obj", bad); err == nil {
+			t.Fatal("put with failing reader succeeded")
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := l.Put(cctx, "x/obj", strings.NewReader("new")); err == nil {
+			t.Fatal("put with cancelled context succeeded")
+		}
+		if err := l.Put(ctx, "x/other", io.MultiReader(strings.NewReader("n"), errReader{})); err == nil {
+			t.Fatal("put with failing reader succeeded")
+		}
+		if got := get(t, l, "x/obj"); got != "old" {
+			t.Fatalf("object after failed puts = %q, want old", got)
+		}
+		if got := keys(t, l, "x/"); !slices.Equal(got, []string{"x/obj"}) {
+			t.Fatalf("visible after failed puts: %v", got)
+		}
+	})
+
+	t.Run("LargeObject", func(t *testing.T) {
+		l := newLake(t)
+		big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB
+		if err := l.Put(ctx, "big/blob", bytes.NewReader(big)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := lake.ReadAll(ctx, l, "big/blob")
+		if err != nil || !bytes.Equal(got, big) {
+			t.Fatalf("large object round trip: %d bytes, %v", len(got), err)
+		}
+	})
+
+	t.Run("RejectsBadKeys", func(t *testing.T) {
+		l := newLake(t)
+		for _, k := range []string{"", "/abs", "../up", "a/../../b", "a//b"} {
+			if err := l.Put(ctx, k, strings.NewReader("x")); err == nil {
+				t.Errorf("put %q succeeded", k)
+			}
+		}
+	})
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("injected read failure") }
+
+func put(t *testing.T, l lake.Lake, key, body string) {
+	t.Helper()
+	if err := l.Put(context.Background(), key, strings.NewReader(body)); err != nil {
+		t.Fatalf("put %s: %v", key, err)
+	}
+}
+
+func get(t *testing.T, l lake.Lake, key string) string {
+	t.Helper()
+	b, err := lake.ReadAll(context.Background(), l, key)
+	if err != nil {
+		t.Fatalf("get %s: %v", key, err)
+	}
+	return string(b)
+}
+
+func keys(t *testing.T, l lake.Lake, prefix string) []string {
+	t.Helper()
+	var out []string
+	for o, err := range l.List(context.Background(), prefix) {
+		if err != nil {
+			t.Fatalf("list %s: %v", prefix, err)
+		}
+		out = append(out, o.Key)
+	}
+	return out
+}
