@@ -77,6 +77,21 @@ func (c *collector) TradeFlow(r *schema.TradeFlow) error {
 	return write(c, r.Partition(), rec)
 }
 
+// TradeTotal implements sources.Emitter.
+func (c *collector) TradeTotal(r *schema.TradeTotal) error {
+	r.IngestedAt = c.ingestedAt
+	rec, err := r.Record()
+	if err != nil {
+		return c.Reject(&schema.Rejected{
+			Dataset: schema.DatasetTradeTotals, Target: r.Partition(), Period: r.Period,
+			ReasonCode: schema.ReasonBadValue, Field: "value_usd", Reason: err.Error(),
+			RawCells: []string{r.Period.String(), r.Reporter, r.Partner, r.Flow, r.ValueUSD.String()},
+			Source:   r.Source, ReleaseID: r.ReleaseID, SourceURI: r.SourceURI, SHA256: r.SourceSHA256,
+		})
+	}
+	return write(c, r.Partition(), rec)
+}
+
 // Shipment implements sources.Emitter.
 func (c *collector) Shipment(r *schema.Shipment) error {
 	r.IngestedAt = c.ingestedAt

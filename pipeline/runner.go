@@ -363,7 +363,9 @@ type inputRecord struct {
 	ProcessedAt time.Time `json:"processed_at"`
 }
 
-func inputKey(job *Job, sha string) string { return fmt.Sprintf("_state/inputs/%s/%s.json", job.Name, sha) }
+func inputKey(job *Job, sha string) string {
+	return fmt.Sprintf("_state/inputs/%s/%s.json", job.Name, sha)
+}
 
 func (r *Runner) rememberInput(ctx context.Context, job *Job, rel *sources.Release, results []Result) error {
 	rec := inputRecord{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID, Group: job.groupName(rel), ProcessedAt: r.opts.Now().UTC()}

@@ -54,6 +54,8 @@ func (r *Release) ReadAll() ([]byte, error) {
 type Emitter interface {
 	// TradeFlow takes a normalised trade_flows row.
 	TradeFlow(*schema.TradeFlow) error
+	// TradeTotal takes a published country total (trade_totals).
+	TradeTotal(*schema.TradeTotal) error
 	// Shipment takes a normalised shipments row.
 	Shipment(*schema.Shipment) error
 	// Reject takes a row that could not be normalised; it lands in
