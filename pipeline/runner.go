@@ -37,6 +37,20 @@ type Options struct {
 	// PublishHook is handed to the publisher: tests use it to crash a
 	// publish at a chosen step. Nil in production.
 	PublishHook func(publish.Step, string) error
+	// Locker gives one writer at a time a partition. Nil means a lock
+	// within this process only, which is enough for one process per lake.
+	Locker Locker
+}
+
+// Locker grants exclusive write access to a partition, across processes
+// when the implementation can.
+type Locker interface {
+	// Lock blocks until the caller holds partition (a lake path) or ctx is
+	// done, and returns the function that releases it. While held, the
+	// implementation keeps the hold alive (renewing a lease); if it loses
+	// the hold, the returned context is cancelled so the work stops before
+	// publishing. Errors: ctx's error, or the store's.
+	Lock(ctx context.Context, partition string) (held context.Context, unlock func(), err error)
 }
 
 // Runner runs jobs' inputs into the lake. It is safe for concurrent use;
@@ -45,7 +59,6 @@ type Runner struct {
 	opts    Options
 	logger  *slog.Logger
 	pub     *publish.Publisher
-	locks   partitionLocks
 	metrics *metrics
 }
 
@@ -66,6 +79,9 @@ func New(opts Options, logger *slog.Logger, reg prometheus.Registerer) (*Runner,
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Locker == nil {
+		opts.Locker = &processLocks{}
 	}
 	m, err := newMetrics(reg)
 	if err != nil {
@@ -227,7 +243,11 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		res.Rows = d.w.Rows()
 	}
 	res.Quarantined = d.quarantined
-	unlock := r.locks.lock(d.p.Path)
+	ctx, unlock, err := r.opts.Locker.Lock(ctx, d.p.Path)
+	if err != nil {
+		res.Status, res.Err = StatusFailed, fmt.Errorf("lock %s: %w", d.p.Path, err)
+		return res
+	}
 	defer unlock()
 	old, err := publish.Load(ctx, r.opts.Lake, d.p.Path)
 	if err != nil {
@@ -282,7 +302,10 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 func quarantineGroup(job *Job, group string) string { return job.Name + "-" + group }
 
 func (r *Runner) publishQuarantine(ctx context.Context, job *Job, q *quarantinePart, group string, inputs []publish.Input, rel *sources.Release) error {
-	unlock := r.locks.lock(q.p.Path)
+	ctx, unlock, err := r.opts.Locker.Lock(ctx, q.p.Path)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", q.p.Path, err)
+	}
 	defer unlock()
 	f, err := q.w.Close()
 	if err != nil {
@@ -302,7 +325,10 @@ func (r *Runner) publishQuarantine(ctx context.Context, job *Job, q *quarantineP
 // of partition p when the new version has none.
 func (r *Runner) clearQuarantine(ctx context.Context, job *Job, p schema.Partition, group string, inputs []publish.Input, rel *sources.Release) error {
 	qp := schema.QuarantinePartition(p.Dataset, job.Source, p.Month)
-	unlock := r.locks.lock(qp.Path)
+	ctx, unlock, err := r.opts.Locker.Lock(ctx, qp.Path)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", qp.Path, err)
+	}
 	defer unlock()
 	old, err := publish.Load(ctx, r.opts.Lake, qp.Path)
 	if err != nil {
@@ -522,23 +548,28 @@ func anyFailed(rs []Result) bool {
 	return false
 }
 
-// partitionLocks serialises publishes to one partition within a process.
-type partitionLocks struct {
+// processLocks serialises writers of a partition within one process.
+type processLocks struct {
 	mu    sync.Mutex
-	locks map[string]*sync.Mutex
+	locks map[string]chan struct{}
 }
 
-func (l *partitionLocks) lock(p string) (unlock func()) {
+// Lock implements Locker.
+func (l *processLocks) Lock(ctx context.Context, p string) (context.Context, func(), error) {
 	l.mu.Lock()
 	if l.locks == nil {
-		l.locks = map[string]*sync.Mutex{}
+		l.locks = map[string]chan struct{}{}
 	}
-	m, ok := l.locks[p]
+	ch, ok := l.locks[p]
 	if !ok {
-		m = &sync.Mutex{}
-		l.locks[p] = m
+		ch = make(chan struct{}, 1)
+		l.locks[p] = ch
 	}
 	l.mu.Unlock()
-	m.Lock()
-	return m.Unlock
+	select {
+	case ch <- struct{}{}:
+		return ctx, func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
 }
