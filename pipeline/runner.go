@@ -215,13 +215,14 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 		results = append(results, res)
 	}
 	// Rejected rows whose month could not be read belong to no data
-	// partition; they are still kept.
+	// partition; they are still kept, in a file per input (several inputs
+	// share the undated partition).
 	for p, q := range col.quarantine {
 		if seenQ[p] {
 			continue
 		}
 		res := Result{Job: job.Name, Partition: p, Month: q.p.Month, Input: rel.URI, Status: StatusWritten, Quarantined: q.w.Rows()}
-		if err := r.publishQuarantine(ctx, job, q, group, inputs, rel); err != nil {
+		if err := r.publishQuarantine(ctx, job, q, DeliveryName(rel), inputs, rel); err != nil {
 			res.Status, res.Err = StatusFailed, err
 		}
 		results = append(results, res)
@@ -255,6 +256,10 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		return res
 	}
 	if g := old.Group(group); g != nil && publish.SameInputs(g.Inputs, inputs) {
+		if err := r.pub.Settle(ctx, old); err != nil {
+			res.Status, res.Err = StatusFailed, err
+			return res
+		}
 		res.Status = StatusUnchanged
 		return res
 	}
@@ -284,7 +289,7 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		Partition: d.p,
 		Group: publish.Group{
 			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
-			Rows: res.Rows, QuarantinedRows: d.quarantined,
+			QuarantinedRows: d.quarantined,
 			Counters: col.counters, Warnings: col.warnings,
 		},
 		Local: local,
@@ -429,6 +434,9 @@ func (r *Runner) alreadyPublished(ctx context.Context, job *Job, rel *sources.Re
 		}
 		g := m.Group(group)
 		if g == nil || !publish.SameInputs(g.Inputs, []publish.Input{{SHA256: rel.SHA256}}) {
+			return nil, false
+		}
+		if r.pub.Settle(ctx, m) != nil {
 			return nil, false
 		}
 		month, _ := civil.ParseMonth(m.Period)

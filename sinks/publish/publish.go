@@ -3,6 +3,7 @@ package publish
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -25,7 +26,8 @@ type LocalFile struct {
 // Commit is one group's new version for one partition.
 type Commit struct {
 	Partition schema.Partition
-	// Group describes the group; its Files are filled in from Local.
+	// Group describes the group; its Files and Rows are filled in from
+	// Local.
 	Group Group
 	Local []LocalFile
 }
@@ -74,6 +76,7 @@ func (p *Publisher) Publish(ctx context.Context, c Commit) (*Manifest, error) {
 	}
 	g := c.Group
 	g.Files = g.Files[:0:0]
+	g.Rows = 0
 	for _, lf := range c.Local {
 		if strings.HasPrefix(lf.Name, "_") || strings.HasPrefix(lf.Name, ".") || strings.Contains(lf.Name, "/") {
 			return nil, fmt.Errorf("publish %s: bad data file name %q", dir, lf.Name)
@@ -86,6 +89,7 @@ func (p *Publisher) Publish(ctx context.Context, c Commit) (*Manifest, error) {
 			return nil, fmt.Errorf("publish %s: %w", dir, err)
 		}
 		g.Files = append(g.Files, FileEntry{Name: lf.Name, Rows: lf.Rows, Bytes: lf.Bytes, SHA256: lf.SHA256})
+		g.Rows += lf.Rows
 	}
 	t := now().UTC()
 	g.PublishedAt = t
@@ -101,20 +105,40 @@ func (p *Publisher) Publish(ctx context.Context, c Commit) (*Manifest, error) {
 	if err := p.Lake.Put(ctx, key, bytes.NewReader(body)); err != nil {
 		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
-	key = path.Join(dir, SuccessName)
-	if err := p.hook(StepSuccess, key); err != nil {
+	if err := p.settle(ctx, m); err != nil {
 		return nil, err
-	}
-	if err := p.Lake.Put(ctx, key, bytes.NewReader(nil)); err != nil {
-		return nil, fmt.Errorf("publish %s: %w", dir, err)
-	}
-	if err := p.hook(StepCleanup, dir); err != nil {
-		return nil, err
-	}
-	if err := removeUnlisted(ctx, p.Lake, dir, m); err != nil {
-		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
 	return m, nil
+}
+
+// Settle finishes a publish that a crash interrupted after its manifest:
+// it writes _SUCCESS if missing and removes files the manifest does not
+// list. It is idempotent and cheap (a list and a stat), so callers run it
+// whenever they find a partition already up to date.
+func (p *Publisher) Settle(ctx context.Context, m *Manifest) error {
+	return p.settle(ctx, m)
+}
+
+func (p *Publisher) settle(ctx context.Context, m *Manifest) error {
+	dir := m.Partition
+	key := path.Join(dir, SuccessName)
+	if err := p.hook(StepSuccess, key); err != nil {
+		return err
+	}
+	if _, err := p.Lake.Stat(ctx, key); errors.Is(err, lake.ErrNotExist) {
+		if err := p.Lake.Put(ctx, key, bytes.NewReader(nil)); err != nil {
+			return fmt.Errorf("publish %s: %w", dir, err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("publish %s: %w", dir, err)
+	}
+	if err := p.hook(StepCleanup, dir); err != nil {
+		return err
+	}
+	if err := removeUnlisted(ctx, p.Lake, dir, m); err != nil {
+		return fmt.Errorf("publish %s: %w", dir, err)
+	}
+	return nil
 }
 
 // removeUnlisted deletes data files in dir that m does not list: files of an

@@ -1,0 +1,117 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tradepipe/tradepipe/internal/duckdbtest"
+	"github.com/tradepipe/tradepipe/sinks/lake"
+	"github.com/tradepipe/tradepipe/sinks/publish"
+)
+
+const header = `["E_COMMODITY","E_COMMODITY_LDESC","ALL_VAL_MO","QTY_1_MO","UNIT_QY1","CTY_CODE","COMM_LVL","time"]`
+
+// Bad rows go to quarantine with their reason and raw cells; the good rows
+// of the same input still publish; a corrected input clears the quarantine.
+func TestQuarantineRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	inbox := t.TempDir()
+	write := func(body string) {
+		if err := os.WriteFile(filepath.Join(inbox, "apr.json"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("[" + header + `,
+["120190","SOYBEANS","100","1","KG","5700","HS6","2020-04"],
+["880240","AIRPLANES","(D)","1","NO","5700","HS6","2020-04"],
+["120190","SOYBEANS","5","1","KG","5700","HS6","20-04"]]`)
+	root := t.TempDir()
+	l, _ := lake.NewDir(root)
+	r := newRunner(t, l, nil)
+	s := r.RunOnce(ctx, censusJob(t, inbox))
+	if s.Failed() {
+		t.Fatalf("run failed: %+v", s)
+	}
+	rows, q := s.Rows()
+	if rows != 1 || q != 2 { // the undated row is counted in its own partition, year=0000
+		t.Fatalf("rows %d quarantined %d: %+v", rows, q, s.Results)
+	}
+	m, err := publish.Load(ctx, l, "trade_flows/source=census/flow=export/year=2020/month=04")
+	if err != nil || m.Rows != 1 || m.QuarantinedRows != 1 {
+		t.Fatalf("manifest = %+v, %v", m, err)
+	}
+	db := duckdbtest.Open(t)
+	scan := fmt.Sprintf("read_parquet('%s/quarantine/**/*.parquet', hive_partitioning=true)", root)
+	types := duckdbtest.Types(t, db, "SELECT * FROM "+scan)
+	for col, want := range map[string]string{"period": "DATE", "reason_code": "VARCHAR", "raw_cells": "VARCHAR[]", "row_number": "BIGINT", "ingested_at": "TIMESTAMP WITH TIME ZONE"} {
+		if types[col] != want {
+			t.Errorf("quarantine column %s: %q, want %q", col, types[col], want)
+		}
+	}
+	var got []string
+	rs, err := db.Query("SELECT coalesce(period::VARCHAR, 'none'), reason_code, field, row_number, raw_cells[3], year FROM " + scan + " ORDER BY row_number")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rs.Next() {
+		var period, code, field, cell string
+		var row, year int
+		if err := rs.Scan(&period, &code, &field, &row, &cell, &year); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s %s %s %d %s %d", period, code, field, row, cell, year))
+	}
+	rs.Close()
+	want := "[2020-04-01 bad_value ALL_VAL_MO 2 (D) 2020 none bad_date time 3 5 0]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("quarantine rows = %v\nwant %v", got, want)
+	}
+
+	// The corrected release replaces the partition and clears its quarantine.
+	write("[" + header + `,
+["120190","SOYBEANS","100","1","KG","5700","HS6","2020-04"],
+["880240","AIRPLANES","250","1","NO","5700","HS6","2020-04"]]`)
+	s = r.RunOnce(ctx, censusJob(t, inbox))
+	if s.Failed() || s.Count(StatusWritten) != 1 {
+		t.Fatalf("corrected run: %+v", s.Results)
+	}
+	qm, err := publish.Load(ctx, l, "quarantine/trade_flows/source=census/year=2020/month=04")
+	if err != nil || qm == nil || qm.QuarantinedRows != 0 {
+		t.Fatalf("quarantine manifest after fix = %+v, %v", qm, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "quarantine/trade_flows/source=census/year=2020/month=04/census-exports-part-00000.parquet")); !os.IsNotExist(err) {
+		t.Errorf("stale quarantine file still there: %v", err)
+	}
+}
+
+// An inbox file that is not a Census response moves to failed/ with its
+// reason, and does not stop the other files.
+func TestBadInputMovesToFailed(t *testing.T) {
+	ctx := context.Background()
+	inbox := t.TempDir()
+	_ = os.WriteFile(filepath.Join(inbox, "a-bad.json"), []byte(`<html>Service Unavailable</html>`), 0o644)
+	_ = os.WriteFile(filepath.Join(inbox, "b-good.json"), []byte("["+header+`,["120190","S","1","1","KG","5700","HS6","2020-04"]]`), 0o644)
+	l, _ := lake.NewDir(t.TempDir())
+	s := newRunner(t, l, nil).RunOnce(ctx, censusJob(t, inbox))
+	if !s.Failed() || s.Count(StatusWritten) != 1 {
+		t.Fatalf("summary: %+v", s.Results)
+	}
+	if _, err := os.Stat(filepath.Join(inbox, "a-bad.json")); !os.IsNotExist(err) {
+		t.Error("bad file still in the inbox")
+	}
+	reason, err := os.ReadFile(filepath.Join(inbox, "failed", "a-bad.json.reason.txt"))
+	if err != nil || !contains(string(reason), "not a Census API response") {
+		t.Errorf("reason = %q, %v", reason, err)
+	}
+	// failed/ is not read again.
+	s = newRunner(t, l, nil).RunOnce(ctx, censusJob(t, inbox))
+	if s.Failed() || s.Count(StatusUnchanged) != 1 {
+		t.Fatalf("second run: %+v", s.Results)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

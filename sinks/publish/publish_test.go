@@ -1,0 +1,198 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/sinks/lake"
+)
+
+var part = schema.TradeFlowPartition("census", "export", civil.Month{Year: 2020, Month: 4})
+
+func local(t *testing.T, name, body string) LocalFile {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return LocalFile{Name: name, Path: p, Rows: int64(len(body)), Bytes: int64(len(body)), SHA256: "sha-" + body}
+}
+
+func commit(t *testing.T, group, input string, files ...LocalFile) Commit {
+	return Commit{Partition: part, Group: Group{Name: group, Inputs: []Input{{URI: "u", SHA256: input}}}, Local: files}
+}
+
+func keys(t *testing.T, l lake.Lake) []string {
+	t.Helper()
+	var out []string
+	for o, err := range l.List(context.Background(), "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, strings.TrimPrefix(o.Key, part.Path+"/"))
+	}
+	return out
+}
+
+func newLake(t *testing.T) lake.Lake {
+	l, err := lake.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestPublishReplacesAndKeepsOtherGroups(t *testing.T) {
+	ctx := context.Background()
+	l := newLake(t)
+	p := &Publisher{Lake: l, Now: func() time.Time { return time.Unix(0, 0) }}
+	if _, err := p.Publish(ctx, commit(t, "delivery-a", "in-a", local(t, "delivery-a.parquet", "AAA"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Publish(ctx, commit(t, "delivery-b", "in-b", local(t, "delivery-b.parquet", "BB"))); err != nil {
+		t.Fatal(err)
+	}
+	// A new version of delivery-a under another file name replaces the old
+	// file; delivery-b is untouched.
+	m, err := p.Publish(ctx, commit(t, "delivery-a", "in-a2", local(t, "delivery-a-v2.parquet", "A2")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"_SUCCESS", "_manifest.json", "delivery-a-v2.parquet", "delivery-b.parquet"}
+	if got := keys(t, l); !slices.Equal(got, want) {
+		t.Fatalf("objects = %v, want %v", got, want)
+	}
+	if len(m.Groups) != 2 || m.Groups[0].Name != "delivery-a" || m.Rows != 4 || m.Period != "2020-04" {
+		t.Fatalf("manifest = %+v", m)
+	}
+	loaded, err := Load(ctx, l, part.Path)
+	if err != nil || loaded.Group("delivery-b").Inputs[0].SHA256 != "in-b" {
+		t.Fatalf("Load = %+v, %v", loaded, err)
+	}
+	if g := loaded.Group("delivery-a"); !SameInputs(g.Inputs, []Input{{URI: "other-name", SHA256: "in-a2"}}) {
+		t.Fatalf("SameInputs should ignore the URI: %+v", g.Inputs)
+	}
+	// An empty group removes its files and keeps the partition listed.
+	if _, err := p.Publish(ctx, commit(t, "delivery-a", "in-a3")); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(t, l); !slices.Equal(got, []string{"_SUCCESS", "_manifest.json", "delivery-b.parquet"}) {
+		t.Fatalf("after empty group: %v", got)
+	}
+}
+
+func TestLoadMissing(t *testing.T) {
+	m, err := Load(context.Background(), newLake(t), "nothing/here")
+	if m != nil || err != nil {
+		t.Fatalf("Load of missing partition = %v, %v; want nil, nil", m, err)
+	}
+	if m.Group("x") != nil {
+		t.Fatal("Group on nil manifest")
+	}
+}
+
+func TestPublishRejectsBadNames(t *testing.T) {
+	p := &Publisher{Lake: newLake(t)}
+	for _, n := range []string{"_hidden.parquet", ".tmp.parquet", "a/b.parquet"} {
+		if _, err := p.Publish(context.Background(), commit(t, "g", "i", LocalFile{Name: n, Path: "/dev/null"})); err == nil {
+			t.Errorf("publish of %q succeeded", n)
+		}
+	}
+}
+
+// A crash before any step leaves a partition whose manifest describes a
+// complete version, and publishing again converges to the same objects as
+// a run that never crashed.
+func TestCrashAtEveryStepConverges(t *testing.T) {
+	ctx := context.Background()
+	clean := newLake(t)
+	cp := &Publisher{Lake: clean, Now: func() time.Time { return time.Unix(0, 0) }}
+	old := commit(t, "part-00000", "v1", local(t, "part-00000.parquet", "old"), local(t, "part-00001.parquet", "old1"))
+	next := commit(t, "part-00000", "v2", local(t, "part-00000.parquet", "new"))
+	for _, c := range []Commit{old, next} {
+		if _, err := cp.Publish(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := snapshot(t, clean)
+
+	for _, step := range []Step{StepData, StepManifest, StepSuccess, StepCleanup} {
+		t.Run(stepName(step), func(t *testing.T) {
+			l := newLake(t)
+			p := &Publisher{Lake: l, Now: func() time.Time { return time.Unix(0, 0) }}
+			if _, err := p.Publish(ctx, old); err != nil {
+				t.Fatal(err)
+			}
+			crash := errors.New("crash")
+			p.Hook = func(s Step, _ string) error {
+				if s == step {
+					return crash
+				}
+				return nil
+			}
+			if _, err := p.Publish(ctx, next); !errors.Is(err, crash) {
+				t.Fatalf("err = %v, want crash", err)
+			}
+			// Whatever the crash left, the manifest names only files that
+			// exist, whole.
+			m, err := Load(ctx, l, part.Path)
+			if err != nil || m == nil {
+				t.Fatalf("manifest after crash: %v, %v", m, err)
+			}
+			for _, g := range m.Groups {
+				for _, f := range g.Files {
+					if _, err := l.Stat(ctx, part.Path+"/"+f.Name); err != nil {
+						t.Errorf("manifest lists %s, which is gone: %v", f.Name, err)
+					}
+				}
+			}
+			p.Hook = nil
+			if _, err := p.Publish(ctx, next); err != nil {
+				t.Fatal(err)
+			}
+			if got := snapshot(t, l); !maps(got, want) {
+				t.Errorf("after re-run: %v\nwant %v", got, want)
+			}
+		})
+	}
+}
+
+func stepName(s Step) string {
+	return [...]string{"data", "manifest", "success", "cleanup"}[s]
+}
+
+func snapshot(t *testing.T, l lake.Lake) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for o, err := range l.List(context.Background(), "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := lake.ReadAll(context.Background(), l, o.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[o.Key] = string(b)
+	}
+	return out
+}
+
+func maps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}

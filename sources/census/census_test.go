@@ -1,0 +1,339 @@
+package census
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/sources"
+)
+
+const apr2020 = `[["E_COMMODITY","E_COMMODITY_LDESC","ALL_VAL_MO","QTY_1_MO","UNIT_QY1","CTY_CODE","COMM_LVL","time"],
+["120190","SOYBEANS, OTHER THAN SEED","338768735","891496672","KG","5700","HS6","2020-04"],
+["020329","MEAT OF SWINE, FROZEN, NESOI","97000000","0","-","5700","HS6","2020-04"]]`
+
+// server answers with the scripted responses in order, then 500s.
+type server struct {
+	t       *testing.T
+	steps   []func(w http.ResponseWriter, r *http.Request)
+	calls   atomic.Int32
+	lastURL atomic.Value
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := int(s.calls.Add(1)) - 1
+	s.lastURL.Store(r.URL.String())
+	if n >= len(s.steps) {
+		http.Error(w, "no more scripted answers", 500)
+		return
+	}
+	s.steps[n](w, r)
+}
+
+func ok(body string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+		_, _ = w.Write([]byte(body))
+	}
+}
+
+func status(code int, body string, hdr ...string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i+1 < len(hdr); i += 2 {
+			w.Header().Set(hdr[i], hdr[i+1])
+		}
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte(body))
+	}
+}
+
+// truncated announces a full body and sends half of it, as a dropped
+// connection does.
+func truncated(body string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		_, _ = w.Write([]byte(body[:len(body)/2]))
+	}
+}
+
+func newTestSource(t *testing.T, base string, waits *[]time.Duration) *Source {
+	t.Helper()
+	s, err := New(Options{Flow: "export", Partner: "5700", Level: "HS6", BaseURL: base, APIKey: "s3cr3tkey", MaxAttempts: 4}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.sleep = func(_ context.Context, d time.Duration) error { *waits = append(*waits, d); return nil }
+	s.jitter = func(d time.Duration) time.Duration { return d } // deterministic: the full window
+	s.now = func() time.Time { return time.Date(2020, 6, 1, 12, 0, 0, 0, time.UTC) }
+	return s
+}
+
+func TestFetch(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		steps     []func(http.ResponseWriter, *http.Request)
+		wantRows  bool
+		wantNil   bool
+		wantErr   string
+		permanent bool
+		wantWaits []time.Duration
+	}{
+		{name: "ok", steps: steps(ok(apr2020)), wantRows: true},
+		{name: "no content is no data", steps: steps(status(204, "")), wantNil: true},
+		{name: "bad request is permanent", steps: steps(status(400, "error: unknown variable 'E_COMMODITYX'")),
+			wantErr: "HTTP 400: error: unknown variable 'E_COMMODITYX'", permanent: true},
+		{name: "429 honours Retry-After", steps: steps(status(429, "slow down", "Retry-After", "7"), ok(apr2020)),
+			wantRows: true, wantWaits: []time.Duration{7 * time.Second}},
+		{name: "500 then success backs off", steps: steps(status(500, "oops"), status(503, "busy"), ok(apr2020)),
+			wantRows: true, wantWaits: []time.Duration{time.Second, 2 * time.Second}},
+		{name: "truncated body is retried", steps: steps(truncated(apr2020), ok(apr2020)),
+			wantRows: true, wantWaits: []time.Duration{time.Second}},
+		{name: "gives up after max attempts", steps: steps(status(500, "a"), status(500, "b"), status(502, "c"), status(500, "d")),
+			wantErr: "attempt 4 of 4", wantWaits: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := &server{t: t, steps: tc.steps}
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			var waits []time.Duration
+			s := newTestSource(t, ts.URL, &waits)
+			rel, err := s.Fetch(context.Background(), civil.Month{Year: 2020, Month: 4}, t.TempDir())
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				if errors.Is(err, sources.ErrPermanent) != tc.permanent {
+					t.Errorf("permanent = %v, want %v", !tc.permanent, tc.permanent)
+				}
+				if strings.Contains(err.Error(), "s3cr3tkey") {
+					t.Errorf("error leaks the API key: %v", err)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantNil && rel != nil {
+				t.Fatalf("release = %+v, want nil for 204", rel)
+			}
+			if tc.wantRows {
+				if rel == nil {
+					t.Fatal("no release")
+				}
+				b, _ := os.ReadFile(rel.Path)
+				if string(b) != apr2020 {
+					t.Errorf("spooled body differs")
+				}
+				if strings.Contains(rel.URI, "s3cr3tkey") || !strings.Contains(rel.URI, "time=2020-04") {
+					t.Errorf("URI = %s: must name the month and never the key", rel.URI)
+				}
+				if rel.Month != (civil.Month{Year: 2020, Month: 4}) || len(rel.SHA256) != 64 || !strings.HasPrefix(rel.ReleaseID, "20200601T120000Z-") {
+					t.Errorf("release = %+v", rel)
+				}
+			}
+			if fmt.Sprint(waits) != fmt.Sprint(tc.wantWaits) {
+				t.Errorf("waits = %v, want %v", waits, tc.wantWaits)
+			}
+			u, _ := srv.lastURL.Load().(string)
+			for _, want := range []string{"/exports/hs?", "get=E_COMMODITY,E_COMMODITY_LDESC,ALL_VAL_MO,QTY_1_MO,UNIT_QY1", "CTY_CODE=5700", "COMM_LVL=HS6", "time=2020-04", "key=s3cr3tkey"} {
+				if !strings.Contains(u, want) {
+					t.Errorf("request %s lacks %s", u, want)
+				}
+			}
+		})
+	}
+}
+
+func steps(s ...func(http.ResponseWriter, *http.Request)) []func(http.ResponseWriter, *http.Request) {
+	return s
+}
+
+func TestFetchStopsOnCancel(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 503) }))
+	defer ts.Close()
+	s, err := New(Options{Flow: "export", Partner: "5700", BaseURL: ts.URL, MaxAttempts: 100, BaseBackoff: time.Hour}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = s.Fetch(ctx, civil.Month{Year: 2020, Month: 4}, t.TempDir())
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want deadline exceeded", err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Fatalf("Fetch ignored its context for %v", time.Since(start))
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	full := func(d time.Duration) time.Duration { return d }
+	for _, tc := range []struct {
+		attempt int
+		want    time.Duration
+	}{{1, time.Second}, {2, 2 * time.Second}, {3, 4 * time.Second}, {8, 100 * time.Second}, {40, 100 * time.Second}} {
+		if got := Backoff(tc.attempt, time.Second, 100*time.Second, full); got != tc.want {
+			t.Errorf("Backoff(%d) = %v, want %v", tc.attempt, got, tc.want)
+		}
+	}
+	half := func(d time.Duration) time.Duration { return d / 2 }
+	if got := Backoff(3, time.Second, time.Minute, half); got != 2*time.Second {
+		t.Errorf("jittered Backoff(3) = %v, want 2s", got)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2020, 6, 1, 12, 0, 0, 0, time.UTC)
+	for h, want := range map[string]time.Duration{
+		"":                              0,
+		"30":                            30 * time.Second,
+		"-1":                            0,
+		"soon":                          0,
+		"Mon, 01 Jun 2020 12:01:00 GMT": time.Minute,
+		"Mon, 01 Jun 2020 11:00:00 GMT": 0,
+	} {
+		if got := retryAfter(h, now); got != want {
+			t.Errorf("retryAfter(%q) = %v, want %v", h, got, want)
+		}
+	}
+}
+
+// recorder is a sources.Emitter that keeps what it gets.
+type recorder struct {
+	flows   []*schema.TradeFlow
+	rejects []*schema.Rejected
+}
+
+func (r *recorder) TradeFlow(f *schema.TradeFlow) error { r.flows = append(r.flows, f); return nil }
+func (r *recorder) TradeTotal(*schema.TradeTotal) error { return errors.New("unexpected total") }
+func (r *recorder) Shipment(*schema.Shipment) error     { return errors.New("unexpected shipment") }
+func (r *recorder) Reject(x *schema.Rejected) error     { r.rejects = append(r.rejects, x); return nil }
+func (r *recorder) Count(string, int64)                 {}
+func (r *recorder) Warn(string)                         {}
+
+func release(t *testing.T, body string, m civil.Month) *sources.Release {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "resp.json")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &sources.Release{Source: "census", URI: "test://resp.json", Path: p, SHA256: strings.Repeat("a", 64), ReleaseID: "r1", Month: m}
+}
+
+func TestParse(t *testing.T) {
+	body := `[["E_COMMODITY","E_COMMODITY_LDESC","ALL_VAL_MO","QTY_1_MO","UNIT_QY1","CTY_CODE","COMM_LVL","time"],
+["020130","BOVINE CUTS BONE IN, FRESH","1234","10","KG","5700","HS6","2020-04"],
+["20130","LOST ITS LEADING ZERO","5","1","KG","5700","HS6","2020-04"],
+["880240","AIRPLANES","99.5","","NO","5700","HS6","2020-04"],
+["12AB","BAD CODE","1","1","KG","5700","HS6","2020-04"],
+["120190","SUPPRESSED","(D)","1","KG","5700","HS6","2020-04"],
+["120190","NEGATIVE","-5","1","KG","5700","HS6","2020-04"],
+["120190","UNKNOWN COUNTRY","5","1","KG","9999","HS6","2020-04"],
+["120190","BAD MONTH","5","1","KG","5700","HS6","2020-4x"],
+["120190","OTHER MONTH","5","1","KG","5700","HS6","2020-05"],
+["120190","SHORT"],
+["120190","BAD QTY KEEPS VALUE","7","lots","KG","5700","HS6","2020-04"],
+["120190","SUBCENT","1.001","1","KG","5700","HS6","2020-04"]]`
+	s, err := New(Options{Flow: "export", Partner: "5700"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	apr := civil.Month{Year: 2020, Month: 4}
+	if err := s.Parse(context.Background(), release(t, body, apr), rec); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rec.flows {
+		q := "null"
+		if f.Quantity != nil {
+			q = fmt.Sprint(*f.Quantity)
+		}
+		got = append(got, fmt.Sprintf("%s %s %s %s %s %s q=%s %s", f.Period, f.Reporter, f.Partner, f.Flow, f.HSCode, f.ValueUSD.String(), q, f.Valuation))
+	}
+	want := []string{
+		"2020-04 US CN export 020130 1234 q=10 FAS",
+		"2020-04 US CN export 020130 5 q=1 FAS",
+		"2020-04 US CN export 880240 99.5 q=null FAS",
+		"2020-04 US CN export 120190 7 q=null FAS",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var codes []string
+	for _, r := range rec.rejects {
+		codes = append(codes, fmt.Sprintf("%d:%s", r.Row, r.ReasonCode))
+		if r.Row == 0 || len(r.RawCells) == 0 || r.SourceURI != "test://resp.json" || r.Dataset != schema.DatasetTradeFlows {
+			t.Errorf("reject lacks provenance: %+v", r)
+		}
+	}
+	wantCodes := "4:bad_hs_code 5:bad_value 6:bad_value 7:bad_country 8:bad_date 9:wrong_period 10:short_row 12:bad_value"
+	if strings.Join(codes, " ") != wantCodes {
+		t.Errorf("rejects = %s\nwant      %s", strings.Join(codes, " "), wantCodes)
+	}
+	// A reject whose month is known counts against that month's partition.
+	if p := rec.rejects[0].Target.Path; p != "trade_flows/source=census/flow=export/year=2020/month=04" {
+		t.Errorf("reject target = %q", p)
+	}
+}
+
+func TestParseWholeFileErrors(t *testing.T) {
+	s, err := New(Options{Flow: "export", Partner: "5700"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		"not json":        `<html>Service Unavailable</html>`,
+		"truncated":       apr2020[:len(apr2020)/2],
+		"empty array":     `[]`,
+		"imports header":  `[["I_COMMODITY","GEN_VAL_MO","CTY_CODE","time"],["120190","1","5700","2020-04"]]`,
+		"object not rows": `{"error":"x"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := s.Parse(context.Background(), release(t, body, civil.Month{}), &recorder{})
+			if err == nil || !errors.Is(err, sources.ErrPermanent) || !strings.Contains(err.Error(), "test://resp.json") {
+				t.Fatalf("err = %v: want a permanent error naming the input", err)
+			}
+		})
+	}
+}
+
+func TestParseImports(t *testing.T) {
+	body := `[["I_COMMODITY","I_COMMODITY_LDESC","GEN_VAL_MO","GEN_QY1_MO","UNIT_QY1","CTY_CODE","COMM_LVL","time"],
+["8471300100","PORTABLE COMPUTERS","1000000","200","NO","5700","HS10","2020-04"]]`
+	s, err := New(Options{Flow: "import", Partner: "5700", Level: "HS10"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	if err := s.Parse(context.Background(), release(t, body, civil.Month{}), rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.flows) != 1 || rec.flows[0].HSCode != "8471300100" || rec.flows[0].Flow != "import" || rec.flows[0].Valuation != "CUSTOMS" {
+		t.Fatalf("flows = %+v", rec.flows)
+	}
+}
+
+func TestLatestRelease(t *testing.T) {
+	for _, tc := range []struct {
+		now  time.Time
+		want civil.Month
+	}{
+		{time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), civil.Month{Year: 2026, Month: 9}},
+		{time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), civil.Month{Year: 2026, Month: 8}},
+		{time.Date(2021, 1, 10, 0, 0, 0, 0, time.UTC), civil.Month{Year: 2020, Month: 11}},
+	} {
+		if got := LatestRelease(tc.now); got != tc.want {
+			t.Errorf("LatestRelease(%v) = %v, want %v", tc.now, got, tc.want)
+		}
+	}
+}
