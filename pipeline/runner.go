@@ -290,7 +290,7 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		Group: publish.Group{
 			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
 			QuarantinedRows: d.quarantined,
-			Counters: col.counters, Warnings: col.warnings,
+			Counters:        col.counters, Warnings: col.warnings,
 		},
 		Local: local,
 	})
