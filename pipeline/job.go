@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"path"
 	"regexp"
 	"slices"
@@ -33,6 +34,11 @@ type Job struct {
 	// named after the delivery (shipments); otherwise an input replaces the
 	// partition's single file, part-00000 (trade_flows).
 	PerDelivery bool
+	// Derive, when set, makes a job computed from the lake rather than
+	// read from a source (the compliance metrics): a run calls it.
+	Derive func(ctx context.Context) []Result
+	// Policy is how the scheduler runs the job.
+	Policy Policy
 }
 
 // WindowMonths returns the months a live run of j fetches at now, oldest

@@ -25,6 +25,7 @@ type Result struct {
 	Partition   string // lake path; empty when the input failed as a whole
 	Month       civil.Month
 	Input       string // URI of the input
+	InputSHA256 string
 	Status      Status
 	Rows        int64
 	Quarantined int64

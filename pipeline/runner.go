@@ -239,7 +239,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 }
 
 func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Release, col *collector, d *dataPart, group string, inputs []publish.Input) Result {
-	res := Result{Job: job.Name, Partition: d.p.Path, Month: d.p.Month, Input: rel.URI}
+	res := Result{Job: job.Name, Partition: d.p.Path, Month: d.p.Month, Input: rel.URI, InputSHA256: rel.SHA256}
 	if d.w != nil {
 		res.Rows = d.w.Rows()
 	}
@@ -440,7 +440,7 @@ func (r *Runner) alreadyPublished(ctx context.Context, job *Job, rel *sources.Re
 			return nil, false
 		}
 		month, _ := civil.ParseMonth(m.Period)
-		out = append(out, Result{Job: job.Name, Partition: p, Month: month, Input: rel.URI, Status: StatusUnchanged, Rows: g.Rows, Quarantined: g.QuarantinedRows})
+		out = append(out, Result{Job: job.Name, Partition: p, Month: month, Input: rel.URI, InputSHA256: rel.SHA256, Status: StatusUnchanged, Rows: g.Rows, Quarantined: g.QuarantinedRows})
 	}
 	return out, true
 }

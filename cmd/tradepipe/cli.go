@@ -25,8 +25,13 @@ const (
 const usage = `usage: tradepipe COMMAND [flags] [args]
 
 commands:
-  run [--once] [--job NAME]...   run the scheduler (or each job once, --once)
+  run [--once|--plan] [--job NAME]...
+                                 run the scheduler and operator API (--once: each job once;
+                                 --plan: print what would fire)
   ingest JOB FILE...             push local files through a job's source now
+  backfill JOB --from YYYY-MM --to YYYY-MM [--parallel N] [--force] [--dry-run]
+  backfill --retry-failed ID | --resume ID
+  status [--json]                jobs, next runs, last runs, failed partitions, backfills
   validate                       check the config, print every problem
   version                        print version information
 
@@ -55,6 +60,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = cmdRun(ctx, rest, stdout, stderr)
 	case "ingest":
 		code, err = cmdIngest(ctx, rest, stdout, stderr)
+	case "backfill":
+		code, err = cmdBackfill(ctx, rest, stdout, stderr)
+	case "status":
+		code, err = cmdStatus(ctx, rest, stdout, stderr)
 	case "validate":
 		code, err = cmdValidate(rest, stdout, stderr)
 	case "version":

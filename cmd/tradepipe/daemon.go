@@ -2,63 +2,69 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/robfig/cron/v3"
 
-	"github.com/tradepipe/tradepipe/internal/config"
+	"github.com/tradepipe/tradepipe/internal/server"
+	"github.com/tradepipe/tradepipe/pipeline"
 )
 
-// shutdownGrace bounds how long running jobs may take to finish after a
-// signal; their contexts are already cancelled, so publishes stop at the
-// next lake call and leave the previous version in place.
-const shutdownGrace = 30 * time.Second
+// daemon runs the scheduler and the operator API until ctx is done (the
+// first SIGINT/SIGTERM). It then stops new ticks at once, gives running
+// partitions server.shutdown_grace to finish, cancels what is left (those
+// months are recorded as interrupted and resumed at the next start) and
+// returns. main exits at once on a second signal.
+func daemon(ctx context.Context, a *app, exec *pipeline.Executor, reg *prometheus.Registry) (int, error) {
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	sched := pipeline.NewScheduler(exec, nil, a.logger)
+	token := ""
+	if a.cfg.Server.TokenEnv != "" {
+		token = os.Getenv(a.cfg.Server.TokenEnv)
+	}
+	loopback := server.IsLoopback(a.cfg.Server.Listen)
+	if token == "" && !loopback {
+		a.logger.Warn("no API token set: mutating API calls are refused on a non-loopback listener", "token_env", a.cfg.Server.TokenEnv)
+	}
+	srv := server.New(server.Options{Token: token, Loopback: loopback}, work, exec, sched, reg, a.logger)
+	ln, err := net.Listen("tcp", a.cfg.Server.Listen)
+	if err != nil {
+		return 0, fmt.Errorf("%w: listen %s: %w", errConfig, a.cfg.Server.Listen, err)
+	}
+	a.logger.Info("operator API listening", "addr", ln.Addr().String())
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ctx, ln) }()
 
-// daemon runs the named jobs on their schedules until ctx is done. A tick
-// that comes while the same job still runs is skipped.
-func daemon(ctx context.Context, a *app, names []string, _ prometheus.Registerer) (int, error) {
-	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.SkipIfStillRunning(cronLogger{a})))
-	scheduled := 0
-	for _, n := range names {
-		j := a.cfg.Jobs.Get(n)
-		if j.Schedule == "" {
-			continue
-		}
-		sched, err := config.ParseSchedule(j.Schedule)
-		if err != nil {
-			return 0, err // Validate has checked it; unreachable in practice
-		}
-		job := a.jobs[n]
-		c.Schedule(sched, cron.FuncJob(func() {
-			s := a.runner.RunOnce(ctx, job)
-			rows, q := s.Rows()
-			a.logger.Info("run finished", "job", n, "written", s.Count("written"), "unchanged", s.Count("unchanged"),
-				"failed", s.Count("failed"), "rows", rows, "quarantined", q)
-		}))
-		a.logger.Info("scheduled", "job", n, "schedule", j.Schedule, "next", sched.Next(time.Now()))
-		scheduled++
+	if err := sched.Run(ctx, work); err != nil {
+		return 0, err
 	}
-	if scheduled == 0 {
-		a.logger.Warn("no job has a schedule; nothing to do until stopped")
-	}
-	c.Start()
-	<-ctx.Done()
-	a.logger.Info("stopping: waiting for running jobs", "grace", shutdownGrace)
-	done := c.Stop()
+	grace := time.Duration(a.cfg.Server.ShutdownGrace)
+	a.logger.Info("stopping: no new ticks; waiting for running partitions", "grace", grace)
+	done := make(chan struct{})
+	go func() {
+		sched.Wait()
+		srv.Wait()
+		close(done)
+	}()
+	code := exitOK
 	select {
-	case <-done.Done():
-	case <-time.After(shutdownGrace):
-		a.logger.Warn("running jobs did not stop within the grace period")
-		return exitFailed, nil
+	case <-done:
+	case <-time.After(grace):
+		a.logger.Warn("grace period over: cancelling running partitions; they resume at the next start")
+		cancelWork()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			a.logger.Error("runs did not stop after cancellation")
+			code = exitFailed
+		}
 	}
-	return exitOK, nil
-}
-
-// cronLogger adapts slog to cron.Logger.
-type cronLogger struct{ a *app }
-
-func (l cronLogger) Info(msg string, kv ...any) { l.a.logger.Info("cron: "+msg, kv...) }
-func (l cronLogger) Error(err error, msg string, kv ...any) {
-	l.a.logger.Error("cron: "+msg, append(kv, "err", err)...)
+	if err := <-serveErr; err != nil {
+		a.logger.Error("operator API", "err", err)
+	}
+	return code, nil
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -21,6 +24,8 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	f := newFlags("run", stderr)
 	once := f.Bool("once", false, "run each job once for its current window, then exit")
+	plan := f.Bool("plan", false, "print what starting the daemon now would fire, and exit")
+	asJSON := f.Bool("json", false, "with --plan: print JSON")
 	var only stringList
 	f.Var(&only, "job", "run only this job (repeatable)")
 	pos, err := f.parse(args)
@@ -29,6 +34,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	}
 	if len(pos) > 0 {
 		return 0, usageError{"run takes no arguments; name jobs with --job"}
+	}
+	if *once && *plan {
+		return 0, usageError{"--once and --plan exclude each other"}
 	}
 	cfg, err := loadConfig(f.config)
 	if err != nil {
@@ -49,13 +57,23 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	if len(only) > 0 {
 		names = only
 	}
-	if !*once {
-		return daemon(ctx, a, names, reg)
+	exec, err := a.executor(names)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case *plan:
+		return printPlan(ctx, exec, *asJSON, stdout)
+	case !*once:
+		return daemon(ctx, a, exec, reg)
 	}
 	total := &pipeline.Summary{}
-	for _, n := range names {
-		s := a.runner.RunOnce(ctx, a.jobs[n])
-		fmt.Fprintf(stdout, "job %s: ", n)
+	for _, j := range exec.Jobs() {
+		s, err := exec.RunOnce(ctx, j.Name, pipeline.TriggerManual)
+		if err != nil {
+			return 0, err
+		}
+		fmt.Fprintf(stdout, "job %s: ", j.Name)
 		s.Print(stdout)
 		total.Add(s.Results...)
 	}
@@ -67,6 +85,38 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		return exitFailed, nil
 	}
 	return exitOK, nil
+}
+
+func printPlan(ctx context.Context, exec *pipeline.Executor, asJSON bool, w io.Writer) (int, error) {
+	items, err := pipeline.NewScheduler(exec, nil, nil).Plan(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return exitOK, enc.Encode(items)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOB\tSCHEDULE\tLAST TICK\tMISSED\tNEXT RUN\tPLAN")
+	for _, it := range items {
+		sched := it.Schedule
+		if sched == "" {
+			sched = "-"
+			if len(it.After) > 0 {
+				sched = "after " + strings.Join(it.After, ",")
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", it.Job, sched, when(it.Watermark), it.Missed, when(it.NextFire), it.Description)
+	}
+	return exitOK, tw.Flush()
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04Z")
 }
 
 func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {

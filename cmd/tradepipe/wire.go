@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,7 @@ type app struct {
 	runner *pipeline.Runner
 	jobs   map[string]*pipeline.Job
 	logger *slog.Logger
+	reg    prometheus.Registerer
 }
 
 // openers are the lake URL schemes besides file://.
@@ -36,15 +38,43 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, lake: l, runner: r, jobs: map[string]*pipeline.Job{}, logger: logger}
+	a := &app{cfg: cfg, lake: l, runner: r, jobs: map[string]*pipeline.Job{}, logger: logger, reg: reg}
 	for _, j := range cfg.Jobs.All() {
 		job, err := a.buildJob(ctx, j)
 		if err != nil {
 			return nil, fmt.Errorf("job %s: %w", j.Name, err)
 		}
+		job.Policy = policy(j)
 		a.jobs[j.Name] = job
 	}
 	return a, nil
+}
+
+// policy is a job's scheduling policy from its config.
+func policy(j *config.Job) pipeline.Policy {
+	p := pipeline.Policy{
+		Spec: j.Schedule, CatchupWindow: time.Duration(j.CatchupWindow), Overlap: j.Overlap,
+		Jitter: time.Duration(j.Jitter), MaxAttempts: j.MaxAttempts, RetryBackoff: time.Duration(j.RetryBackoff),
+		After: j.After, RateLimit: j.RateLimit,
+	}
+	if j.Schedule != "" {
+		if s, err := config.ParseSchedule(j.Schedule); err == nil { // Validate has checked it
+			p.Schedule = pipeline.WallClock(s)
+		}
+	}
+	return p
+}
+
+// executor returns an executor over the named jobs (all when names is
+// empty), in config order.
+func (a *app) executor(names []string) (*pipeline.Executor, error) {
+	var jobs []*pipeline.Job
+	for _, n := range a.cfg.JobNames() {
+		if len(names) == 0 || slices.Contains(names, n) {
+			jobs = append(jobs, a.jobs[n])
+		}
+	}
+	return pipeline.NewExecutor(a.runner, jobs, nil, a.logger, a.reg)
 }
 
 func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -35,16 +36,37 @@ type S3 struct {
 type Server struct {
 	Listen   string `yaml:"listen"`
 	TokenEnv string `yaml:"token_env"`
+	// ShutdownGrace is how long running partitions may take to finish after
+	// SIGINT/SIGTERM before they are cancelled (default 30s).
+	ShutdownGrace Duration `yaml:"shutdown_grace"`
 }
 
 // Job is one scheduled or on-demand ingest.
 type Job struct {
-	Name     string    `yaml:"-"`
-	Source   string    `yaml:"source"`
-	Schedule string    `yaml:"schedule"`
-	Window   int       `yaml:"window"`
-	After    []string  `yaml:"after"`
-	Options  yaml.Node `yaml:"options"`
+	Name     string   `yaml:"-"`
+	Source   string   `yaml:"source"`
+	Schedule string   `yaml:"schedule"`
+	Window   int      `yaml:"window"`
+	After    []string `yaml:"after"`
+	// CatchupWindow bounds catch-up after downtime: only ticks missed within
+	// it count, and they run once. Zero means one schedule interval;
+	// negative ("-1s") disables catch-up.
+	CatchupWindow Duration `yaml:"catchup_window"`
+	// Overlap is what a tick does while the job still runs: skip (default)
+	// or queue (run once more after).
+	Overlap string `yaml:"overlap"`
+	// Jitter delays each tick by a fixed, job-specific share of it, so jobs
+	// on the same schedule do not hit a source at once.
+	Jitter Duration `yaml:"jitter"`
+	// MaxAttempts per partition before it is marked failed (default 3).
+	MaxAttempts int `yaml:"max_attempts"`
+	// RetryBackoff is the first retry's wait; it doubles, with jitter
+	// (default 30s).
+	RetryBackoff Duration `yaml:"retry_backoff"`
+	// RateLimit caps a backfill's requests to the source per second
+	// (default 2; 0 in the file means the default).
+	RateLimit float64   `yaml:"rate_limit"`
+	Options   yaml.Node `yaml:"options"`
 	// Decoded is the source's typed options, set by Validate.
 	Decoded any `yaml:"-"`
 }
@@ -101,7 +123,7 @@ func Default() Config {
 	return Config{
 		Lake:   "file://./lake",
 		S3:     S3{Region: "us-east-1"},
-		Server: Server{Listen: "127.0.0.1:8080", TokenEnv: "TRADEPIPE_TOKEN"},
+		Server: Server{Listen: "127.0.0.1:8080", TokenEnv: "TRADEPIPE_TOKEN", ShutdownGrace: Duration(30 * time.Second)},
 	}
 }
 

@@ -21,6 +21,12 @@ func TestBadConfigs(t *testing.T) {
 		"after_cycle.bad.yaml":         {"jobs: after: cycle a -> b -> a"},
 		"overlapping_writers.bad.yaml": {"jobs.two: writes trade_flows/source=census/flow=export, as job one does"},
 		"no_jobs.bad.yaml":             {"jobs: no jobs defined"},
+		"bad_policy.bad.yaml":          {"\"soon\" is not a duration"},
+		"bad_policy2.bad.yaml": {
+			"jobs.census-exports.overlap: \"parallel\" is not skip or queue",
+			"jobs.census-exports.jitter: must not be negative",
+			"jobs.census-exports.max_attempts: must be 0 (default 3) or more",
+		},
 		"many_problems.bad.yaml": {
 			"lake: URL \"s3:///nobucket\": no bucket",
 			"server.listen: \"localhost\" is not host:port",

@@ -96,6 +96,31 @@ func (c *Config) Validate() error {
 		if j.Window < 0 {
 			add(p+".window", "must be 0 or more months")
 		}
+		switch j.Overlap {
+		case "":
+			j.Overlap = "skip"
+		case "skip", "queue":
+		default:
+			add(p+".overlap", "%q is not skip or queue", j.Overlap)
+		}
+		if j.Jitter < 0 {
+			add(p+".jitter", "must not be negative")
+		}
+		if j.MaxAttempts < 0 {
+			add(p+".max_attempts", "must be 0 (default 3) or more")
+		} else if j.MaxAttempts == 0 {
+			j.MaxAttempts = 3
+		}
+		if j.RetryBackoff < 0 {
+			add(p+".retry_backoff", "must not be negative")
+		} else if j.RetryBackoff == 0 {
+			j.RetryBackoff = Duration(30 * time.Second)
+		}
+		if j.RateLimit < 0 {
+			add(p+".rate_limit", "must not be negative")
+		} else if j.RateLimit == 0 {
+			j.RateLimit = 2
+		}
 		for i, a := range j.After {
 			switch {
 			case a == j.Name:

@@ -1,0 +1,323 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/pipeline"
+	"github.com/tradepipe/tradepipe/sinks/lake"
+)
+
+// Options configure the server.
+type Options struct {
+	// Token is the bearer token for mutating calls; empty means none is
+	// configured.
+	Token string
+	// Loopback tells whether the listener accepts loopback connections
+	// only; without a token, mutating calls are allowed only then.
+	Loopback bool
+}
+
+// Server serves the API. Runs and backfills it starts use the work
+// context given to New and are tracked so the caller can wait for them.
+type Server struct {
+	opts   Options
+	exec   *pipeline.Executor
+	sched  *pipeline.Scheduler
+	gather prometheus.Gatherer
+	logger *slog.Logger
+	work   context.Context
+	wg     sync.WaitGroup
+	mux    *http.ServeMux
+}
+
+// New returns a server. sched may be nil (healthz then reports the API
+// only); gather may be nil (no /metrics).
+func New(opts Options, work context.Context, exec *pipeline.Executor, sched *pipeline.Scheduler, gather prometheus.Gatherer, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opts: opts, exec: exec, sched: sched, gather: gather, logger: logger, work: work, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	if gather != nil {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(gather, promhttp.HandlerOpts{}))
+	}
+	s.mux.HandleFunc("GET /api/v1/jobs", s.jobs)
+	s.mux.HandleFunc("GET /api/v1/jobs/{job}/partitions", s.partitions)
+	s.mux.HandleFunc("POST /api/v1/jobs/{job}/runs", s.mutating(s.runJob))
+	s.mux.HandleFunc("POST /api/v1/backfills", s.mutating(s.createBackfill))
+	s.mux.HandleFunc("GET /api/v1/backfills", s.listBackfills)
+	s.mux.HandleFunc("GET /api/v1/backfills/{id}", s.getBackfill)
+	s.mux.HandleFunc("DELETE /api/v1/backfills/{id}", s.mutating(s.cancelBackfill))
+	return s
+}
+
+// Handler returns the API's handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Wait blocks until the runs and backfills the API started have returned.
+func (s *Server) Wait() { s.wg.Wait() }
+
+// Serve serves on ln until ctx is done, then shuts down, giving requests
+// in flight up to five seconds.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+		<-errc
+		return nil
+	}
+}
+
+// IsLoopback reports whether a listen address binds loopback only.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (s *Server) mutating(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.Token == "" {
+			if !s.opts.Loopback {
+				writeError(w, http.StatusForbidden, "no API token is configured (server.token_env) and the listener is not loopback: mutating calls are refused")
+				return
+			}
+		} else {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || got == "" {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="tradepipe"`)
+				writeError(w, http.StatusUnauthorized, "missing Authorization: Bearer token")
+				return
+			}
+			if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) != 1 {
+				writeError(w, http.StatusForbidden, "wrong token")
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	if s.sched != nil && !s.sched.Alive() {
+		writeError(w, http.StatusServiceUnavailable, "scheduler loop is not running")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// JobInfo is one job in GET /api/v1/jobs.
+type JobInfo struct {
+	Name     string         `json:"name"`
+	Source   string         `json:"source"`
+	Schedule string         `json:"schedule,omitempty"`
+	After    []string       `json:"after,omitempty"`
+	NextRun  time.Time      `json:"next_run,omitzero"`
+	Running  bool           `json:"running"`
+	LastRun  *LastRun       `json:"last_run,omitempty"`
+	Counts   map[string]int `json:"partitions"`
+	Rows     int64          `json:"rows"`
+	Quarant  int64          `json:"quarantined_rows"`
+}
+
+// LastRun is a job's most recently finished month.
+type LastRun struct {
+	Month      civil.Month `json:"month"`
+	Status     string      `json:"status"`
+	Trigger    string      `json:"trigger"`
+	FinishedAt time.Time   `json:"finished_at"`
+	Error      string      `json:"error,omitempty"`
+}
+
+// Jobs summarises every job from the ledger; status and the API share it.
+func Jobs(ctx context.Context, exec *pipeline.Executor, now time.Time) ([]JobInfo, error) {
+	var out []JobInfo
+	for _, j := range exec.Jobs() {
+		info := JobInfo{Name: j.Name, Source: j.Source, Schedule: j.Policy.Spec, After: j.Policy.After,
+			Running: exec.Running(j.Name), Counts: map[string]int{}}
+		if j.Policy.Schedule != nil {
+			_, info.NextRun = pipeline.NextFire(j.Policy.Schedule, pipeline.JitterFor(j.Name, j.Policy.Jitter), now)
+		}
+		entries, err := exec.Ledger().Entries(ctx, j.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			info.Counts[e.Status]++
+			info.Rows += e.Rows
+			info.Quarant += e.Quarantined
+			if !e.FinishedAt.IsZero() && (info.LastRun == nil || e.FinishedAt.After(info.LastRun.FinishedAt)) {
+				info.LastRun = &LastRun{Month: e.Month, Status: e.Status, Trigger: e.Trigger, FinishedAt: e.FinishedAt, Error: e.Error}
+			}
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+func (s *Server) jobs(w http.ResponseWriter, r *http.Request) {
+	infos, err := Jobs(r.Context(), s.exec, time.Now())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, infos)
+}
+
+func (s *Server) partitions(w http.ResponseWriter, r *http.Request) {
+	job := r.PathValue("job")
+	if s.exec.Job(job) == nil {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no job %q", job))
+		return
+	}
+	entries, err := s.exec.Ledger().Entries(r.Context(), job)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if entries == nil {
+		entries = []*pipeline.Entry{}
+	}
+	writeJSON(w, http.StatusOK, entries)
+}
+
+func (s *Server) runJob(w http.ResponseWriter, r *http.Request) {
+	job := r.PathValue("job")
+	if s.exec.Job(job) == nil {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no job %q", job))
+		return
+	}
+	id := fmt.Sprintf("%s-%s", job, time.Now().UTC().Format("20060102T150405.000Z"))
+	s.spawn(func() {
+		if _, err := s.exec.Run(s.work, job, pipeline.TriggerManual); err != nil {
+			s.logger.Error("manual run", "job", job, "err", err)
+		}
+	})
+	writeJSON(w, http.StatusAccepted, map[string]string{"id": id, "job": job})
+}
+
+func (s *Server) createBackfill(w http.ResponseWriter, r *http.Request) {
+	var req pipeline.BackfillRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "body: "+err.Error())
+		return
+	}
+	b, err := s.exec.CreateBackfill(r.Context(), req)
+	if errors.Is(err, pipeline.ErrBadRequest) {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	_, _, pending := b.Counts()
+	s.spawn(func() {
+		if _, err := s.exec.RunBackfill(s.work, b.ID, nil); err != nil {
+			s.logger.Error("backfill", "id", b.ID, "err", err)
+		}
+	})
+	writeJSON(w, http.StatusAccepted, map[string]any{"id": b.ID, "months": pending, "skipped": len(b.Months) - pending})
+}
+
+// BackfillView is a backfill with its counts.
+type BackfillView struct {
+	*pipeline.Backfill
+	Done    int `json:"done"`
+	Failed  int `json:"failed"`
+	Pending int `json:"pending"`
+}
+
+func view(b *pipeline.Backfill) BackfillView {
+	done, failed, pending := b.Counts()
+	return BackfillView{Backfill: b, Done: done, Failed: failed, Pending: pending}
+}
+
+func (s *Server) getBackfill(w http.ResponseWriter, r *http.Request) {
+	b, err := s.exec.Ledger().Backfill(r.Context(), r.PathValue("id"))
+	if errors.Is(err, lake.ErrNotExist) {
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, view(b))
+}
+
+func (s *Server) listBackfills(w http.ResponseWriter, r *http.Request) {
+	all, err := s.exec.Ledger().Backfills(r.Context())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	out := []BackfillView{}
+	for _, b := range all {
+		out = append(out, view(b))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) cancelBackfill(w http.ResponseWriter, r *http.Request) {
+	b, err := s.exec.CancelBackfill(r.Context(), r.PathValue("id"))
+	switch {
+	case errors.Is(err, lake.ErrNotExist):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, pipeline.ErrBadRequest):
+		writeError(w, http.StatusConflict, err.Error())
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err.Error())
+	default:
+		writeJSON(w, http.StatusOK, view(b))
+	}
+}
+
+func (s *Server) spawn(f func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}

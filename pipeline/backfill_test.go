@@ -1,0 +1,177 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/sinks/lake"
+)
+
+func statuses(b *Backfill) map[civil.Month]string {
+	out := map[civil.Month]string{}
+	for _, m := range b.Months {
+		out[m.Month] = m.Status
+	}
+	return out
+}
+
+func TestBackfillPlanSkipsDoneMonths(t *testing.T) {
+	ctx := context.Background()
+	l, _ := lake.NewDir(t.TempDir())
+	f := newFixture()
+	job := fixtureJob("census-exports", f)
+	e := newExecutor(t, l, job)
+	e.RunMonth(ctx, job, month(2020, 1), TriggerManual)
+	req := BackfillRequest{Job: job.Name, From: month(2019, 11), To: month(2020, 2), Parallel: 2}
+	plan, err := e.PlanBackfill(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(plan); got[month(2020, 1)] != MonthSkipped || got[month(2019, 11)] != MonthPending || len(got) != 4 {
+		t.Errorf("plan = %v", got)
+	}
+	req.Force = true
+	plan, _ = e.PlanBackfill(ctx, req)
+	if _, _, pending := plan.Counts(); pending != 4 {
+		t.Errorf("forced plan has %d pending, want 4", pending)
+	}
+	for _, bad := range []BackfillRequest{
+		{Job: "nope", From: month(2020, 1), To: month(2020, 2)},
+		{Job: job.Name, From: month(2020, 3), To: month(2020, 2)},
+	} {
+		if _, err := e.PlanBackfill(ctx, bad); !errors.Is(err, ErrBadRequest) {
+			t.Errorf("plan %+v: err %v, want ErrBadRequest", bad, err)
+		}
+	}
+}
+
+func TestBackfillRetriesFailedMonthsOnly(t *testing.T) {
+	ctx := context.Background()
+	l, _ := lake.NewDir(t.TempDir())
+	f := newFixture()
+	f.permanent[month(2019, 12)] = true
+	job := fixtureJob("census-exports", f)
+	e := newExecutor(t, l, job)
+	b, err := e.CreateBackfill(ctx, BackfillRequest{Job: job.Name, From: month(2019, 10), To: month(2020, 3), Parallel: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress int
+	b, err = e.RunBackfill(ctx, b.ID, func(*Backfill) { progress++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, failed, pending := b.Counts()
+	if b.State != BackfillFailed || done != 6 || failed != 1 || pending != 0 || progress < 6 {
+		t.Fatalf("state %s done %d failed %d pending %d progress %d", b.State, done, failed, pending, progress)
+	}
+	// The source is fixed; only the failed month runs again.
+	f.mu.Lock()
+	f.permanent[month(2019, 12)] = false
+	f.mu.Unlock()
+	if _, err := e.RetryFailed(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	b, err = e.RunBackfill(ctx, b.ID, nil)
+	if err != nil || b.State != BackfillSucceeded {
+		t.Fatalf("retry: %v, %+v", err, b)
+	}
+	for _, m := range civil.Range(month(2019, 10), month(2020, 3)) {
+		want := 1
+		if m == month(2019, 12) {
+			want = 2
+		}
+		if got := f.count(m); got != want {
+			t.Errorf("%s fetched %d times, want %d", m, got, want)
+		}
+	}
+}
+
+func TestBackfillCancelAndResume(t *testing.T) {
+	ctx := context.Background()
+	l, _ := lake.NewDir(t.TempDir())
+	f := newFixture()
+	f.delay = 50 * time.Millisecond
+	f.started = make(chan civil.Month, 100)
+	job := fixtureJob("census-exports", f)
+	e := newExecutor(t, l, job)
+	b, err := e.CreateBackfill(ctx, BackfillRequest{Job: job.Name, From: month(2019, 1), To: month(2019, 12), Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	result := make(chan *Backfill, 1)
+	go func() {
+		b, _ := e.RunBackfill(ctx, b.ID, nil)
+		result <- b
+	}()
+	<-f.started
+	<-f.started // the second month is in flight
+	if _, err := e.CancelBackfill(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	b = <-result
+	_, _, pending := b.Counts()
+	if b.State != BackfillCancelled || pending < 9 {
+		t.Fatalf("after cancel: state %s, %d pending", b.State, pending)
+	}
+	if _, err := e.RunBackfill(ctx, b.ID, nil); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("running a cancelled backfill: %v, want ErrBadRequest", err)
+	}
+	f.started = nil
+	f.delay = 0
+	if _, err := e.ResumeBackfill(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	b, err = e.RunBackfill(ctx, b.ID, nil)
+	if err != nil || b.State != BackfillSucceeded {
+		t.Fatalf("resume: %v, state %s", err, b.State)
+	}
+	// Months finished before the cancel are not fetched again.
+	for _, m := range civil.Range(month(2019, 1), month(2019, 12)) {
+		if n := f.count(m); n < 1 || n > 2 {
+			t.Errorf("%s fetched %d times", m, n)
+		}
+	}
+	if f.count(month(2019, 1)) != 1 {
+		t.Errorf("the month done before the cancel was fetched %d times, want 1", f.count(month(2019, 1)))
+	}
+}
+
+// A process killed mid-backfill leaves months "running" in the stored
+// backfill; a new process resumes exactly those and the pending ones.
+func TestBackfillResumesAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	l, _ := lake.NewDir(t.TempDir())
+	f := newFixture()
+	job := fixtureJob("census-exports", f)
+	e := newExecutor(t, l, job)
+	b, err := e.CreateBackfill(ctx, BackfillRequest{Job: job.Name, From: month(2019, 1), To: month(2019, 4), Parallel: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a killed process leaves: two months done, one in flight.
+	for _, m := range []civil.Month{month(2019, 1), month(2019, 2)} {
+		e.RunMonth(ctx, job, m, TriggerBackfill)
+	}
+	b.Months[0].Status, b.Months[1].Status, b.Months[2].Status = LedgerSucceeded, LedgerSucceeded, LedgerRunning
+	if err := e.Ledger().PutBackfill(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	restarted := newExecutor(t, l, job)
+	unfinished, err := restarted.UnfinishedBackfills(ctx)
+	if err != nil || len(unfinished) != 1 {
+		t.Fatalf("unfinished = %v, %v", unfinished, err)
+	}
+	b, err = restarted.RunBackfill(ctx, b.ID, nil)
+	if err != nil || b.State != BackfillSucceeded {
+		t.Fatalf("resume: %v, %+v", err, b)
+	}
+	for m, want := range map[civil.Month]int{month(2019, 1): 1, month(2019, 2): 1, month(2019, 3): 1, month(2019, 4): 1} {
+		if got := f.count(m); got != want {
+			t.Errorf("%s fetched %d times, want %d", m, got, want)
+		}
+	}
+}
