@@ -21,6 +21,14 @@ func TestBadConfigs(t *testing.T) {
 		"after_cycle.bad.yaml":         {"jobs: after: cycle a -> b -> a"},
 		"overlapping_writers.bad.yaml": {"jobs.two: writes trade_flows/source=census/flow=export, as job one does"},
 		"no_jobs.bad.yaml":             {"jobs: no jobs defined"},
+		"compliance.bad.yaml": {
+			"jobs.compliance.options.baseline: \"guess\"",
+			"jobs.compliance.options.proration: \"quarterly\"",
+			"jobs.compliance.options.bases[1]: \"eu_imports\"",
+			"jobs.compliance.options.services.usd_bn.2019: Phase One covers 2020 and 2021 only",
+			"jobs.compliance.schedule: a compliance job runs after",
+		},
+		"compliance_bad_number.bad.yaml": {"jobs.compliance.options: ", "\"lots\" is not a decimal number"},
 		"many_problems.bad.yaml": {
 			"lake: URL \"s3:///nobucket\": no bucket",
 			"server.listen: \"localhost\" is not host:port",
