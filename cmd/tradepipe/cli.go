@@ -27,6 +27,10 @@ const usage = `usage: tradepipe COMMAND [flags] [args]
 commands:
   run [--once] [--job NAME]...   run the scheduler (or each job once, --once)
   ingest JOB FILE...             push local files through a job's source now
+  compliance [--through YYYY-MM] [--basis us-exports|cn-imports]
+             [--baseline lake|piie_original|piie_revised] [--proration linear|seasonal]
+             [--format table|json|csv] [--chart FILE.svg] [--html FILE]
+                                 Phase One compliance report from the lake
   validate                       check the config, print every problem
   version                        print version information
 
@@ -57,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = cmdIngest(ctx, rest, stdout, stderr)
 	case "validate":
 		code, err = cmdValidate(rest, stdout, stderr)
+	case "compliance":
+		code, err = cmdCompliance(ctx, rest, stdout, stderr)
 	case "version":
 		printVersion(stdout)
 	default:

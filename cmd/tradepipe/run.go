@@ -54,10 +54,21 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	}
 	total := &pipeline.Summary{}
 	for _, n := range names {
+		if _, ok := a.compliance[n]; ok {
+			continue // computed below, after the ingest jobs
+		}
 		s := a.runner.RunOnce(ctx, a.jobs[n])
 		fmt.Fprintf(stdout, "job %s: ", n)
 		s.Print(stdout)
 		total.Add(s.Results...)
+	}
+	for _, n := range names {
+		if o, ok := a.compliance[n]; ok {
+			s := a.runCompliance(ctx, n, o)
+			fmt.Fprintf(stdout, "job %s: ", n)
+			s.Print(stdout)
+			total.Add(s.Results...)
+		}
 	}
 	if len(names) > 1 {
 		fmt.Fprint(stdout, "total: ")

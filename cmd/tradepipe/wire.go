@@ -21,7 +21,9 @@ type app struct {
 	lake   lake.Lake
 	runner *pipeline.Runner
 	jobs   map[string]*pipeline.Job
-	logger *slog.Logger
+	// compliance jobs are computed from the lake, not run by the runner.
+	compliance map[string]*config.ComplianceOptions
+	logger     *slog.Logger
 }
 
 // openers are the lake URL schemes besides file://.
@@ -36,8 +38,12 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, lake: l, runner: r, jobs: map[string]*pipeline.Job{}, logger: logger}
+	a := &app{cfg: cfg, lake: l, runner: r, jobs: map[string]*pipeline.Job{}, compliance: map[string]*config.ComplianceOptions{}, logger: logger}
 	for _, j := range cfg.Jobs.All() {
+		if o, ok := j.Decoded.(*config.ComplianceOptions); ok {
+			a.compliance[j.Name] = o
+			continue
+		}
 		job, err := a.buildJob(ctx, j)
 		if err != nil {
 			return nil, fmt.Errorf("job %s: %w", j.Name, err)

@@ -65,6 +65,7 @@ type Report struct {
 	Through   civil.Month
 	Baseline  string
 	Proration string
+	Requested []reference.Basis // bases asked for
 	Bases     []reference.Basis // bases with rows
 	Rows      []schema.Compliance
 	TwoYear   []TwoYear
@@ -114,6 +115,7 @@ func Compute(series []*Series, o Options) (*Report, error) {
 		}
 	}
 	for _, s := range series {
+		rep.Requested = append(rep.Requested, s.Basis)
 		rep.Notes = append(rep.Notes, s.Notes...)
 		if len(s.Figures) == 0 {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: no trade_flows in the lake; basis left out", s.Basis))
@@ -126,10 +128,28 @@ func Compute(series []*Series, o Options) (*Report, error) {
 		rep.Notes = append(rep.Notes, notes...)
 		rep.Rows = append(rep.Rows, rows...)
 		rep.Bases = append(rep.Bases, s.Basis)
-		if ty, ok := twoYear(s.Basis, rows, o, rep.Through); ok {
+		if ty, ok := twoYear(s.Basis, rows, rep.Through); ok {
 			rep.TwoYear = append(rep.TwoYear, ty)
 		}
 	}
+	order := func(c string) int {
+		if i := slices.Index(ReportCategories, reference.Category(c)); i >= 0 {
+			return i
+		}
+		return len(ReportCategories) // services
+	}
+	slices.SortStableFunc(rep.Rows, func(a, b schema.Compliance) int {
+		if a.Basis != b.Basis {
+			return slices.Index(reference.Bases, reference.Basis(a.Basis)) - slices.Index(reference.Bases, reference.Basis(b.Basis))
+		}
+		if a.Period != b.Period {
+			if a.Period.Before(b.Period) {
+				return -1
+			}
+			return 1
+		}
+		return order(a.Category) - order(b.Category)
+	})
 	return rep, nil
 }
 
@@ -399,7 +419,7 @@ func servicesRows(b reference.Basis, o Options, last civil.Month) []schema.Compl
 
 // twoYear totals 2020 and 2021 when the report reaches December 2021 and
 // both Decembers have all-covered rows with targets.
-func twoYear(b reference.Basis, rows []schema.Compliance, o Options, through civil.Month) (TwoYear, bool) {
+func twoYear(b reference.Basis, rows []schema.Compliance, through civil.Month) (TwoYear, bool) {
 	if through.Before(civil.Month{Year: lastYear, Month: 12}) {
 		return TwoYear{}, false
 	}
