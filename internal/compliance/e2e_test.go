@@ -103,7 +103,7 @@ func TestExamplesLakeBaselineEndToEnd(t *testing.T) {
 	}
 	var n, nullTargets int
 	var minPeriod, maxPeriod string
-	if err := db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE target_usd IS NULL), min(period)::VARCHAR, max(period)::VARCHAR FROM ` + comp).
+	if err := db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE target_usd IS NULL), min(period)::VARCHAR, max(period)::VARCHAR FROM `+comp).
 		Scan(&n, &nullTargets, &minPeriod, &maxPeriod); err != nil {
 		t.Fatal(err)
 	}
