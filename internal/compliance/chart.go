@@ -29,7 +29,7 @@ var categoryTitle = map[reference.Category]string{
 const (
 	panelW, panelH = 330.0, 250.0
 	plotL, plotR   = 58.0, 14.0 // plot area inside a panel
-	plotT, plotB   = 30.0, 44.0
+	plotT, plotB   = 30.0, 52.0
 	headH          = 92.0 // title, subtitle, legend
 	rowHeadH       = 30.0 // basis title above each row of panels
 	marginX        = 16.0
@@ -197,13 +197,17 @@ func panel(b *strings.Builder, x0, y0 float64, basis reference.Basis, c referenc
 	}
 	fmt.Fprintf(b, `<text transform="translate(%.1f %.1f) rotate(-90)" font-size="11" text-anchor="middle" fill="#444">USD bn</text>`+"\n", x0+12, (py0+py1)/2)
 	fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#888"/>`+"\n", px0, py1, px1, py1)
-	// Month labels: every month when few, else quarters.
+	// Month labels: every month when few, quarters up to a year, else
+	// January and July.
 	every := 1
-	if len(months) > 8 {
+	switch {
+	case len(months) > 12:
+		every = 6
+	case len(months) > 8:
 		every = 3
 	}
 	for i, m := range months {
-		if i%every != 0 && i != len(months)-1 {
+		if i%every != 0 {
 			continue
 		}
 		x := xOf(m)
@@ -250,7 +254,7 @@ func panel(b *strings.Builder, x0, y0 float64, basis reference.Basis, c referenc
 		note = "no published baseline: purchases only"
 	}
 	if note != "" {
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="11.5" fill="#222">%s</text>`+"\n", px0+6, py0+12, esc(note))
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="11.5" fill="#222">%s</text>`+"\n", px0, py1+34, esc(note))
 	}
 	if len(pts) == 0 {
 		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="12" fill="#888" text-anchor="middle">no data</text>`+"\n", (px0+px1)/2, (py0+py1)/2)
