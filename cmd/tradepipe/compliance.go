@@ -72,13 +72,11 @@ func (a *app) runCompliance(ctx context.Context, name string, o *config.Complian
 	}
 	parts, err := j.Publish(ctx, rep, series)
 	for _, p := range parts {
-		rows := int64(0)
-		for _, r := range rep.Rows {
-			if r.Partition().Path == p.Path {
-				rows++
-			}
+		st := pipeline.StatusWritten
+		if p.Unchanged {
+			st = pipeline.StatusUnchanged
 		}
-		s.Add(pipeline.Result{Job: name, Partition: p.Path, Status: pipeline.StatusWritten, Rows: rows})
+		s.Add(pipeline.Result{Job: name, Partition: p.Partition.Path, Status: st, Rows: p.Rows})
 	}
 	if err != nil {
 		a.logger.Error("compliance failed", "job", name, "err", err)

@@ -82,7 +82,7 @@ func TestExamplesLakeBaselineEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(parts) != 1 || parts[0].Path != "compliance/basis=us_exports/year=2020" {
+	if len(parts) != 1 || parts[0].Partition.Path != "compliance/basis=us_exports/year=2020" || parts[0].Unchanged || parts[0].Rows != 36 {
 		t.Fatalf("partitions %v", parts)
 	}
 
@@ -172,11 +172,20 @@ func TestExamplesLakeBaselineEndToEnd(t *testing.T) {
 		t.Errorf("proration = %s", got)
 	}
 
-	// Republishing replaces, never duplicates.
-	if _, err := j.Publish(ctx, rep, series); err != nil {
+	// The same report again is unchanged; another one replaces the
+	// partition, never duplicates rows.
+	if parts, err = j.Publish(ctx, rep, series); err != nil || !parts[0].Unchanged {
+		t.Fatalf("republish the same: %+v %v", parts, err)
+	}
+	rep2, series2, err := j.Compute(ctx, reference.Bases, Options{Baseline: BaselineLake, Proration: ProrationLinear})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.QueryRow(`SELECT count(*) FROM ` + comp).Scan(&n); err != nil || n != 36 {
-		t.Errorf("after republish: %d rows, %v", n, err)
+	if parts, err = j.Publish(ctx, rep2, series2); err != nil || parts[0].Unchanged {
+		t.Fatalf("republish linear: %+v %v", parts, err)
+	}
+	var prorations string
+	if err := db.QueryRow(`SELECT count(*), string_agg(DISTINCT proration) FROM `+comp).Scan(&n, &prorations); err != nil || n != 36 || prorations != "linear" {
+		t.Errorf("after republish: %d rows, prorations %q, %v", n, prorations, err)
 	}
 }

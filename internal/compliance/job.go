@@ -51,13 +51,23 @@ func (j *Job) Compute(ctx context.Context, bs []reference.Basis, o Options) (*Re
 	return rep, series, nil
 }
 
+// Written is the outcome of publishing one compliance partition.
+type Written struct {
+	Partition schema.Partition
+	Rows      int64
+	// Unchanged: the published file already had exactly these bytes, so
+	// nothing was written.
+	Unchanged bool
+}
+
 // Publish writes the report's rows as the compliance dataset, one
 // partition per basis and year, through the publish protocol; each
-// manifest lists the trade_flows files read as its inputs. ctx bounds the
-// lake calls. It returns the partitions written; on error, partitions
-// already written stay (each is complete), the failing one keeps its
-// previous version.
-func (j *Job) Publish(ctx context.Context, rep *Report, series []*Series) ([]schema.Partition, error) {
+// manifest lists the trade_flows files read as its inputs. A partition
+// whose new file is byte-identical to the published one is left alone.
+// ctx bounds the lake calls. It returns the partitions handled; on error,
+// partitions already written stay (each is complete), the failing one
+// keeps its previous version.
+func (j *Job) Publish(ctx context.Context, rep *Report, series []*Series) ([]Written, error) {
 	type key struct {
 		basis string
 		year  int
@@ -85,39 +95,53 @@ func (j *Job) Publish(ctx context.Context, rep *Report, series []*Series) ([]sch
 		inputs[string(s.Basis)] = s.Inputs
 	}
 	pub := &publish.Publisher{Lake: j.Lake, Now: j.Now}
-	var done []schema.Partition
+	var done []Written
 	for _, k := range keys {
 		p := schema.CompliancePartition(k.basis, k.year)
-		if err := j.publishPartition(ctx, pub, p, groups[k], inputs[k.basis], rep); err != nil {
+		unchanged, err := j.publishPartition(ctx, pub, p, groups[k], inputs[k.basis], rep)
+		if err != nil {
 			return done, fmt.Errorf("publish %s: %w", p, err)
 		}
-		j.Logger.Info("partition", "job", j.Name, "partition", p.Path, "status", "written", "rows", len(groups[k]))
-		done = append(done, p)
+		status := "written"
+		if unchanged {
+			status = "unchanged"
+		}
+		j.Logger.Info("partition", "job", j.Name, "partition", p.Path, "status", status, "rows", len(groups[k]))
+		done = append(done, Written{Partition: p, Rows: int64(len(groups[k])), Unchanged: unchanged})
 	}
 	return done, nil
 }
 
-func (j *Job) publishPartition(ctx context.Context, pub *publish.Publisher, p schema.Partition, rows []schema.Compliance, inputs []publish.Input, rep *Report) error {
+func (j *Job) publishPartition(ctx context.Context, pub *publish.Publisher, p schema.Partition, rows []schema.Compliance, inputs []publish.Input, rep *Report) (unchanged bool, err error) {
 	w, err := parquetfile.Create[schema.ComplianceRecord](j.SpoolDir)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for i := range rows {
 		rec, err := rows[i].Record()
 		if err != nil {
 			w.Abort()
-			return fmt.Errorf("%s %s %s: %w", rows[i].Basis, rows[i].Period, rows[i].Category, err)
+			return false, fmt.Errorf("%s %s %s: %w", rows[i].Basis, rows[i].Period, rows[i].Category, err)
 		}
 		if err := w.Write(rec); err != nil {
 			w.Abort()
-			return err
+			return false, err
 		}
 	}
 	f, err := w.Close()
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() { _ = os.Remove(f.Path) }()
+	old, err := publish.Load(ctx, j.Lake, p.Path)
+	if err != nil {
+		return false, err
+	}
+	if g := old.Group("part-00000"); g != nil && len(g.Files) == 1 && g.Files[0].SHA256 == f.SHA256 {
+		if _, err := j.Lake.Stat(ctx, p.Path+"/"+publish.SuccessName); err == nil {
+			return true, nil
+		}
+	}
 	_, err = pub.Publish(ctx, publish.Commit{
 		Partition: p,
 		Group: publish.Group{
@@ -126,5 +150,5 @@ func (j *Job) publishPartition(ctx context.Context, pub *publish.Publisher, p sc
 		},
 		Local: []publish.LocalFile{{Name: "part-00000.parquet", Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}},
 	})
-	return err
+	return false, err
 }
