@@ -144,10 +144,7 @@ func cmdCompliance(ctx context.Context, args []string, stdout, stderr io.Writer)
 	j := compliance.NewJob("compliance", l, cfg.SpoolDir, newLogger(stderr))
 	rep, _, err := j.Compute(ctx, bs, opts)
 	if err != nil {
-		return 0, err
-	}
-	if *basis != "" && len(rep.Bases) == 0 {
-		return 0, fmt.Errorf("basis %s: no trade_flows in the lake %s", *basis, l.URL())
+		return 0, fmt.Errorf("lake %s: %w", l.URL(), err)
 	}
 	switch *format {
 	case "json":

@@ -111,7 +111,11 @@ func Compute(series []*Series, o Options) (*Report, error) {
 			}
 		}
 		if rep.Through.IsZero() {
-			return nil, fmt.Errorf("no trade_flows for any basis in the lake")
+			var names []string
+			for _, s := range series {
+				names = append(names, string(s.Basis))
+			}
+			return nil, fmt.Errorf("no trade_flows in the lake for %s", strings.Join(names, " or "))
 		}
 	}
 	for _, s := range series {
