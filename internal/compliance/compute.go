@@ -118,6 +118,9 @@ func Compute(series []*Series, o Options) (*Report, error) {
 			return nil, fmt.Errorf("no trade_flows in the lake for %s", strings.Join(names, " or "))
 		}
 	}
+	if rep.Through.Before(civil.Month{Year: firstYear, Month: 1}) {
+		return nil, fmt.Errorf("through %s is before the agreement's first month, %d-01", rep.Through, firstYear)
+	}
 	for _, s := range series {
 		rep.Requested = append(rep.Requested, s.Basis)
 		rep.Notes = append(rep.Notes, s.Notes...)

@@ -253,6 +253,29 @@ func TestMonthsProblems(t *testing.T) {
 			t.Errorf("notes %q", rep.Notes)
 		}
 	})
+	t.Run("through before 2020", func(t *testing.T) {
+		l := newLake(t)
+		putFlows(t, l, reference.USExports, month("2017-05"), 1, flow{"120190", "1"})
+		_, err := compute(t, l, Options{Baseline: BaselinePIIEOriginal, Proration: ProrationLinear}, reference.USExports)
+		if err == nil || !strings.Contains(err.Error(), "through 2017-05 is before") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("several HS levels in a month", func(t *testing.T) {
+		l := newLake(t)
+		// HS4 1201 and HS10 lines of the same trade: only HS10 counts.
+		putFlows(t, l, reference.USExports, month("2020-01"), 1, flow{"1201", "3"}, flow{"1201900010", "1"}, flow{"1201900020", "2"}, flow{"4703210000", "0.5"})
+		rep, err := compute(t, l, Options{Baseline: BaselinePIIEOriginal, Proration: ProrationLinear}, reference.USExports)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := moneyBn(row(t, rep, reference.USExports, "2020-01", reference.Agriculture).ValueUSD); got != "3.0" {
+			t.Errorf("agriculture = %s, want 3.0 (HS10 only)", got)
+		}
+		if !strings.Contains(strings.Join(rep.Notes, "\n"), "rows at HS levels [4 10]; used HS10 only") {
+			t.Errorf("notes %q", rep.Notes)
+		}
+	})
 	t.Run("bad options", func(t *testing.T) {
 		l := newLake(t)
 		if _, err := compute(t, l, Options{Baseline: "guess", Proration: ProrationLinear}); err == nil {
