@@ -281,7 +281,10 @@ func computeBasis(s *Series, o Options, through civil.Month) ([]schema.Complianc
 				endedAt, bases[s.Basis].prefix, m)
 		}
 	}
-	if !endedAt.IsZero() {
+	switch {
+	case endedAt == first:
+		notes = append(notes, fmt.Sprintf("%s: no months of %d–%d in the lake", s.Basis, firstYear, lastYear))
+	case !endedAt.IsZero():
 		notes = append(notes, fmt.Sprintf("%s: lake has data through %s only", s.Basis, endedAt.AddMonths(-1)))
 	}
 	ytd := map[reference.Category]apd.Decimal{}
