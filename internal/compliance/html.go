@@ -22,6 +22,7 @@ tr.all td { font-weight: bold; }
 tr.month td { border-top: 2px solid #bbb; }
 .notes { color: #555; font-size: 13px; }
 pre { font-size: 13px; }
+svg { max-width: 100%; height: auto; }
 </style>
 </head>
 <body>
