@@ -176,7 +176,6 @@ func (e *Executor) Run(ctx context.Context, job, trigger string) (*Summary, erro
 	return s, nil
 }
 
-
 // RunOnce runs job now, waiting for a run in progress to finish, and does
 // not trigger downstream jobs: `tradepipe run --once` runs every job in
 // order itself.
@@ -215,7 +214,10 @@ func (e *Executor) runLocked(ctx context.Context, name, trigger string) *Summary
 	s := &Summary{}
 	switch {
 	case job.Derive != nil:
+		// A derived dataset has no month of its own: the ledger keeps it
+		// under month 0000-00.
 		s.Add(job.Derive(ctx)...)
+		e.record(ctx, job, civil.Month{}, trigger, 1, s.Results)
 	case job.Inbox != nil:
 		s = e.runInbox(ctx, job, trigger)
 	default:

@@ -32,6 +32,10 @@ commands:
   backfill JOB --from YYYY-MM --to YYYY-MM [--parallel N] [--force] [--dry-run]
   backfill --retry-failed ID | --resume ID
   status [--json]                jobs, next runs, last runs, failed partitions, backfills
+  compliance [--through YYYY-MM] [--basis us-exports|cn-imports]
+             [--baseline lake|piie_original|piie_revised] [--proration linear|seasonal]
+             [--format table|json|csv] [--chart FILE.svg] [--html FILE]
+                                 Phase One compliance report from the lake
   validate                       check the config, print every problem
   version                        print version information
 
@@ -66,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = cmdStatus(ctx, rest, stdout, stderr)
 	case "validate":
 		code, err = cmdValidate(rest, stdout, stderr)
+	case "compliance":
+		code, err = cmdCompliance(ctx, rest, stdout, stderr)
 	case "version":
 		printVersion(stdout)
 	default:

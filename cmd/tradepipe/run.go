@@ -68,7 +68,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		return daemon(ctx, a, exec, reg)
 	}
 	total := &pipeline.Summary{}
-	for _, j := range exec.Jobs() {
+	for _, j := range upstreamFirst(exec.Jobs()) {
 		s, err := exec.RunOnce(ctx, j.Name, pipeline.TriggerManual)
 		if err != nil {
 			return 0, err
@@ -85,6 +85,40 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		return exitFailed, nil
 	}
 	return exitOK, nil
+}
+
+// upstreamFirst orders jobs so that each runs after the jobs in its
+// after: list (Validate rejects cycles), keeping config order otherwise.
+func upstreamFirst(jobs []*pipeline.Job) []*pipeline.Job {
+	done := map[string]bool{}
+	in := map[string]bool{}
+	for _, j := range jobs {
+		in[j.Name] = true
+	}
+	var out []*pipeline.Job
+	for len(out) < len(jobs) {
+		progressed := false
+		for _, j := range jobs {
+			if done[j.Name] {
+				continue
+			}
+			ready := true
+			for _, u := range j.Policy.After {
+				if in[u] && !done[u] {
+					ready = false
+				}
+			}
+			if ready {
+				done[j.Name] = true
+				out = append(out, j)
+				progressed = true
+			}
+		}
+		if !progressed { // a cycle: cannot happen after Validate
+			return jobs
+		}
+	}
+	return out
 }
 
 func printPlan(ctx context.Context, exec *pipeline.Executor, asJSON bool, w io.Writer) (int, error) {

@@ -22,8 +22,10 @@ type app struct {
 	lake   lake.Lake
 	runner *pipeline.Runner
 	jobs   map[string]*pipeline.Job
-	logger *slog.Logger
-	reg    prometheus.Registerer
+	// compliance jobs are computed from the lake, not read from a source.
+	compliance map[string]*config.ComplianceOptions
+	logger     *slog.Logger
+	reg        prometheus.Registerer
 }
 
 // openers are the lake URL schemes besides file://.
@@ -38,8 +40,16 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, lake: l, runner: r, jobs: map[string]*pipeline.Job{}, logger: logger, reg: reg}
+	a := &app{cfg: cfg, lake: l, runner: r, jobs: map[string]*pipeline.Job{}, compliance: map[string]*config.ComplianceOptions{}, logger: logger, reg: reg}
 	for _, j := range cfg.Jobs.All() {
+		if o, ok := j.Decoded.(*config.ComplianceOptions); ok {
+			a.compliance[j.Name] = o
+			name := j.Name
+			job := &pipeline.Job{Name: name, Source: "compliance", Policy: policy(j),
+				Derive: func(ctx context.Context) []pipeline.Result { return a.runCompliance(ctx, name, o).Results }}
+			a.jobs[name] = job
+			continue
+		}
 		job, err := a.buildJob(ctx, j)
 		if err != nil {
 			return nil, fmt.Errorf("job %s: %w", j.Name, err)

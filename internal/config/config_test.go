@@ -27,6 +27,13 @@ func TestBadConfigs(t *testing.T) {
 			"jobs.census-exports.jitter: must not be negative",
 			"jobs.census-exports.max_attempts: must be 0 (default 3) or more",
 		},
+		"compliance.bad.yaml": {
+			"jobs.compliance.options.baseline: \"guess\"",
+			"jobs.compliance.options.proration: \"quarterly\"",
+			"jobs.compliance.options.bases[1]: \"eu_imports\"",
+			"jobs.compliance.options.services.usd_bn.2019: Phase One covers 2020 and 2021 only",
+		},
+		"compliance_bad_number.bad.yaml": {"jobs.compliance.options: ", "\"lots\" is not a decimal number"},
 		"many_problems.bad.yaml": {
 			"lake: URL \"s3:///nobucket\": no bucket",
 			"server.listen: \"localhost\" is not host:port",

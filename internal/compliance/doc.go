@@ -1,0 +1,52 @@
+// Package compliance computes the Phase One purchase-commitment metrics
+// (PIIE-style tracker) from the trade_flows dataset in the lake, and writes
+// them back as the compliance dataset.
+//
+// Contract:
+//   - Bases. us_exports reads trade_flows/source=census/flow=export (reporter
+//     US, partner CN); cn_imports reads trade_flows/source=gacc/flow=import
+//     (reporter CN, partner US). Partitions are found through their
+//     _manifest.json files and read with the manifest's file list, so a
+//     partition being republished is read whole, old or new.
+//   - Classification. Every row's HS code goes through
+//     reference.Classifier: covered goods by category, uncovered goods, and
+//     ambiguous codes (shorter than an Annex line they only partly hold),
+//     which are reported in their own "ambiguous" category and never
+//     counted as covered.
+//   - HS levels. If one month holds rows at several HS levels (which would
+//     double count), the finest level is used and a note says so.
+//   - Combined months. A figure with covers_months = k at period m stands for
+//     months m−k+1..m together (GACC publishes January and February as one
+//     figure since 2020). It is counted at m: there is no row for the
+//     earlier months (January has no separate figure), and the year-to-date
+//     from m on includes it. A separate figure for one of those months as
+//     well is an error (it would double count).
+//   - Baselines. "lake": the 2017 value of each category from the lake with
+//     the same classifier; all twelve 2017 months must be there, else
+//     Compute refuses with an error naming the missing months.
+//     "piie_original": PIIE's May 2020 figures, which exist for all covered
+//     goods only: the manufactured/agriculture/energy rows then carry their
+//     actual purchases but a null baseline, target, percentage and
+//     shortfall (a category split of that baseline was never published, and
+//     is not guessed). "piie_revised": PIIE's October 2020 per-category
+//     figures. Uncovered and ambiguous goods always take their 2017 value
+//     from the lake (null when the lake lacks 2017).
+//   - Targets. target = baseline + the treaty's increment for 2020 or 2021.
+//     Year-to-date target: "linear" target × months/12; "seasonal" target ×
+//     (2017 value of the same category and basis through the month) / (2017
+//     whole year), which needs the twelve 2017 months in the lake.
+//   - Months. Rows cover 2020-01 through the through-month (at most
+//     2021-12, the agreement's last month), for months the lake has. A month
+//     missing before a month that is present is an error; missing trailing
+//     months just end the rows (a note says so).
+//   - Services are annual (BEA, not in the lake): when the options give a
+//     year's services figure, a "services" row at December of that year
+//     compares it with baseline + increment (proration "annual").
+//   - From a through-month of 2021-12 on, the report also gives the
+//     two-year totals against the commitment ($162.1bn goods increase over
+//     2× the 2017 baseline; $200bn with services when both services years
+//     are given).
+//
+// Money is apd decimals throughout; derived amounts (prorated targets) are
+// rounded half-even to cents; only pct_of_target_ytd is a float.
+package compliance

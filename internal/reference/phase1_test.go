@@ -1,0 +1,155 @@
+package reference
+
+import (
+	"testing"
+)
+
+func TestClassify(t *testing.T) {
+	c := NewClassifier()
+	cases := []struct {
+		hs       string
+		coverage Coverage
+		category Category
+		sub      string
+	}{
+		// Methanol: the 6-digit line wins over heading 2905 (manufactured).
+		{"290511", Covered, Energy, "Refined products"},
+		{"2905110000", Covered, Energy, "Refined products"},
+		{"290512", Covered, Manufactured, "Other manufactured goods"},
+		{"29051200", Covered, Manufactured, "Other manufactured goods"},
+		// Heading 2905 holds both energy (methanol) and manufactured lines.
+		{"2905", PartlyCovered, Ambiguous, ""},
+		// Pipeline gas 2711 21 is not covered; LNG, propane, butane are.
+		{"271121", NotCovered, Uncovered, ""},
+		{"2711210000", NotCovered, Uncovered, ""},
+		{"271111", Covered, Energy, "Liquefied natural gas"},
+		{"271112", Covered, Energy, "Refined products"},
+		{"271113", Covered, Energy, "Refined products"},
+		{"2711", PartlyCovered, Ambiguous, ""},
+		// Other LPG is listed at 8 digits: HS6 271119 only partly matches.
+		{"27111990", Covered, Energy, "Refined products"},
+		{"2711199010", Covered, Energy, "Refined products"},
+		{"271119", PartlyCovered, Ambiguous, ""},
+		{"27111910", NotCovered, Uncovered, ""},
+		// Naphtha is listed at 9 digits.
+		{"271012", PartlyCovered, Ambiguous, ""},
+		{"27101225", PartlyCovered, Ambiguous, ""},
+		{"2710122500", Covered, Energy, "Refined products"},
+		{"2710121000", NotCovered, Uncovered, ""},
+		{"2710", PartlyCovered, Ambiguous, ""},
+		// Petroleum coke at 6 digits; 2713 20 (bitumen) is not covered.
+		{"271311", Covered, Energy, "Refined products"},
+		{"271312", Covered, Energy, "Refined products"},
+		{"271320", NotCovered, Uncovered, ""},
+		{"2713", PartlyCovered, Ambiguous, ""},
+		// Ordinary 4-digit lines at every length.
+		{"1201", Covered, Agriculture, "Oilseeds"},
+		{"120190", Covered, Agriculture, "Oilseeds"},
+		{"8802400000", Covered, Manufactured, "Aircraft (orders and deliveries)"},
+		{"2709", Covered, Energy, "Crude oil"},
+		{"270900", Covered, Energy, "Crude oil"},
+		{"470321", NotCovered, Uncovered, ""},
+		// Codes shorter than every line under them.
+		{"27", PartlyCovered, Ambiguous, ""},
+		{"12", PartlyCovered, Ambiguous, ""},
+		{"98", NotCovered, Uncovered, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.hs, func(t *testing.T) {
+			got, err := c.Classify(tc.hs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Coverage != tc.coverage || got.Category != tc.category || got.Subcategory != tc.sub {
+				t.Errorf("Classify(%s) = %v %v, want %v %s/%s", tc.hs, got.Coverage, got, tc.coverage, tc.category, tc.sub)
+			}
+		})
+	}
+	for _, bad := range []string{"", "27.11", "2711a", " 2711"} {
+		if _, err := c.Classify(bad); err == nil {
+			t.Errorf("Classify(%q) succeeded", bad)
+		}
+	}
+}
+
+// A code under lines of one class only is not ambiguous.
+func TestClassifySameClassBelow(t *testing.T) {
+	c := newClassifier([]AnnexLine{
+		{HS: "1001", Category: Agriculture, Subcategory: "Cereals"},
+		{HS: "100190", Category: Agriculture, Subcategory: "Cereals"},
+	})
+	got, err := c.Classify("1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Coverage != Covered || got.Category != Agriculture {
+		t.Errorf("Classify(1001) = %v %v", got.Coverage, got)
+	}
+}
+
+func TestAnnexTable(t *testing.T) {
+	lines := Annex()
+	if len(lines) != 536 {
+		t.Errorf("%d annex lines, want 536 as printed", len(lines))
+	}
+	counts := map[Category]int{}
+	seen := map[string]bool{}
+	for _, l := range lines {
+		counts[l.Category]++
+		if seen[l.HS] {
+			t.Errorf("line %s twice", l.HS)
+		}
+		seen[l.HS] = true
+	}
+	if counts[Energy] != 10 {
+		t.Errorf("%d energy lines, want 10", counts[Energy])
+	}
+}
+
+func TestFigures(t *testing.T) {
+	incr := []struct {
+		c    Category
+		year int
+		want string
+	}{
+		{Manufactured, 2020, "32.9"}, {Manufactured, 2021, "44.8"},
+		{Agriculture, 2020, "12.5"}, {Agriculture, 2021, "19.5"},
+		{Energy, 2020, "18.5"}, {Energy, 2021, "33.9"},
+		{Services, 2020, "12.8"}, {Services, 2021, "25.1"},
+		{AllCovered, 2020, "63.9"}, {AllCovered, 2021, "98.2"},
+	}
+	for _, tc := range incr {
+		got, ok := IncrementBn(tc.c, tc.year)
+		if !ok || got.Text('f') != tc.want {
+			t.Errorf("IncrementBn(%s, %d) = %s %v, want %s", tc.c, tc.year, got.Text('f'), ok, tc.want)
+		}
+	}
+	if _, ok := IncrementBn(AllCovered, 2022); ok {
+		t.Error("increment for 2022")
+	}
+	if _, ok := IncrementBn(Uncovered, 2020); ok {
+		t.Error("increment for uncovered goods")
+	}
+	base := []struct {
+		b    Basis
+		c    Category
+		def  string
+		want string
+	}{
+		{USExports, AllCovered, PIIEOriginal, "78.8"},
+		{CNImports, AllCovered, PIIEOriginal, "108.8"},
+		{USExports, AllCovered, PIIERevised, "95.1"},
+		{USExports, Manufactured, PIIERevised, "66.5"},
+		{CNImports, Energy, PIIERevised, "6.8"},
+		{USExports, Services, PIIEFinal, "56.1"},
+	}
+	for _, tc := range base {
+		got, ok := PublishedBaselineBn(tc.b, tc.c, tc.def)
+		if !ok || got.Text('f') != tc.want {
+			t.Errorf("PublishedBaselineBn(%s, %s, %s) = %s %v, want %s", tc.b, tc.c, tc.def, got.Text('f'), ok, tc.want)
+		}
+	}
+	if _, ok := PublishedBaselineBn(USExports, Manufactured, PIIEOriginal); ok {
+		t.Error("the original PIIE tracker published no category baselines")
+	}
+}
