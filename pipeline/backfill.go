@@ -193,6 +193,17 @@ func (e *Executor) RunBackfill(ctx context.Context, id string, progress Progress
 			break
 		}
 		g.Go(func() error {
+			// Another run may have finished the month since the backfill
+			// was planned (a resume after restart, a scheduled run).
+			if !b.Force {
+				if entry, err := e.ledger.Entry(gctx, job.Name, b.Months[i].Month); err == nil && entry.Done() {
+					mu.Lock()
+					defer mu.Unlock()
+					b.Months[i].Status, b.Months[i].Rows = entry.Status, entry.Rows
+					save()
+					return nil
+				}
+			}
 			if err := limiter.Wait(gctx); err != nil {
 				return nil // cancelled: the month stays pending
 			}

@@ -66,7 +66,11 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	for _, j := range jobs {
 		last := "-"
 		if j.LastRun != nil {
-			last = fmt.Sprintf("%s %s (%s, %s)", j.LastRun.Month, j.LastRun.Status, j.LastRun.Trigger, when(j.LastRun.FinishedAt))
+			m := j.LastRun.Month.String()
+			if j.LastRun.Month.IsZero() {
+				m = "all" // a derived dataset
+			}
+			last = fmt.Sprintf("%s %s (%s, %s)", m, j.LastRun.Status, j.LastRun.Trigger, when(j.LastRun.FinishedAt))
 		}
 		sched := j.Schedule
 		if sched == "" {

@@ -103,8 +103,13 @@ func Range(a, b Month) []Month {
 // MarshalText implements encoding.TextMarshaler (YYYY-MM).
 func (m Month) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
-// UnmarshalText implements encoding.TextUnmarshaler (YYYY-MM).
+// UnmarshalText implements encoding.TextUnmarshaler (YYYY-MM; "0000-00"
+// is the zero Month, as MarshalText writes it).
 func (m *Month) UnmarshalText(b []byte) error {
+	if string(b) == "0000-00" {
+		*m = Month{}
+		return nil
+	}
 	v, err := ParseMonth(string(b))
 	if err != nil {
 		return err

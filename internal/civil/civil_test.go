@@ -49,3 +49,16 @@ func TestMonthArithmetic(t *testing.T) {
 		t.Error("Valid is wrong about Feb 29")
 	}
 }
+
+func TestMonthText(t *testing.T) {
+	for _, m := range []Month{{}, {2020, 4}, {1999, 12}} {
+		b, err := m.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Month
+		if err := back.UnmarshalText(b); err != nil || back != m {
+			t.Errorf("round trip of %v: %v, %v", m, back, err)
+		}
+	}
+}
