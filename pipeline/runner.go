@@ -231,7 +231,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 		results = []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusEmpty}}
 	}
 	if !anyFailed(results) {
-		if err := r.rememberInput(ctx, job, rel, results); err != nil {
+		if err := r.rememberInput(ctx, job, rel, results, col); err != nil {
 			log.Warn("input record not written; the next run will parse the input again", "err", err)
 		}
 	}
@@ -263,6 +263,10 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		res.Status = StatusUnchanged
 		return res
 	}
+	if st, err := r.checkVintage(ctx, job, rel, d, old, old.Group(group), inputs); st != "" {
+		res.Status, res.Err = st, err
+		return res
+	}
 	// Quarantine first: once the data manifest names this input, the run
 	// counts as done, so everything else it writes must already be there.
 	if q := col.quarantineFor(d.p, d.p.Dataset, job.Source); q != nil {
@@ -275,22 +279,25 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		return res
 	}
 	var local []publish.LocalFile
-	if d.w != nil {
-		f, err := d.w.Close()
-		if err != nil {
-			res.Status, res.Err = StatusFailed, err
-			return res
-		}
-		d.w = nil
+	f, err := closeSpool(d)
+	if f != nil {
 		defer os.Remove(f.Path)
-		local = append(local, publish.LocalFile{Name: group + ".parquet", Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256})
+		f.Name = group + ".parquet"
+		local = append(local, *f)
+	}
+	if err == nil {
+		err = r.publishHistory(ctx, job, rel, d, f, inputs)
+	}
+	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
 	}
 	_, err = r.pub.Publish(ctx, publish.Commit{
 		Partition: d.p,
 		Group: publish.Group{
 			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
-			QuarantinedRows: d.quarantined,
-			Counters:        col.counters, Warnings: col.warnings,
+			ContentSHA256: contentOf(job, d), QuarantinedRows: d.quarantined,
+			Counters: col.counters, Warnings: col.warnings,
 		},
 		Local: local,
 	})
@@ -386,23 +393,33 @@ func (r *Runner) archive(ctx context.Context, rel *sources.Release) (string, err
 // inputRecord remembers which partitions an input was published to, so
 // the same content is recognised as unchanged without parsing it again.
 type inputRecord struct {
-	URI         string    `json:"uri"`
-	SHA256      string    `json:"sha256"`
-	ReleaseID   string    `json:"release_id"`
-	Group       string    `json:"group"`
-	Partitions  []string  `json:"partitions"`
-	ProcessedAt time.Time `json:"processed_at"`
+	URI        string   `json:"uri"`
+	SHA256     string   `json:"sha256"`
+	ReleaseID  string   `json:"release_id"`
+	Group      string   `json:"group"`
+	Partitions []string `json:"partitions"`
+	// Content is the content fingerprint of the input's rows per
+	// partition (versioned datasets only): a partition still holding that
+	// content has the input, even when an earlier input put it there.
+	Content     map[string]string `json:"content,omitempty"`
+	ProcessedAt time.Time         `json:"processed_at"`
 }
 
 func inputKey(job *Job, sha string) string {
 	return fmt.Sprintf("_state/inputs/%s/%s.json", job.Name, sha)
 }
 
-func (r *Runner) rememberInput(ctx context.Context, job *Job, rel *sources.Release, results []Result) error {
+func (r *Runner) rememberInput(ctx context.Context, job *Job, rel *sources.Release, results []Result, col *collector) error {
 	rec := inputRecord{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID, Group: job.groupName(rel), ProcessedAt: r.opts.Now().UTC()}
 	for _, res := range results {
 		if res.Partition != "" && !strings.HasPrefix(res.Partition, schema.DatasetQuarantine+"/") {
 			rec.Partitions = append(rec.Partitions, res.Partition)
+			if d := col.data[res.Partition]; d != nil && contentOf(job, d) != "" {
+				if rec.Content == nil {
+					rec.Content = map[string]string{}
+				}
+				rec.Content[res.Partition] = contentOf(job, d)
+			}
 		}
 	}
 	b, err := json.MarshalIndent(rec, "", "  ")
@@ -433,14 +450,25 @@ func (r *Runner) alreadyPublished(ctx context.Context, job *Job, rel *sources.Re
 			return nil, false
 		}
 		g := m.Group(group)
-		if g == nil || !publish.SameInputs(g.Inputs, []publish.Input{{SHA256: rel.SHA256}}) {
+		if g == nil {
+			return nil, false
+		}
+		st, rows, quarantined := StatusUnchanged, g.Rows, g.QuarantinedRows
+		switch part := (schema.Partition{Dataset: m.Dataset, Path: p}); {
+		case publish.SameInputs(g.Inputs, []publish.Input{{SHA256: rel.SHA256}}):
+		case rec.Content[p] != "" && rec.Content[p] == g.ContentSHA256:
+			// An earlier input with the same content is published.
+		case olderRelease(rec.ReleaseID, g.ReleaseID) && r.inHistory(ctx, part, rec.ReleaseID, rel.SHA256) != nil:
+			h := r.inHistory(ctx, part, rec.ReleaseID, rel.SHA256)
+			st, rows, quarantined = StatusSuperseded, h.Rows, h.QuarantinedRows
+		default:
 			return nil, false
 		}
 		if r.pub.Settle(ctx, m) != nil {
 			return nil, false
 		}
 		month, _ := civil.ParseMonth(m.Period)
-		out = append(out, Result{Job: job.Name, Partition: p, Month: month, Input: rel.URI, Status: StatusUnchanged, Rows: g.Rows, Quarantined: g.QuarantinedRows})
+		out = append(out, Result{Job: job.Name, Partition: p, Month: month, Input: rel.URI, Status: st, Rows: rows, Quarantined: quarantined})
 	}
 	return out, true
 }

@@ -1,0 +1,176 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/sinks/publish"
+	"github.com/tradepipe/tradepipe/sources"
+)
+
+// Vintages. Official statistics are revised: Census revises the previous
+// month every month and three years each June; GACC corrects until the
+// yearbook. For datasets a release replaces whole (trade_flows,
+// trade_totals) the pipeline therefore
+//   - compares content, not bytes: a partition whose rows (without
+//     provenance) equal the published ones is unchanged, so a revised
+//     multi-month release re-publishes only the months it changed;
+//   - lets the newest vintage win: an input older than the published one
+//     (by release_id, which sorts by time) does not replace it;
+//   - keeps every vintage it writes, and every older one it refuses, under
+//     <dataset>_history/<same partition path>/<release_id>.parquet, with a
+//     manifest per partition listing them all.
+
+// HistorySuffix turns a dataset name into its history dataset's name.
+const HistorySuffix = "_history"
+
+// versioned reports whether job's writes to p follow the vintage rules:
+// datasets written whole per partition. Delivery datasets (shipments)
+// accumulate instead.
+func versioned(job *Job, p schema.Partition) bool {
+	if job.PerDelivery {
+		return false
+	}
+	return p.Dataset == schema.DatasetTradeFlows || p.Dataset == schema.DatasetTradeTotals
+}
+
+// HistoryPartition is the history partition of a trade_flows or
+// trade_totals partition: the same path under <dataset>_history.
+func HistoryPartition(p schema.Partition) schema.Partition {
+	return schema.Partition{
+		Dataset: p.Dataset + HistorySuffix,
+		Path:    p.Dataset + HistorySuffix + strings.TrimPrefix(p.Path, p.Dataset),
+		Month:   p.Month,
+	}
+}
+
+var releaseTimeRE = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z`)
+
+// olderRelease reports whether release incoming is strictly older than
+// published. Only the time part counts: two vintages stamped the same
+// second (files dropped together) are not ordered, and the later arrival
+// wins as before. IDs not in the sources.ReleaseID form are never older.
+func olderRelease(incoming, published string) bool {
+	a, b := releaseTimeRE.FindString(incoming), releaseTimeRE.FindString(published)
+	return a != "" && b != "" && a < b
+}
+
+// contentOf is the fingerprint recorded for d, or "" when the partition
+// is not versioned or has none.
+func contentOf(job *Job, d *dataPart) string {
+	if !versioned(job, d.p) {
+		return ""
+	}
+	return d.content.hex()
+}
+
+// checkVintage decides, before anything is written, whether rel must not
+// replace the published group cur of d's partition: StatusSuperseded when
+// a newer vintage is published (rel's rows then go to history only),
+// StatusUnchanged when the content is the same. "" means publish.
+func (r *Runner) checkVintage(ctx context.Context, job *Job, rel *sources.Release, d *dataPart, old *publish.Manifest, cur *publish.Group, inputs []publish.Input) (Status, error) {
+	if cur == nil || !versioned(job, d.p) {
+		return "", nil
+	}
+	if olderRelease(rel.ReleaseID, cur.ReleaseID) {
+		local, err := closeSpool(d)
+		if local != nil {
+			defer os.Remove(local.Path)
+		}
+		if err != nil {
+			return StatusFailed, err
+		}
+		if err := r.publishHistory(ctx, job, rel, d, local, inputs); err != nil {
+			return StatusFailed, err
+		}
+		r.logger.Info("older vintage kept in history only", "job", job.Name, "partition", d.p.Path,
+			"release_id", rel.ReleaseID, "published_release_id", cur.ReleaseID)
+		return StatusSuperseded, nil
+	}
+	if c := contentOf(job, d); c != "" && c == cur.ContentSHA256 && old.SchemaVersion == schema.Version {
+		if err := r.pub.Settle(ctx, old); err != nil {
+			return StatusFailed, err
+		}
+		return StatusUnchanged, nil
+	}
+	return "", nil
+}
+
+// closeSpool finishes d's spool file; nil when d has no rows (only
+// rejected ones).
+func closeSpool(d *dataPart) (*publish.LocalFile, error) {
+	if d.w == nil {
+		return nil, nil
+	}
+	f, err := d.w.Close()
+	d.w = nil
+	if err != nil {
+		return nil, err
+	}
+	return &publish.LocalFile{Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}, nil
+}
+
+// publishHistory adds rel's vintage of d's partition to the history
+// dataset, unless it is there already. local may be nil: a vintage whose
+// rows were all rejected is still listed, with no file. The history is
+// written before the current partition, so once the current manifest
+// names the input, its history entry exists (a crash in between is
+// finished by the next run).
+func (r *Runner) publishHistory(ctx context.Context, job *Job, rel *sources.Release, d *dataPart, local *publish.LocalFile, inputs []publish.Input) error {
+	if !versioned(job, d.p) {
+		return nil
+	}
+	if rel.ReleaseID == "" {
+		return errors.New("history: the release has no release_id")
+	}
+	hp := HistoryPartition(d.p)
+	ctx, unlock, err := r.opts.Locker.Lock(ctx, hp.Path)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", hp.Path, err)
+	}
+	defer unlock()
+	old, err := publish.Load(ctx, r.opts.Lake, hp.Path)
+	if err != nil {
+		return err
+	}
+	if g := old.Group(rel.ReleaseID); g != nil && publish.SameInputs(g.Inputs, inputs) {
+		return r.pub.Settle(ctx, old)
+	}
+	var files []publish.LocalFile
+	if local != nil {
+		f := *local
+		f.Name = rel.ReleaseID + ".parquet"
+		files = append(files, f)
+	}
+	_, err = r.pub.Publish(ctx, publish.Commit{
+		Partition: hp,
+		Group: publish.Group{
+			Name: rel.ReleaseID, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
+			ContentSHA256: contentOf(job, d), QuarantinedRows: d.quarantined,
+		},
+		Local: files,
+	})
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	return nil
+}
+
+// inHistory returns the history entry of release id in partition p, if
+// it lists the input sha.
+func (r *Runner) inHistory(ctx context.Context, p schema.Partition, id, sha string) *publish.Group {
+	m, err := publish.Load(ctx, r.opts.Lake, HistoryPartition(p).Path)
+	if err != nil {
+		return nil
+	}
+	g := m.Group(id)
+	if g == nil || !publish.SameInputs(g.Inputs, []publish.Input{{SHA256: sha}}) {
+		return nil
+	}
+	return g
+}
