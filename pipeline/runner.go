@@ -456,11 +456,15 @@ func (r *Runner) alreadyPublished(ctx context.Context, job *Job, rel *sources.Re
 		st, rows, quarantined := StatusUnchanged, g.Rows, g.QuarantinedRows
 		switch part := (schema.Partition{Dataset: m.Dataset, Path: p}); {
 		case publish.SameInputs(g.Inputs, []publish.Input{{SHA256: rel.SHA256}}):
+		case olderRelease(rec.ReleaseID, g.ReleaseID):
+			// A newer vintage is published; this one is in history.
+			h := r.inHistory(ctx, part, rec.ReleaseID, rel.SHA256)
+			if h == nil {
+				return nil, false
+			}
+			st, rows, quarantined = StatusSuperseded, h.Rows, h.QuarantinedRows
 		case rec.Content[p] != "" && rec.Content[p] == g.ContentSHA256:
 			// An earlier input with the same content is published.
-		case olderRelease(rec.ReleaseID, g.ReleaseID) && r.inHistory(ctx, part, rec.ReleaseID, rel.SHA256) != nil:
-			h := r.inHistory(ctx, part, rec.ReleaseID, rel.SHA256)
-			st, rows, quarantined = StatusSuperseded, h.Rows, h.QuarantinedRows
 		default:
 			return nil, false
 		}
