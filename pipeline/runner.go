@@ -120,7 +120,11 @@ func (r *Runner) RunMonth(ctx context.Context, job *Job, m civil.Month) []Result
 		return []Result{{Job: job.Name, Month: m, Status: StatusFailed, Err: err}}
 	}
 	defer os.RemoveAll(dir)
-	rel, err := job.Fetcher.Fetch(ctx, m, dir)
+	rel, err := r.fetch(ctx, job, m, dir)
+	if errors.Is(err, sources.ErrNotModified) {
+		r.logger.Info("not modified", "job", job.Name, "month", m.String())
+		return r.record(job, []Result{{Job: job.Name, Month: m, Status: StatusUnchanged}})
+	}
 	if err != nil {
 		r.logger.Error("fetch failed", "job", job.Name, "month", m.String(), "err", err)
 		return r.record(job, []Result{{Job: job.Name, Month: m, Status: StatusFailed, Err: err}})
@@ -129,7 +133,11 @@ func (r *Runner) RunMonth(ctx context.Context, job *Job, m civil.Month) []Result
 		r.logger.Info("no data yet", "job", job.Name, "month", m.String())
 		return []Result{{Job: job.Name, Month: m, Status: StatusEmpty}}
 	}
-	return r.ProcessRelease(ctx, job, rel)
+	results := r.ProcessRelease(ctx, job, rel)
+	if !anyFailed(results) {
+		r.rememberFetch(ctx, job, m, rel)
+	}
+	return results
 }
 
 // Ingest pushes local files through job's source now.
