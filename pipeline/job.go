@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sources"
@@ -33,6 +35,10 @@ type Job struct {
 	// named after the delivery (shipments); otherwise an input replaces the
 	// partition's single file, part-00000 (trade_flows).
 	PerDelivery bool
+	// ReconcileTolerance is the relative difference between a month's HS
+	// rows and the source's published total accepted without a warning;
+	// nil means DefaultReconcileTolerance.
+	ReconcileTolerance *apd.Decimal
 }
 
 // WindowMonths returns the months a live run of j fetches at now, oldest

@@ -31,7 +31,10 @@ type Result struct {
 	Status      Status
 	Rows        int64
 	Quarantined int64
-	Err         error
+	// Warnings are checks that found the published data doubtful (e.g. a
+	// reconciliation mismatch); the data is published all the same.
+	Warnings []string
+	Err      error
 }
 
 // Summary collects a run's results.
@@ -76,6 +79,9 @@ func (s *Summary) Print(w io.Writer) {
 				where = r.Input
 			}
 			fmt.Fprintf(w, "FAILED %s %s: %v\n", r.Job, where, r.Err)
+		}
+		for _, msg := range r.Warnings {
+			fmt.Fprintf(w, "WARNING %s %s: %s\n", r.Job, r.Partition, msg)
 		}
 	}
 	rows, q := s.Rows()

@@ -199,7 +199,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	}
 	if done, ok := r.alreadyPublished(ctx, job, rel); ok {
 		log.Info("input unchanged", "partitions", len(done))
-		return r.record(job, done)
+		return r.record(job, r.reconcileAfter(ctx, job, done))
 	}
 	rawKey, err := r.archive(ctx, rel)
 	if err != nil {
@@ -238,6 +238,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	if len(results) == 0 {
 		results = []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusEmpty}}
 	}
+	results = r.reconcileAfter(ctx, job, results)
 	if !anyFailed(results) {
 		if err := r.rememberInput(ctx, job, rel, results, col); err != nil {
 			log.Warn("input record not written; the next run will parse the input again", "err", err)
