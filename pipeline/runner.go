@@ -295,7 +295,7 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		local = append(local, *f)
 	}
 	if err == nil {
-		err = r.publishHistory(ctx, job, rel, d, f, inputs)
+		err = r.publishHistory(ctx, job, rel, d, f, inputs, old.Group(group))
 	}
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path"
 	"regexp"
 	"strings"
 
@@ -85,7 +87,7 @@ func (r *Runner) checkVintage(ctx context.Context, job *Job, rel *sources.Releas
 		if err != nil {
 			return StatusFailed, err
 		}
-		if err := r.publishHistory(ctx, job, rel, d, local, inputs); err != nil {
+		if err := r.publishHistory(ctx, job, rel, d, local, inputs, cur); err != nil {
 			return StatusFailed, err
 		}
 		r.logger.Info("older vintage kept in history only", "job", job.Name, "partition", d.p.Path,
@@ -120,8 +122,11 @@ func closeSpool(d *dataPart) (*publish.LocalFile, error) {
 // rows were all rejected is still listed, with no file. The history is
 // written before the current partition, so once the current manifest
 // names the input, its history entry exists (a crash in between is
-// finished by the next run).
-func (r *Runner) publishHistory(ctx context.Context, job *Job, rel *sources.Release, d *dataPart, local *publish.LocalFile, inputs []publish.Input) error {
+// finished by the next run). cur is the partition's published group, or
+// nil; when the history lacks it (a partition published before history
+// was kept) it is copied there first, so no vintage is lost by the
+// upgrade.
+func (r *Runner) publishHistory(ctx context.Context, job *Job, rel *sources.Release, d *dataPart, local *publish.LocalFile, inputs []publish.Input, cur *publish.Group) error {
 	if !versioned(job, d.p) {
 		return nil
 	}
@@ -136,6 +141,9 @@ func (r *Runner) publishHistory(ctx context.Context, job *Job, rel *sources.Rele
 	defer unlock()
 	old, err := publish.Load(ctx, r.opts.Lake, hp.Path)
 	if err != nil {
+		return err
+	}
+	if err := r.seedHistory(ctx, job, d.p, old, cur); err != nil {
 		return err
 	}
 	if g := old.Group(rel.ReleaseID); g != nil && publish.SameInputs(g.Inputs, inputs) {
@@ -173,4 +181,54 @@ func (r *Runner) inHistory(ctx context.Context, p schema.Partition, id, sha stri
 		return nil
 	}
 	return g
+}
+
+// seedHistory copies the published group cur of partition p into the
+// history hist, unless it is there or cannot be named.
+func (r *Runner) seedHistory(ctx context.Context, job *Job, p schema.Partition, hist *publish.Manifest, cur *publish.Group) error {
+	if cur == nil || cur.ReleaseID == "" || len(cur.Files) == 0 || hist.Group(cur.ReleaseID) != nil {
+		return nil
+	}
+	var files []publish.LocalFile
+	for i, f := range cur.Files {
+		tmp, err := r.download(ctx, path.Join(p.Path, f.Name))
+		if err != nil {
+			return fmt.Errorf("history: copy %s: %w", f.Name, err)
+		}
+		defer os.Remove(tmp)
+		name := cur.ReleaseID + ".parquet"
+		if i > 0 {
+			name = fmt.Sprintf("%s-%d.parquet", cur.ReleaseID, i)
+		}
+		files = append(files, publish.LocalFile{Name: name, Path: tmp, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256})
+	}
+	g := *cur
+	g.Name, g.Warnings = cur.ReleaseID, nil
+	if _, err := r.pub.Publish(ctx, publish.Commit{Partition: HistoryPartition(p), Group: g, Local: files}); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	r.logger.Info("published vintage copied to history", "job", job.Name, "partition", p.Path, "release_id", cur.ReleaseID)
+	return nil
+}
+
+// download copies a lake object to a spool file and returns its path.
+func (r *Runner) download(ctx context.Context, key string) (string, error) {
+	rc, err := r.opts.Lake.Get(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp(r.opts.SpoolDir, "history-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(f, rc)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }

@@ -303,3 +303,36 @@ func values(t *testing.T, db *sql.DB, q string) string {
 	slices.Sort(out)
 	return strings.Join(out, "|")
 }
+
+// A partition published before history was kept (no history entry, no
+// content fingerprint) keeps its vintage: the next revision copies it to
+// history before replacing it.
+func TestRevisionOfLegacyPartitionKeepsItsVintage(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	l, _ := lake.NewDir(root)
+	r := newRunner(t, l, nil)
+	job := censusJob(t, t.TempDir())
+	in := t.TempDir()
+	if s := r.Ingest(ctx, job, []string{censusInput(t, in, "v1.json", march, firstVintage[2:4]...)}); s.Failed() {
+		t.Fatal(s.Results)
+	}
+	// Make it legacy: no history, no fingerprint.
+	if err := os.RemoveAll(filepath.Join(root, "trade_flows_history")); err != nil {
+		t.Fatal(err)
+	}
+	feb := partitionOf("2020-02")
+	b, _ := os.ReadFile(filepath.Join(root, feb, publish.ManifestName))
+	legacy := strings.ReplaceAll(string(b), `"content_sha256"`, `"x_content"`)
+	if err := os.WriteFile(filepath.Join(root, feb, publish.ManifestName), []byte(legacy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Ingest(ctx, job, []string{censusInput(t, in, "v2.json", april, revision[4:6]...)}); s.Failed() || s.Count(StatusWritten) != 1 {
+		t.Fatalf("revision: %+v", s.Results)
+	}
+	db := duckdbtest.Open(t)
+	history := fmt.Sprintf("read_parquet('%s/trade_flows_history/**/*.parquet', hive_partitioning=true)", root)
+	if got := values(t, db, "SELECT left(release_id, 8), sum(value_usd)::VARCHAR FROM "+history+" GROUP BY 1"); got != "20200310 220.00|20200410 222.00" {
+		t.Errorf("history = %s", got)
+	}
+}
