@@ -423,14 +423,9 @@ func (r *Runner) rememberInput(ctx context.Context, job *Job, rel *sources.Relea
 	for _, res := range results {
 		if res.Partition != "" && !strings.HasPrefix(res.Partition, schema.DatasetQuarantine+"/") {
 			rec.Partitions = append(rec.Partitions, res.Partition)
-			if d := col.data[res.Partition]; d != nil && contentOf(job, d) != "" {
-				if rec.Content == nil {
-					rec.Content = map[string]string{}
-				}
-				rec.Content[res.Partition] = contentOf(job, d)
-			}
 		}
 	}
+	rec.Content = contents(job, col)
 	b, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
@@ -458,30 +453,13 @@ func (r *Runner) alreadyPublished(ctx context.Context, job *Job, rel *sources.Re
 		if err != nil || m == nil {
 			return nil, false
 		}
-		g := m.Group(group)
-		if g == nil {
-			return nil, false
-		}
-		st, rows, quarantined := StatusUnchanged, g.Rows, g.QuarantinedRows
-		switch part := (schema.Partition{Dataset: m.Dataset, Path: p}); {
-		case publish.SameInputs(g.Inputs, []publish.Input{{SHA256: rel.SHA256}}):
-		case olderRelease(rec.ReleaseID, g.ReleaseID):
-			// A newer vintage is published; this one is in history.
-			h := r.inHistory(ctx, part, rec.ReleaseID, rel.SHA256)
-			if h == nil {
-				return nil, false
-			}
-			st, rows, quarantined = StatusSuperseded, h.Rows, h.QuarantinedRows
-		case rec.Content[p] != "" && rec.Content[p] == g.ContentSHA256:
-			// An earlier input with the same content is published.
-		default:
-			return nil, false
-		}
-		if r.pub.Settle(ctx, m) != nil {
+		res, ok := r.publishedOutcome(ctx, &rec, rel.SHA256, m, m.Group(group))
+		if !ok || r.pub.Settle(ctx, m) != nil {
 			return nil, false
 		}
 		month, _ := civil.ParseMonth(m.Period)
-		out = append(out, Result{Job: job.Name, Partition: p, Month: month, Input: rel.URI, Status: st, Rows: rows, Quarantined: quarantined})
+		res.Job, res.Partition, res.Month, res.Input = job.Name, p, month, rel.URI
+		out = append(out, res)
 	}
 	return out, true
 }

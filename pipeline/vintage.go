@@ -232,3 +232,44 @@ func (r *Runner) download(ctx context.Context, key string) (string, error) {
 	}
 	return f.Name(), nil
 }
+
+// contents returns the content fingerprint of each versioned partition of
+// col, for the input record.
+func contents(job *Job, col *collector) map[string]string {
+	var out map[string]string
+	for path, d := range col.data {
+		if c := contentOf(job, d); c != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[path] = c
+		}
+	}
+	return out
+}
+
+// publishedOutcome tells, without parsing, what an input processed before
+// (its record rec, its hash sha) is to the partition whose manifest is m
+// and published group g: unchanged when g was built from it or holds the
+// same content; superseded when a newer vintage is published and this one
+// is in history. ok is false when the input must be processed again. The
+// result carries the status and row counts.
+func (r *Runner) publishedOutcome(ctx context.Context, rec *inputRecord, sha string, m *publish.Manifest, g *publish.Group) (Result, bool) {
+	if g == nil {
+		return Result{}, false
+	}
+	switch {
+	case publish.SameInputs(g.Inputs, []publish.Input{{SHA256: sha}}):
+	case olderRelease(rec.ReleaseID, g.ReleaseID):
+		h := r.inHistory(ctx, schema.Partition{Dataset: m.Dataset, Path: m.Partition}, rec.ReleaseID, sha)
+		if h == nil {
+			return Result{}, false
+		}
+		return Result{Status: StatusSuperseded, Rows: h.Rows, Quarantined: h.QuarantinedRows}, true
+	case rec.Content[m.Partition] != "" && rec.Content[m.Partition] == g.ContentSHA256:
+		// An earlier input with the same content is published.
+	default:
+		return Result{}, false
+	}
+	return Result{Status: StatusUnchanged, Rows: g.Rows, Quarantined: g.QuarantinedRows}, true
+}
