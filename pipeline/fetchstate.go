@@ -80,3 +80,10 @@ func (r *Runner) rememberFetch(ctx context.Context, job *Job, m civil.Month, rel
 		r.logger.Warn("fetch validators not stored; the next run fetches the whole input", "job", job.Name, "month", m.String(), "err", err)
 	}
 }
+
+// ForgetFetch drops the stored validators of job's month m, so its next
+// fetch asks for the whole input (for a forced re-run after a parser
+// change). ctx bounds the lake call; errors are the lake's.
+func (r *Runner) ForgetFetch(ctx context.Context, job *Job, m civil.Month) error {
+	return r.opts.Lake.Delete(ctx, fetchKey(job, m))
+}

@@ -111,4 +111,11 @@ func TestConditionalFetch(t *testing.T) {
 	if srv.notMod != 2 {
 		t.Errorf("%d answers were 304, want 2", srv.notMod)
 	}
+	// Forgotten validators: the next fetch is unconditional.
+	if err := r.ForgetFetch(ctx, job, apr); err != nil {
+		t.Fatal(err)
+	}
+	if res := r.RunMonth(ctx, job, apr); len(res) != 1 || res[0].Status != StatusUnchanged || srv.lastCond != "" || srv.notMod != 2 {
+		t.Errorf("after ForgetFetch: %+v, If-None-Match %q", res, srv.lastCond)
+	}
 }
