@@ -85,6 +85,21 @@ func (c ReconcileCheck) Warning(source, flow, period string) string {
 		reconcilePrefix, source, flow, period, c.Reporter, c.Partner, months, c.HSLevel, c.HSSumUSD, c.TotalUSD, c.DiffUSD, pct)
 }
 
+// String is the record on one line, for `tradepipe status`.
+func (rec ReconcileRecord) String() string {
+	bad := 0
+	for _, c := range rec.Checks {
+		if !c.OK {
+			bad++
+		}
+	}
+	verdict := "ok"
+	if bad > 0 {
+		verdict = fmt.Sprintf("MISMATCH in %d of %d checks", bad, len(rec.Checks))
+	}
+	return fmt.Sprintf("%s %s %s: HS rows vs published totals %s (tolerance %s)", rec.Source, rec.Flow, rec.Period, verdict, rec.Tolerance)
+}
+
 // ReconcileKey is where the record of source, flow and month is kept.
 func ReconcileKey(source, flow string, m civil.Month) string {
 	return fmt.Sprintf("_state/reconcile/%s/%s/%s.json", source, flow, m)

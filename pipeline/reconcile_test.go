@@ -149,6 +149,9 @@ func TestReconciliation(t *testing.T) {
 			if apr.OK || len(apr.Checks) != 1 || apr.Checks[0].Partner != "US" || apr.Checks[0].DiffPercent != "-6.25" || apr.Tolerance != "0.005" || apr.Checks[0].HSRows != 2 {
 				t.Errorf("April record: %+v", apr)
 			}
+			if got := apr.String(); got != "gacc import 2020-04: HS rows vs published totals MISMATCH in 1 of 1 checks (tolerance 0.005)" {
+				t.Errorf("status line: %s", got)
+			}
 			mf, _ := publish.Load(ctx, l, "trade_flows/source=gacc/flow=import/year=2020/month=02")
 			if w := mf.Group("part-00000").Warnings; len(w) != 0 {
 				t.Errorf("Jan–Feb warnings: %q", w)
