@@ -157,6 +157,11 @@ func TestReconciliation(t *testing.T) {
 				t.Errorf("Jan–Feb warnings: %q", w)
 			}
 
+			// Totals keep their vintages too.
+			if h, err := publish.Load(ctx, l, "trade_totals_history/source=gacc/flow=import/year=2020/month=04"); err != nil || h == nil || len(h.Groups) != 1 || h.Rows != 2 {
+				t.Errorf("trade_totals history: %+v, %v", h, err)
+			}
+
 			// Running both again writes nothing.
 			before := snapshot(t, l)
 			if s := r.Ingest(ctx, job, inputs); s.Failed() || s.Count(StatusUnchanged) != 4 {
