@@ -10,7 +10,7 @@ import (
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
 
-func statuses(b *Backfill) map[civil.Month]string {
+func monthStatuses(b *Backfill) map[civil.Month]string {
 	out := map[civil.Month]string{}
 	for _, m := range b.Months {
 		out[m.Month] = m.Status
@@ -30,7 +30,7 @@ func TestBackfillPlanSkipsDoneMonths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := statuses(plan); got[month(2020, 1)] != MonthSkipped || got[month(2019, 11)] != MonthPending || len(got) != 4 {
+	if got := monthStatuses(plan); got[month(2020, 1)] != MonthSkipped || got[month(2019, 11)] != MonthPending || len(got) != 4 {
 		t.Errorf("plan = %v", got)
 	}
 	req.Force = true

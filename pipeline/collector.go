@@ -26,6 +26,8 @@ type dataPart struct {
 	p           schema.Partition
 	w           spoolWriter // nil until the first row
 	quarantined int64
+	// content fingerprints the rows and the rejected rows meant for p.
+	content fingerprint
 }
 
 // spoolWriter is a parquetfile.Writer of any record type.
@@ -122,14 +124,20 @@ func write[T any](c *collector, p schema.Partition, rec T) error {
 	if !ok {
 		return fmt.Errorf("partition %s gets rows of two record types", p.Path)
 	}
+	d.content.add(rec)
 	return w.Write(rec)
 }
 
 // Reject implements sources.Emitter.
 func (c *collector) Reject(r *schema.Rejected) error {
 	r.IngestedAt = c.ingestedAt
+	rec := r.Record()
 	if r.Target.Path != "" {
-		c.dataPart(r.Target).quarantined++
+		d := c.dataPart(r.Target)
+		d.quarantined++
+		// Rejected rows count in the content: a re-release that fixes
+		// them must replace the partition and clear its quarantine.
+		d.content.add(rec)
 	}
 	p := r.Partition()
 	q, ok := c.quarantine[p.Path]
@@ -141,7 +149,7 @@ func (c *collector) Reject(r *schema.Rejected) error {
 		q = &quarantinePart{p: p, w: w}
 		c.quarantine[p.Path] = q
 	}
-	return q.w.Write(r.Record())
+	return q.w.Write(rec)
 }
 
 // Count implements sources.Emitter.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sources"
@@ -39,6 +41,10 @@ type Job struct {
 	Derive func(ctx context.Context) []Result
 	// Policy is how the scheduler runs the job.
 	Policy Policy
+	// ReconcileTolerance is the relative difference between a month's HS
+	// rows and the source's published total accepted without a warning;
+	// nil means DefaultReconcileTolerance.
+	ReconcileTolerance *apd.Decimal
 }
 
 // WindowMonths returns the months a live run of j fetches at now, oldest

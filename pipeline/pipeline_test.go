@@ -265,11 +265,13 @@ func TestCrashAnywhereConverges(t *testing.T) {
 	var steps atomic.Int32
 	countLake, _ := lake.NewDir(t.TempDir())
 	newRunner(t, countLake, func(publish.Step, string) error { steps.Add(1); return nil }).RunOnce(ctx, censusJob(t, inbox))
+	// Each of the 18 partitions publishes twice, 4 steps each: its vintage
+	// to trade_flows_history first, then the current partition.
 	total := int(steps.Load())
-	if total != 18*4 {
-		t.Fatalf("%d publish steps in a clean run, want 72", total)
+	if total != 18*2*4 {
+		t.Fatalf("%d publish steps in a clean run, want 144", total)
 	}
-	for k := 1; k <= total; k += 3 { // 3 and 4 are coprime: every step kind is hit
+	for k := 1; k <= total; k += 5 { // 5 and 8 are coprime: every step of both publishes is hit
 		t.Run(fmt.Sprintf("crash-at-step-%d", k), func(t *testing.T) {
 			l, _ := lake.NewDir(t.TempDir())
 			var n atomic.Int32
@@ -303,7 +305,12 @@ func TestCancelAnywhereConverges(t *testing.T) {
 	cleanLake, _ := lake.NewDir(t.TempDir())
 	newRunner(t, cleanLake, nil).RunOnce(ctx, censusJob(t, inbox))
 	want := snapshot(t, cleanLake)
-	for _, after := range []int{1, 2, 7, 30, 61} {
+	// Each input puts, in order: raw copy, history data file, history
+	// manifest, history _SUCCESS, data file, manifest, _SUCCESS, input
+	// record. Cancelling needs a body of two reads, so the empty _SUCCESS
+	// objects are not picked: 1 raw, 2 history data, 3 history manifest,
+	// 5 data, 6 manifest, 61 a later input's data.
+	for _, after := range []int{1, 2, 3, 5, 6, 61} {
 		t.Run(fmt.Sprintf("cancel-after-%d-puts", after), func(t *testing.T) {
 			dir, _ := lake.NewDir(t.TempDir())
 			cctx, cancel := context.WithCancel(ctx)

@@ -17,6 +17,9 @@ const (
 	StatusUnchanged Status = "unchanged" // the published version already has this input
 	StatusFailed    Status = "failed"
 	StatusEmpty     Status = "empty" // the source has no data for the month (yet)
+	// StatusSuperseded: the input is an older vintage than the published
+	// one; it went to history and the current partition was kept.
+	StatusSuperseded Status = "superseded"
 )
 
 // Result is the outcome for one partition.
@@ -29,7 +32,10 @@ type Result struct {
 	Status      Status
 	Rows        int64
 	Quarantined int64
-	Err         error
+	// Warnings are checks that found the published data doubtful (e.g. a
+	// reconciliation mismatch); the data is published all the same.
+	Warnings []string
+	Err      error
 }
 
 // Summary collects a run's results.
@@ -75,8 +81,17 @@ func (s *Summary) Print(w io.Writer) {
 			}
 			fmt.Fprintf(w, "FAILED %s %s: %v\n", r.Job, where, r.Err)
 		}
+		for _, msg := range r.Warnings {
+			fmt.Fprintf(w, "WARNING %s %s: %s\n", r.Job, r.Partition, msg)
+		}
 	}
 	rows, q := s.Rows()
-	fmt.Fprintf(w, "partitions: %d written, %d unchanged, %d failed, %d empty; rows: %d written, %d quarantined\n",
-		s.Count(StatusWritten), s.Count(StatusUnchanged), s.Count(StatusFailed), s.Count(StatusEmpty), rows, q)
+	// Superseded is printed only when it happens, so the usual line stays
+	// as scripts know it.
+	superseded := ""
+	if n := s.Count(StatusSuperseded); n > 0 {
+		superseded = fmt.Sprintf(", %d superseded", n)
+	}
+	fmt.Fprintf(w, "partitions: %d written, %d unchanged, %d failed, %d empty%s; rows: %d written, %d quarantined\n",
+		s.Count(StatusWritten), s.Count(StatusUnchanged), s.Count(StatusFailed), s.Count(StatusEmpty), superseded, rows, q)
 }

@@ -120,7 +120,11 @@ func (r *Runner) RunMonth(ctx context.Context, job *Job, m civil.Month) []Result
 		return []Result{{Job: job.Name, Month: m, Status: StatusFailed, Err: err}}
 	}
 	defer os.RemoveAll(dir)
-	rel, err := job.Fetcher.Fetch(ctx, m, dir)
+	rel, err := r.fetch(ctx, job, m, dir)
+	if errors.Is(err, sources.ErrNotModified) {
+		r.logger.Info("not modified", "job", job.Name, "month", m.String())
+		return r.record(job, []Result{{Job: job.Name, Month: m, Status: StatusUnchanged}})
+	}
 	if err != nil {
 		r.logger.Error("fetch failed", "job", job.Name, "month", m.String(), "err", err)
 		return r.record(job, []Result{{Job: job.Name, Month: m, Status: StatusFailed, Err: err}})
@@ -129,7 +133,11 @@ func (r *Runner) RunMonth(ctx context.Context, job *Job, m civil.Month) []Result
 		r.logger.Info("no data yet", "job", job.Name, "month", m.String())
 		return []Result{{Job: job.Name, Month: m, Status: StatusEmpty}}
 	}
-	return r.ProcessRelease(ctx, job, rel)
+	results := r.ProcessRelease(ctx, job, rel)
+	if !anyFailed(results) {
+		r.rememberFetch(ctx, job, m, rel)
+	}
+	return results
 }
 
 // Ingest pushes local files through job's source now.
@@ -191,7 +199,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	}
 	if done, ok := r.alreadyPublished(ctx, job, rel); ok {
 		log.Info("input unchanged", "partitions", len(done))
-		return r.record(job, done)
+		return r.record(job, r.reconcileAfter(ctx, job, done))
 	}
 	rawKey, err := r.archive(ctx, rel)
 	if err != nil {
@@ -230,8 +238,9 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	if len(results) == 0 {
 		results = []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusEmpty}}
 	}
+	results = r.reconcileAfter(ctx, job, results)
 	if !anyFailed(results) {
-		if err := r.rememberInput(ctx, job, rel, results); err != nil {
+		if err := r.rememberInput(ctx, job, rel, results, col); err != nil {
 			log.Warn("input record not written; the next run will parse the input again", "err", err)
 		}
 	}
@@ -263,6 +272,10 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		res.Status = StatusUnchanged
 		return res
 	}
+	if st, err := r.checkVintage(ctx, job, rel, d, old, old.Group(group), inputs); st != "" {
+		res.Status, res.Err = st, err
+		return res
+	}
 	// Quarantine first: once the data manifest names this input, the run
 	// counts as done, so everything else it writes must already be there.
 	if q := col.quarantineFor(d.p, d.p.Dataset, job.Source); q != nil {
@@ -275,22 +288,25 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		return res
 	}
 	var local []publish.LocalFile
-	if d.w != nil {
-		f, err := d.w.Close()
-		if err != nil {
-			res.Status, res.Err = StatusFailed, err
-			return res
-		}
-		d.w = nil
+	f, err := closeSpool(d)
+	if f != nil {
 		defer os.Remove(f.Path)
-		local = append(local, publish.LocalFile{Name: group + ".parquet", Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256})
+		f.Name = group + ".parquet"
+		local = append(local, *f)
+	}
+	if err == nil {
+		err = r.publishHistory(ctx, job, rel, d, f, inputs, old.Group(group))
+	}
+	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
 	}
 	_, err = r.pub.Publish(ctx, publish.Commit{
 		Partition: d.p,
 		Group: publish.Group{
 			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
-			QuarantinedRows: d.quarantined,
-			Counters:        col.counters, Warnings: col.warnings,
+			ContentSHA256: contentOf(job, d), QuarantinedRows: d.quarantined,
+			Counters: col.counters, Warnings: col.warnings,
 		},
 		Local: local,
 	})
@@ -386,25 +402,30 @@ func (r *Runner) archive(ctx context.Context, rel *sources.Release) (string, err
 // inputRecord remembers which partitions an input was published to, so
 // the same content is recognised as unchanged without parsing it again.
 type inputRecord struct {
-	URI         string    `json:"uri"`
-	SHA256      string    `json:"sha256"`
-	ReleaseID   string    `json:"release_id"`
-	Group       string    `json:"group"`
-	Partitions  []string  `json:"partitions"`
-	ProcessedAt time.Time `json:"processed_at"`
+	URI        string   `json:"uri"`
+	SHA256     string   `json:"sha256"`
+	ReleaseID  string   `json:"release_id"`
+	Group      string   `json:"group"`
+	Partitions []string `json:"partitions"`
+	// Content is the content fingerprint of the input's rows per
+	// partition (versioned datasets only): a partition still holding that
+	// content has the input, even when an earlier input put it there.
+	Content     map[string]string `json:"content,omitempty"`
+	ProcessedAt time.Time         `json:"processed_at"`
 }
 
 func inputKey(job *Job, sha string) string {
 	return fmt.Sprintf("_state/inputs/%s/%s.json", job.Name, sha)
 }
 
-func (r *Runner) rememberInput(ctx context.Context, job *Job, rel *sources.Release, results []Result) error {
+func (r *Runner) rememberInput(ctx context.Context, job *Job, rel *sources.Release, results []Result, col *collector) error {
 	rec := inputRecord{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID, Group: job.groupName(rel), ProcessedAt: r.opts.Now().UTC()}
 	for _, res := range results {
 		if res.Partition != "" && !strings.HasPrefix(res.Partition, schema.DatasetQuarantine+"/") {
 			rec.Partitions = append(rec.Partitions, res.Partition)
 		}
 	}
+	rec.Content = contents(job, col)
 	b, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
@@ -432,15 +453,13 @@ func (r *Runner) alreadyPublished(ctx context.Context, job *Job, rel *sources.Re
 		if err != nil || m == nil {
 			return nil, false
 		}
-		g := m.Group(group)
-		if g == nil || !publish.SameInputs(g.Inputs, []publish.Input{{SHA256: rel.SHA256}}) {
-			return nil, false
-		}
-		if r.pub.Settle(ctx, m) != nil {
+		res, ok := r.publishedOutcome(ctx, &rec, rel.SHA256, m, m.Group(group))
+		if !ok || r.pub.Settle(ctx, m) != nil {
 			return nil, false
 		}
 		month, _ := civil.ParseMonth(m.Period)
-		out = append(out, Result{Job: job.Name, Partition: p, Month: month, Input: rel.URI, InputSHA256: rel.SHA256, Status: StatusUnchanged, Rows: g.Rows, Quarantined: g.QuarantinedRows})
+		res.Job, res.Partition, res.Month, res.Input, res.InputSHA256 = job.Name, p, month, rel.URI, rel.SHA256
+		out = append(out, res)
 	}
 	return out, true
 }

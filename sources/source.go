@@ -89,6 +89,39 @@ type Fetcher interface {
 	Fetch(ctx context.Context, m civil.Month, dir string) (*Release, error)
 }
 
+// Validators are what a server sent to identify the version of a
+// response (HTTP ETag and Last-Modified). Sent back with the next request,
+// they let the server answer "not modified" without a body, so polling a
+// release often is cheap.
+type Validators struct {
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+}
+
+// IsZero reports whether there are no validators.
+func (v Validators) IsZero() bool { return v.ETag == "" && v.LastModified == "" }
+
+// ValidatorsOf returns the validators a release was fetched with.
+func ValidatorsOf(r *Release) Validators {
+	return Validators{ETag: r.ETag, LastModified: r.LastModified}
+}
+
+// ErrNotModified is the answer of ConditionalFetcher.FetchIfModified when
+// the input has not changed since the validators were issued.
+var ErrNotModified = errors.New("not modified")
+
+// ConditionalFetcher is a Fetcher whose endpoint can tell that an input
+// has not changed. The pipeline uses it when a source implements it.
+type ConditionalFetcher interface {
+	Fetcher
+	// FetchIfModified is Fetch sending prev, the validators of the last
+	// fetch of m that was published (zero for none). When the server
+	// answers that the input has not changed it returns an error wrapping
+	// ErrNotModified at once, without a body and without retrying.
+	// Otherwise it behaves as Fetch, with ctx bounding the whole fetch.
+	FetchIfModified(ctx context.Context, m civil.Month, dir string, prev Validators) (*Release, error)
+}
+
 // ErrPermanent marks errors that retrying will not fix.
 var ErrPermanent = errors.New("permanent")
 

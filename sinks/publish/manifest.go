@@ -37,9 +37,14 @@ type Manifest struct {
 
 // Group is one independently replaced set of files in a partition.
 type Group struct {
-	Name            string           `json:"name"`
-	Job             string           `json:"job,omitempty"`
-	ReleaseID       string           `json:"release_id,omitempty"`
+	Name      string `json:"name"`
+	Job       string `json:"job,omitempty"`
+	ReleaseID string `json:"release_id,omitempty"`
+	// ContentSHA256 fingerprints the rows' content without provenance
+	// (release, URI, input hash, ingest time), independent of row order.
+	// A new input with the same fingerprint changes nothing, so the group
+	// is left as it is. Empty when not computed.
+	ContentSHA256   string           `json:"content_sha256,omitempty"`
 	Files           []FileEntry      `json:"files"`
 	Inputs          []Input          `json:"inputs"`
 	Rows            int64            `json:"rows"`

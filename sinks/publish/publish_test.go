@@ -196,3 +196,44 @@ func maps(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// Annotate changes only the group's warnings under the prefix, and writes
+// nothing when they are already as asked.
+func TestAnnotate(t *testing.T) {
+	ctx := context.Background()
+	l := newLake(t)
+	p := &Publisher{Lake: l, Now: func() time.Time { return time.Unix(0, 0) }}
+	c := commit(t, "part-00000", "in", local(t, "part-00000.parquet", "AAA"))
+	c.Group.Warnings = []string{"source: odd header"}
+	if _, err := p.Publish(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, l)
+	for _, tc := range []struct {
+		name     string
+		warnings []string
+		changed  bool
+		want     []string
+	}{
+		{"add", []string{"reconcile: off by 2%"}, true, []string{"source: odd header", "reconcile: off by 2%"}},
+		{"same again", []string{"reconcile: off by 2%"}, false, []string{"source: odd header", "reconcile: off by 2%"}},
+		{"replace", []string{"reconcile: off by 3%"}, true, []string{"source: odd header", "reconcile: off by 3%"}},
+		{"clear", nil, true, []string{"source: odd header"}},
+	} {
+		changed, err := p.Annotate(ctx, part.Path, "part-00000", "reconcile: ", tc.warnings)
+		if err != nil || changed != tc.changed {
+			t.Fatalf("%s: changed %v, %v; want %v", tc.name, changed, err, tc.changed)
+		}
+		m, _ := Load(ctx, l, part.Path)
+		if got := m.Group("part-00000").Warnings; !slices.Equal(got, tc.want) {
+			t.Errorf("%s: warnings %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	// Back where it started, byte for byte; the data file was never touched.
+	if after := snapshot(t, l); !maps(before, after) {
+		t.Errorf("annotate changed more than the warnings:\n%v\n%v", before, after)
+	}
+	if changed, err := p.Annotate(ctx, "no/such/partition", "part-00000", "reconcile: ", []string{"x"}); changed || err != nil {
+		t.Errorf("annotate of missing partition = %v, %v", changed, err)
+	}
+}

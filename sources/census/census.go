@@ -46,6 +46,8 @@ type Source struct {
 var (
 	_ sources.Parser  = (*Source)(nil)
 	_ sources.Fetcher = (*Source)(nil)
+
+	_ sources.ConditionalFetcher = (*Source)(nil)
 )
 
 // New returns a census source. client may be nil for the default client.

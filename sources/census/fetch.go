@@ -44,11 +44,20 @@ func (s *Source) requestURL(m civil.Month, withKey bool) string {
 
 // Fetch implements sources.Fetcher.
 func (s *Source) Fetch(ctx context.Context, m civil.Month, dir string) (*sources.Release, error) {
+	return s.FetchIfModified(ctx, m, dir, sources.Validators{})
+}
+
+// FetchIfModified implements sources.ConditionalFetcher with
+// If-None-Match and If-Modified-Since; a 304 answer is ErrNotModified.
+func (s *Source) FetchIfModified(ctx context.Context, m civil.Month, dir string, prev sources.Validators) (*sources.Release, error) {
 	public := s.requestURL(m, false)
 	for attempt := 1; ; attempt++ {
-		rel, retryAfter, err := s.try(ctx, m, dir)
+		rel, retryAfter, err := s.try(ctx, m, dir, prev)
 		if err == nil {
 			return rel, nil
+		}
+		if errors.Is(err, sources.ErrNotModified) {
+			return nil, fmt.Errorf("fetch census %s: %w", public, err)
 		}
 		err = fmt.Errorf("fetch census %s (attempt %d of %d): %w", public, attempt, s.opts.MaxAttempts, err)
 		if errors.Is(err, sources.ErrPermanent) || attempt >= s.opts.MaxAttempts || ctx.Err() != nil {
@@ -79,7 +88,7 @@ func Backoff(attempt int, base, max time.Duration, jitter func(time.Duration) ti
 
 // try makes one request. It returns the wait the server asked for with a
 // retryable error.
-func (s *Source) try(ctx context.Context, m civil.Month, dir string) (*sources.Release, time.Duration, error) {
+func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev sources.Validators) (*sources.Release, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.requestURL(m, true), nil)
@@ -88,6 +97,12 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string) (*sources.R
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "tradepipe")
+	if prev.ETag != "" {
+		req.Header.Set("If-None-Match", prev.ETag)
+	}
+	if prev.LastModified != "" {
+		req.Header.Set("If-Modified-Since", prev.LastModified)
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, 0, scrub(err)
@@ -96,6 +111,8 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string) (*sources.R
 	switch {
 	case resp.StatusCode == http.StatusNoContent:
 		return nil, 0, nil
+	case resp.StatusCode == http.StatusNotModified && !prev.IsZero():
+		return nil, 0, sources.ErrNotModified
 	case resp.StatusCode == http.StatusOK:
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return nil, retryAfter(resp.Header.Get("Retry-After"), s.now()), fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(resp.Body))
