@@ -21,6 +21,13 @@ func TestBadConfigs(t *testing.T) {
 		"after_cycle.bad.yaml":         {"jobs: after: cycle a -> b -> a"},
 		"overlapping_writers.bad.yaml": {"jobs.two: writes trade_flows/source=census/flow=export, as job one does"},
 		"no_jobs.bad.yaml":             {"jobs: no jobs defined"},
+		"gacc_options.bad.yaml": {
+			"jobs.gacc-imports.options.flow: \"sideways\" is not import or export",
+			"jobs.gacc-imports.options.base_url: \"ftp://customs\"",
+			"jobs.gacc-imports.options.max_attempts: must be 0",
+			"jobs.gacc-empty.options: needs an inbox or a base_url",
+			"jobs.gacc-typo.options: ", "field inbx not found",
+		},
 		"many_problems.bad.yaml": {
 			"lake: URL \"s3:///nobucket\": no bucket",
 			"server.listen: \"localhost\" is not host:port",
@@ -104,5 +111,32 @@ func TestPath(t *testing.T) {
 	}
 	if got := Path("x.yaml"); got != "x.yaml" {
 		t.Errorf("Path(flag) = %q", got)
+	}
+}
+
+func TestGACCOptions(t *testing.T) {
+	c, err := Parse([]byte(`
+jobs:
+  gacc-imports:
+    source: gacc
+    schedule: "0 3 * * *"
+    options: {inbox: file://./inbox/gacc}
+  gacc-exports-live:
+    source: gacc
+    options: {flow: export, base_url: "https://customs.example/{year}/{month}.html", timeout: 20s, max_attempts: 3}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	im := c.Jobs.Get("gacc-imports")
+	if o := im.Decoded.(*GACCOptions); o.Flow != "import" || o.Inbox != "file://./inbox/gacc" || im.Window != 2 {
+		t.Errorf("gacc-imports = %+v window %d", o, im.Window)
+	}
+	ex := c.Jobs.Get("gacc-exports-live").Decoded.(*GACCOptions)
+	if ex.Flow != "export" || time.Duration(ex.Timeout) != 20*time.Second || ex.MaxAttempts != 3 || ex.Writes() != "trade_flows/source=gacc/flow=export" {
+		t.Errorf("gacc-exports-live = %+v", ex)
 	}
 }

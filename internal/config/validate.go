@@ -24,6 +24,7 @@ var (
 // not a registry: adding a source means adding a line here.
 var optionsDecoders = map[string]func(j *Job, path string) (any, Problems){
 	"census": decodeCensus,
+	"gacc":   decodeGACC,
 }
 
 // Sources lists the source names a job may use.
