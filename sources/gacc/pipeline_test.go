@@ -87,14 +87,14 @@ func TestPipelineIngestExamples(t *testing.T) {
 		t.Errorf("trade_flows: %d rows over %d periods, %d in January 2020; want %d over 17, none", n, months, jan2020, 17*48)
 	}
 	var covers, distinctCovers int
-	if err := db.QueryRow("SELECT min(covers_months), count(DISTINCT covers_months) FROM " + flows + " WHERE period = DATE '2020-02-01'").Scan(&covers, &distinctCovers); err != nil {
+	if err := db.QueryRow("SELECT min(covers_months), count(DISTINCT covers_months) FROM "+flows+" WHERE period = DATE '2020-02-01'").Scan(&covers, &distinctCovers); err != nil {
 		t.Fatal(err)
 	}
 	if covers != 2 || distinctCovers != 1 {
 		t.Errorf("February 2020 rows cover %d months (%d distinct), want all 2", covers, distinctCovers)
 	}
 	var porkCode, yearKey, monthKey string
-	if err := db.QueryRow("SELECT hs_code, CAST(year AS VARCHAR), CAST(month AS VARCHAR) FROM " + flows + " WHERE hs_code LIKE '0203%' AND period = DATE '2017-03-01'").Scan(&porkCode, &yearKey, &monthKey); err != nil {
+	if err := db.QueryRow("SELECT hs_code, CAST(year AS VARCHAR), CAST(month AS VARCHAR) FROM "+flows+" WHERE hs_code LIKE '0203%' AND period = DATE '2017-03-01'").Scan(&porkCode, &yearKey, &monthKey); err != nil {
 		t.Fatal(err)
 	}
 	if porkCode != "02032900" || yearKey != "2017" || monthKey != "3" && monthKey != "03" {
@@ -105,7 +105,7 @@ func TestPipelineIngestExamples(t *testing.T) {
 	var value, ytd, flowSum string
 	var coversT int
 	var releaseID string
-	if err := db.QueryRow("SELECT CAST(value_usd AS VARCHAR), CAST(ytd_value_usd AS VARCHAR), covers_months, release_id FROM " + totals +
+	if err := db.QueryRow("SELECT CAST(value_usd AS VARCHAR), CAST(ytd_value_usd AS VARCHAR), covers_months, release_id FROM "+totals+
 		" WHERE partner = 'US' AND flow = 'import' AND period = DATE '2017-12-01'").Scan(&value, &ytd, &coversT, &releaseID); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestPipelineIngestExamples(t *testing.T) {
 	}
 	var jfCovers int
 	var jfValue, jfYTD string
-	if err := db.QueryRow("SELECT covers_months, CAST(value_usd AS VARCHAR), CAST(ytd_value_usd AS VARCHAR) FROM " + totals +
+	if err := db.QueryRow("SELECT covers_months, CAST(value_usd AS VARCHAR), CAST(ytd_value_usd AS VARCHAR) FROM "+totals+
 		" WHERE partner = 'US' AND flow = 'import' AND period = DATE '2020-02-01'").Scan(&jfCovers, &jfValue, &jfYTD); err != nil {
 		t.Fatal(err)
 	}
