@@ -73,13 +73,18 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 		}
 		return job, nil
 	case *config.GACCOptions:
-		src, err := gacc.New(gacc.Options{Flow: o.Flow}, a.logger.With("job", j.Name))
+		src, err := gacc.New(gacc.Options{
+			Flow: o.Flow, BaseURL: o.BaseURL, Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts,
+		}, nil, a.logger.With("job", j.Name))
 		if err != nil {
 			return nil, err
 		}
 		job := &pipeline.Job{
 			Name: j.Name, Source: gacc.Name, Parser: src,
 			InboxExts: []string{"csv", "xlsx", "html", "htm"}, Window: j.Window,
+		}
+		if o.BaseURL != "" {
+			job.Fetcher, job.Latest = src, gacc.LatestRelease
 		}
 		if o.Inbox != "" {
 			if job.Inbox, err = lake.Open(ctx, o.Inbox, openers(a.cfg)); err != nil {

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -27,19 +29,40 @@ type Options struct {
 	// Flow is the flow of detail tables that have no flow column: import
 	// (the default) or export.
 	Flow string
+	// BaseURL is the page the Fetcher polls; {year} and {month} are
+	// replaced by the month fetched. Empty for inbox-only jobs.
+	BaseURL     string
+	Timeout     time.Duration // per request; default 60s
+	MaxAttempts int           // default 5
+	BaseBackoff time.Duration // default 1s
+	MaxBackoff  time.Duration // default 2m
+	// Validators keeps the ETag/Last-Modified of past fetches; nil means
+	// in process memory.
+	Validators ValidatorStore
 }
 
 // Source is the gacc source: a Parser for downloaded detail tables and
-// saved release pages.
+// saved release pages, and a Fetcher that polls a release page with
+// conditional requests.
 type Source struct {
 	opts   Options
+	client *http.Client
 	logger *slog.Logger
+	// sleep waits between attempts; tests replace it to run instantly.
+	sleep func(ctx context.Context, d time.Duration) error
+	// jitter returns a random duration in [0, d); tests fix it.
+	jitter func(d time.Duration) time.Duration
+	now    func() time.Time
+	// Retries counts retried requests and NotModified the 304 answers,
+	// for metrics and tests.
+	Retries, NotModified int
 }
 
 var _ sources.Parser = (*Source)(nil)
 
-// New returns a gacc source. logger may be nil (discard).
-func New(opts Options, logger *slog.Logger) (*Source, error) {
+// New returns a gacc source. client may be nil for the default client and
+// logger nil to discard logs.
+func New(opts Options, client *http.Client, logger *slog.Logger) (*Source, error) {
 	switch opts.Flow {
 	case "":
 		opts.Flow = "import"
@@ -47,10 +70,28 @@ func New(opts Options, logger *slog.Logger) (*Source, error) {
 	default:
 		return nil, fmt.Errorf("gacc: flow %q is not import or export", opts.Flow)
 	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 60 * time.Second
+	}
+	if opts.MaxAttempts == 0 {
+		opts.MaxAttempts = 5
+	}
+	if opts.BaseBackoff == 0 {
+		opts.BaseBackoff = time.Second
+	}
+	if opts.MaxBackoff == 0 {
+		opts.MaxBackoff = 2 * time.Minute
+	}
+	if opts.Validators == nil {
+		opts.Validators = &MemoryValidators{}
+	}
+	if client == nil {
+		client = &http.Client{}
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Source{opts: opts, logger: logger}, nil
+	return &Source{opts: opts, client: client, logger: logger, sleep: sleepCtx, jitter: randJitter, now: time.Now}, nil
 }
 
 // Name is the source's name in lake paths.
@@ -66,7 +107,24 @@ var (
 // rejected), HTML (a release page, or a detail table saved as HTML), or
 // delimited text (CSV/TSV in UTF-8, UTF-16 or GB18030). For a release page
 // that states its publication date it sets r.ReleaseID from that date.
+//
+// After a fetched input (one with HTTP validators) parsed, its validators
+// are saved, so the next poll of the URL is conditional. They are saved
+// here and not at fetch time so that an input that failed to parse is
+// fetched in full again.
 func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitter) error {
+	if err := s.parse(ctx, r, e); err != nil {
+		return err
+	}
+	if (r.ETag != "" || r.LastModified != "") && (strings.HasPrefix(r.URI, "http://") || strings.HasPrefix(r.URI, "https://")) {
+		if err := s.opts.Validators.Save(ctx, r.URI, Validators{ETag: r.ETag, LastModified: r.LastModified}); err != nil {
+			s.logger.Warn("gacc validators not saved; the next poll fetches in full", "url", r.URI, "err", err)
+		}
+	}
+	return nil
+}
+
+func (s *Source) parse(ctx context.Context, r *sources.Release, e sources.Emitter) error {
 	b, err := r.ReadAll()
 	if err != nil {
 		return err

@@ -57,7 +57,7 @@ func release(t *testing.T, path string) *sources.Release {
 
 func parse(t *testing.T, path string) (*sink, *sources.Release, error) {
 	t.Helper()
-	src, err := New(Options{}, nil)
+	src, err := New(Options{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

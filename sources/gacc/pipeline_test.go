@@ -27,7 +27,7 @@ func TestPipelineIngestExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := gacc.New(gacc.Options{}, nil)
+	src, err := gacc.New(gacc.Options{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

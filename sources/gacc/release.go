@@ -69,6 +69,9 @@ func (s *Source) parseRelease(ctx context.Context, r *sources.Release, e sources
 	if err != nil {
 		return fail("%v", err)
 	}
+	if !r.Month.IsZero() && r.Month != per.End && !(per.Covers == 2 && r.Month == per.End.AddMonths(-1)) {
+		e.Warn(fmt.Sprintf("%s: fetched for %s, the page is for %s; rows go to %s", r.Name, r.Month, per, per.End))
+	}
 	if per.Covers == 2 {
 		e.Warn(fmt.Sprintf("%s: combined January–February %d release; totals are at February with covers_months=2", r.Name, per.End.Year))
 	}
