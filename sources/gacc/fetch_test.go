@@ -131,7 +131,10 @@ func TestFetchConditionalETag(t *testing.T) {
 		t.Errorf("NotModified = %d", s.NotModified)
 	}
 	// A revision: new content, new ETag, fetched in full.
-	srv.set(func(p *pageServer) { p.body = strings.Replace(p.body, "15,450,123.4", "15,460,000", 1); p.etag = `"v2"` })
+	srv.set(func(p *pageServer) {
+		p.body = strings.Replace(p.body, "15,450,123.4", "15,460,000", 1)
+		p.etag = `"v2"`
+	})
 	rev, err := s.Fetch(ctx, m(2017, 12), t.TempDir())
 	if err != nil || rev == nil || rev.SHA256 == rel.SHA256 || rev.ETag != `"v2"` {
 		t.Fatalf("revised page: %+v, %v", rev, err)
