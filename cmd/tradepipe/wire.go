@@ -81,7 +81,10 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 		}
 		job := &pipeline.Job{
 			Name: j.Name, Source: gacc.Name, Parser: src,
-			InboxExts: []string{"csv", "xlsx", "html", "htm"}, Window: j.Window,
+			// xls too: some downloads are HTML tables named .xls; a real
+			// legacy workbook then fails with a clear error and moves to
+			// failed/ instead of lying in the inbox unnoticed.
+			InboxExts: []string{"csv", "xlsx", "xls", "html", "htm"}, Window: j.Window,
 		}
 		if o.BaseURL != "" {
 			job.Fetcher, job.Latest = src, gacc.LatestRelease

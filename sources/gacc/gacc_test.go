@@ -437,3 +437,41 @@ func TestHSCode(t *testing.T) {
 		}
 	}
 }
+
+// Some "xls" downloads are HTML tables; they are read as detail tables.
+func TestDetailHTMLSavedAsXLS(t *testing.T) {
+	out, _ := mustParse(t, "testdata/detail_saved_as.xls")
+	want := []string{
+		"2020-03|CN|US|import|12019000|420000|1000000|KG|CIF|1|大豆",
+		"2020-03|CN|BR|import|12019000|840000|2000000|KG|CIF|1|大豆",
+	}
+	var got []string
+	for _, f := range out.flows {
+		got = append(got, flowKey(f))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("flows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Argentina is not in the embedded partner table: rejected, not guessed.
+	if len(out.rejects) != 1 || out.rejects[0].ReasonCode != schema.ReasonBadCountry || out.rejects[0].Field != "partner_name" || out.rejects[0].Row != 5 {
+		t.Errorf("rejects = %+v", out.rejects)
+	}
+}
+
+// A Chinese release page: 千美元, 当月 and 1至N月累计 columns, 同比 rows.
+func TestReleaseChineseHTML(t *testing.T) {
+	out, rel := mustParse(t, "testdata/release_zh_2020_03.html")
+	if !strings.HasPrefix(rel.ReleaseID, "20200414T000000Z-") {
+		t.Errorf("release id = %q", rel.ReleaseID)
+	}
+	if len(out.totals) != 2 || len(out.rejects) != 0 {
+		t.Fatalf("totals %d rejects %d", len(out.totals), len(out.rejects))
+	}
+	imp := out.totals[1]
+	if imp.Partner != "US" || imp.Flow != "import" || imp.Period != m(2020, 3) || imp.ValueUSD.String() != "9870500000" || imp.YTDValueUSD.String() != "28370500000" {
+		t.Errorf("US imports = %+v", imp)
+	}
+	if out.counters["yoy_rows_skipped"] != 1 || out.counters["aggregate_rows_skipped"] != 1 {
+		t.Errorf("counters = %v", out.counters)
+	}
+}
