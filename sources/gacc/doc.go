@@ -15,7 +15,10 @@
 // been seen; the table holds the plausible variants (数据年月, 商品编码,
 // 商品名称, 贸易伙伴编码, 贸易伙伴名称, 第一数量, 第一计量单位, 第二数量,
 // 第二计量单位, 美元 and English equivalents). Required: a date, a
-// commodity code, a partner (code or name) and a US dollar value.
+// commodity code, a partner (code or name) and a US dollar value. Dates
+// read as YYYYMM, YYYY-MM, YYYY/MM, YYYY.MM, YYYY年MM月, or an Excel date
+// serial (a date-formatted cell). Row numbers in rejects count records
+// (CSV), sheet rows (xlsx) or table rows (HTML) from 1, header included.
 // Each row becomes one trade_flows row: reporter CN, the partner's ISO2 (from
 // the embedded partners.csv: a GACC code or an English/Chinese name), flow
 // from a flow column (进口/出口, import/export) or the configured flow

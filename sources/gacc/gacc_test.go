@@ -337,6 +337,8 @@ func TestParsePeriod(t *testing.T) {
 		{"202001-202002", m(2020, 2), 2, false},
 		{"2020-01~02", m(2020, 2), 2, false},
 		{"202003-03", m(2020, 3), 1, false},
+		{"43070", m(2017, 12), 1, false}, // Excel serial of 2017-12-01
+		{"43831", m(2020, 1), 1, false},  // 2020-01-01
 		{"202001-03", civil.Month{}, 0, true},
 		{"202002-03", civil.Month{}, 0, true},
 		{"20171", civil.Month{}, 0, true},

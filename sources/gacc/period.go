@@ -24,6 +24,13 @@ func (p period) String() string {
 	return p.End.String()
 }
 
+// Excel date serials of 2000-01-01 and 2099-12-31: five digits, never a
+// YYYYMM.
+const (
+	excelSerial2000 = 36526
+	excelSerial2099 = 73050
+)
+
 var (
 	// 201701, 2017-01, 2017/1, 2017.01, 2017年1月, 2017年01月
 	monthRE = regexp.MustCompile(`^(\d{4})(?:[-/.]|年)?(\d{1,2})月?$`)
@@ -37,6 +44,11 @@ var (
 func parsePeriod(s string) (period, error) {
 	s = strings.TrimSpace(s)
 	s = strings.TrimSuffix(s, ".0") // a YYYYMM number that went through a spreadsheet
+	if serial, err := strconv.Atoi(s); err == nil && serial >= excelSerial2000 && serial <= excelSerial2099 {
+		// A date cell of a workbook read raw: days since 1899-12-30.
+		d := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, serial)
+		return period{End: civil.MonthOf(d), Covers: 1}, nil
+	}
 	if m := monthRE.FindStringSubmatch(s); m != nil {
 		// Without a separator the month must have two digits: 20171 is
 		// not a month.
