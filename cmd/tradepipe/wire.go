@@ -14,6 +14,7 @@ import (
 	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sources/census"
+	"github.com/tradepipe/tradepipe/sources/gacc"
 )
 
 // app is the wired program: config, lake, runner and jobs.
@@ -104,6 +105,29 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 		job := &pipeline.Job{
 			Name: j.Name, Source: "census", Parser: src, Fetcher: src,
 			InboxExts: []string{"json"}, Window: j.Window, Latest: census.LatestRelease,
+		}
+		if o.Inbox != "" {
+			if job.Inbox, err = lake.Open(ctx, o.Inbox, openers(a.cfg)); err != nil {
+				return nil, fmt.Errorf("open inbox: %w", err)
+			}
+		}
+		return job, nil
+	case *config.GACCOptions:
+		src, err := gacc.New(gacc.Options{
+			Flow: o.Flow, BaseURL: o.BaseURL, Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts,
+		}, nil, a.logger.With("job", j.Name))
+		if err != nil {
+			return nil, err
+		}
+		job := &pipeline.Job{
+			Name: j.Name, Source: gacc.Name, Parser: src,
+			// xls too: some downloads are HTML tables named .xls; a real
+			// legacy workbook then fails with a clear error and moves to
+			// failed/ instead of lying in the inbox unnoticed.
+			InboxExts: []string{"csv", "xlsx", "xls", "html", "htm"}, Window: j.Window,
+		}
+		if o.BaseURL != "" {
+			job.Fetcher, job.Latest = src, gacc.LatestRelease
 		}
 		if o.Inbox != "" {
 			if job.Inbox, err = lake.Open(ctx, o.Inbox, openers(a.cfg)); err != nil {

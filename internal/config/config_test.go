@@ -34,6 +34,13 @@ func TestBadConfigs(t *testing.T) {
 			"jobs.compliance.options.services.usd_bn.2019: Phase One covers 2020 and 2021 only",
 		},
 		"compliance_bad_number.bad.yaml": {"jobs.compliance.options: ", "\"lots\" is not a decimal number"},
+		"gacc_options.bad.yaml": {
+			"jobs.gacc-imports.options.flow: \"sideways\" is not import or export",
+			"jobs.gacc-imports.options.base_url: \"ftp://customs\"",
+			"jobs.gacc-imports.options.max_attempts: must be 0",
+			"jobs.gacc-empty.options: needs an inbox or a base_url",
+			"jobs.gacc-typo.options: ", "field inbx not found",
+		},
 		"many_problems.bad.yaml": {
 			"lake: URL \"s3:///nobucket\": no bucket",
 			"server.listen: \"localhost\" is not host:port",
@@ -117,5 +124,32 @@ func TestPath(t *testing.T) {
 	}
 	if got := Path("x.yaml"); got != "x.yaml" {
 		t.Errorf("Path(flag) = %q", got)
+	}
+}
+
+func TestGACCOptions(t *testing.T) {
+	c, err := Parse([]byte(`
+jobs:
+  gacc-imports:
+    source: gacc
+    schedule: "0 3 * * *"
+    options: {inbox: file://./inbox/gacc}
+  gacc-exports-live:
+    source: gacc
+    options: {flow: export, base_url: "https://customs.example/{year}/{month}.html", timeout: 20s, max_attempts: 3}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	im := c.Jobs.Get("gacc-imports")
+	if o := im.Decoded.(*GACCOptions); o.Flow != "import" || o.Inbox != "file://./inbox/gacc" || im.Window != 2 {
+		t.Errorf("gacc-imports = %+v window %d", o, im.Window)
+	}
+	ex := c.Jobs.Get("gacc-exports-live").Decoded.(*GACCOptions)
+	if ex.Flow != "export" || time.Duration(ex.Timeout) != 20*time.Second || ex.MaxAttempts != 3 || ex.Writes() != "trade_flows/source=gacc/flow=export" {
+		t.Errorf("gacc-exports-live = %+v", ex)
 	}
 }

@@ -25,6 +25,7 @@ var (
 var optionsDecoders = map[string]func(j *Job, path string) (any, Problems){
 	"census":     decodeCensus,
 	"compliance": decodeCompliance,
+	"gacc":       decodeGACC,
 }
 
 // Sources lists the source names a job may use.

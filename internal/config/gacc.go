@@ -1,0 +1,47 @@
+package config
+
+import "fmt"
+
+// GACCOptions are the options of a gacc job (China customs).
+type GACCOptions struct {
+	// Flow of detail tables without a flow column: import (default) or
+	// export.
+	Flow string `yaml:"flow"`
+	// Inbox is where operators drop downloaded detail tables (csv, xlsx)
+	// and saved release pages (html).
+	Inbox string `yaml:"inbox"`
+	// BaseURL is a release page to poll; {year} and {month} (two digits)
+	// are replaced by the month fetched. Used when there is no inbox.
+	BaseURL     string   `yaml:"base_url"`
+	Timeout     Duration `yaml:"timeout"` // per request
+	MaxAttempts int      `yaml:"max_attempts"`
+}
+
+// Writes implements Writer.
+func (o *GACCOptions) Writes() string { return "trade_flows/source=gacc/flow=" + o.Flow }
+
+func decodeGACC(j *Job, path string) (any, Problems) {
+	o := &GACCOptions{Flow: "import"}
+	if err := strictDecode(&j.Options, o); err != nil {
+		return nil, Problems{{path, err.Error()}}
+	}
+	var ps Problems
+	if o.Flow != "export" && o.Flow != "import" {
+		ps = append(ps, Problem{path + ".flow", fmt.Sprintf("%q is not import or export", o.Flow)})
+	}
+	if o.Inbox == "" && o.BaseURL == "" {
+		ps = append(ps, Problem{path, "needs an inbox or a base_url"})
+	}
+	if o.MaxAttempts < 0 {
+		ps = append(ps, Problem{path + ".max_attempts", "must be 0 (default) or more"})
+	}
+	if o.Timeout < 0 {
+		ps = append(ps, Problem{path + ".timeout", "must be 0 (default) or more"})
+	}
+	ps = append(ps, checkHTTPURL(path+".base_url", o.BaseURL)...)
+	ps = append(ps, checkURL(path+".inbox", o.Inbox)...)
+	if j.Window == 0 {
+		j.Window = 2
+	}
+	return o, ps
+}

@@ -1,0 +1,73 @@
+// Package gacc reads China's customs statistics (General Administration of
+// Customs of the PRC, GACC) from files dropped in an inbox or pushed with
+// `tradepipe ingest`. It is a sources.Parser; it has no live fetcher yet.
+//
+// # Inputs, told apart by content
+//
+// (a) The HS-8 × partner × month detail table that GACC's online query
+// platform downloads, as CSV (UTF-8 with or without BOM, UTF-16 with BOM,
+// or GB18030; comma, tab or semicolon separated), as xlsx (the first sheet
+// with a matching header), or as an HTML table saved with an .xls name.
+// Legacy binary .xls (Excel 97-2003, OLE2) is rejected with a permanent
+// error asking for xlsx or CSV. The header may sit below a few title rows
+// and may be English or Chinese; the mapping of headers to fields is the
+// one table in columns.go. UNCONFIRMED: the download's real layout has not
+// been seen; the table holds the plausible variants (数据年月, 商品编码,
+// 商品名称, 贸易伙伴编码, 贸易伙伴名称, 第一数量, 第一计量单位, 第二数量,
+// 第二计量单位, 美元 and English equivalents). Required: a date, a
+// commodity code, a partner (code or name) and a US dollar value. Dates
+// read as YYYYMM, YYYY-MM, YYYY/MM, YYYY.MM, YYYY年MM月, or an Excel date
+// serial (a date-formatted cell). Row numbers in rejects count records
+// (CSV), sheet rows (xlsx) or table rows (HTML) from 1, header included.
+// Each row becomes one trade_flows row: reporter CN, the partner's ISO2 (from
+// the embedded partners.csv: a GACC code or an English/Chinese name), flow
+// from a flow column (进口/出口, import/export) or the configured flow
+// (default import), valuation CIF for imports and FOB for exports, the code's
+// digits (a leading zero lost in a spreadsheet is put back), value_usd as
+// published in dollars, and the first quantity and unit (Chinese units map
+// to KG, T, NO, L, …; the second quantity is not kept). Summary rows (总计,
+// Total) are skipped and counted.
+//
+// (b) The English monthly release page: an HTML table ("Unit: US$1,000")
+// of countries/regions with month and year-to-date columns for exports and
+// imports, and a year-on-year % row under each value row. It is parsed as
+// HTML (golang.org/x/net/html, rowspan/colspan expanded), never with regular
+// expressions over markup. Each country row becomes one trade_totals row per
+// flow: value_usd = month cell × 1000 exactly (apd), ytd_value_usd =
+// year-to-date cell × 1000. "-" is nil: no trade, read as zero (counted as
+// nil_values). YoY rows, totals and regional aggregates (Asia, ASEAN, EU…)
+// are skipped and counted. The reporting month comes from the page title or
+// headings ("December 2017", "January-February 2020", "2020年1-2月").
+//
+// # January and February
+//
+// Since 2020 GACC publishes January and February as one combined figure.
+// The rule: a combined figure is ONE row with period February and
+// covers_months = 2; January gets no row, and nothing is split or estimated.
+// A row covers two months when its date reads as a January–February range
+// (202001-02, 2020-01-02, 2020-01~02, 2020年1-2月) or when a release page is
+// titled for January–February. Any other multi-month range is rejected
+// (bad_date). If one file holds both a combined figure and a single-month
+// January or February row for the same flow, partner and code, the single
+// month is rejected (wrong_period) so the months are not counted twice.
+// Year-to-date sums stay right: summing value_usd over January–N counts
+// January–February once. Monthly series must not read a covers_months = 2
+// row as February alone.
+//
+// # Vintages
+//
+// A release page that states its publication date (a PubDate meta tag, or
+// "Release date: 2018-01-23" / "发布时间：2018-01-23" in its text) names its
+// vintage by that date: Parse sets r.ReleaseID = sources.ReleaseID(that
+// date at 00:00 UTC, sha256), so IDs still sort in time and stay unique per
+// content. Otherwise the release keeps the ID the pipeline gave it (fetch or
+// drop time and content hash).
+//
+// # Errors
+//
+// A file that is not one of these layouts (no header with the required
+// columns, no release table, no unit or month on a release page, an
+// unreadable workbook, legacy xls) is a sources.Permanent error naming the
+// file and what was found. A row that cannot be normalised is a Reject with
+// its reason code, field, row number and raw cells.
+package gacc

@@ -1,0 +1,302 @@
+package gacc
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/sources"
+)
+
+// maxBody bounds a fetched page or table; a release page is tens of KB.
+const maxBody = 64 << 20
+
+// ErrNotModified is FetchConditional's answer when the server says the
+// input has not changed since the validators given (HTTP 304).
+var ErrNotModified = errors.New("not modified")
+
+// Validators are the HTTP cache validators a server sent with an input.
+type Validators struct {
+	ETag         string
+	LastModified string
+}
+
+// ValidatorStore remembers the validators of the last fetch of each URL,
+// so that polling a release page often costs a 304. Implementations must be
+// safe for concurrent use.
+type ValidatorStore interface {
+	// Load returns the validators saved for url, zero when none.
+	Load(ctx context.Context, url string) (Validators, error)
+	// Save records the validators of a fetched input of url that parsed.
+	Save(ctx context.Context, url string, v Validators) error
+}
+
+// MemoryValidators is a ValidatorStore in process memory: a restart fetches
+// every page once in full.
+type MemoryValidators struct {
+	mu sync.Mutex
+	m  map[string]Validators
+}
+
+// Load implements ValidatorStore.
+func (s *MemoryValidators) Load(_ context.Context, u string) (Validators, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[u], nil
+}
+
+// Save implements ValidatorStore.
+func (s *MemoryValidators) Save(_ context.Context, u string, v Validators) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]Validators{}
+	}
+	s.m[u] = v
+	return nil
+}
+
+// ConditionalFetcher is a fetcher that can ask for an input only when it
+// changed. The gacc Source implements it; sources.Fetcher's Fetch is
+// FetchConditional with the validators of the Source's ValidatorStore.
+type ConditionalFetcher interface {
+	// FetchConditional is sources.Fetcher.Fetch sending If-None-Match and
+	// If-Modified-Since from prev. It returns an error wrapping
+	// ErrNotModified when the server answers 304.
+	FetchConditional(ctx context.Context, m civil.Month, dir string, prev Validators) (*sources.Release, error)
+}
+
+var (
+	_ sources.Fetcher    = (*Source)(nil)
+	_ ConditionalFetcher = (*Source)(nil)
+)
+
+// LatestRelease is the newest month whose GACC figures are out at now: the
+// preliminary release comes around the 7th–13th of the next month and the
+// detailed data around the 20th, so a month counts as out 20 days after it
+// ends.
+func LatestRelease(now time.Time) civil.Month {
+	return civil.MonthOf(now.UTC().AddDate(0, 0, -20)).AddMonths(-1)
+}
+
+// URL returns the page to fetch for month m: BaseURL with {year} and
+// {month} (two digits) replaced. A URL without them names the same page
+// (e.g. "the latest release") for every month.
+func (s *Source) URL(m civil.Month) string {
+	return strings.NewReplacer("{year}", fmt.Sprintf("%04d", m.Year), "{month}", fmt.Sprintf("%02d", int(m.Month))).Replace(s.opts.BaseURL)
+}
+
+func (s *Source) perMonth() bool {
+	return strings.Contains(s.opts.BaseURL, "{month}")
+}
+
+// Fetch implements sources.Fetcher. It sends the validators saved when the
+// URL's last fetched input parsed (see Parse) and returns (nil, nil) when
+// the server answers 304 (the page has not changed) or 404 (the month's
+// page is not out yet).
+func (s *Source) Fetch(ctx context.Context, m civil.Month, dir string) (*sources.Release, error) {
+	if s.opts.BaseURL == "" {
+		return nil, sources.Permanent(errors.New("gacc: no base_url: this job reads only its inbox"))
+	}
+	u := s.URL(m)
+	prev, err := s.opts.Validators.Load(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("load validators of %s: %w", u, err)
+	}
+	rel, err := s.FetchConditional(ctx, m, dir, prev)
+	if errors.Is(err, ErrNotModified) {
+		s.NotModified++
+		s.logger.Info("gacc page not modified", "url", u, "month", m.String())
+		return nil, nil
+	}
+	return rel, err
+}
+
+// FetchConditional implements ConditionalFetcher, with retries: 429 and
+// 5xx are retried with exponential backoff and full jitter, honouring
+// Retry-After; other 4xx are permanent.
+func (s *Source) FetchConditional(ctx context.Context, m civil.Month, dir string, prev Validators) (*sources.Release, error) {
+	u := s.URL(m)
+	for attempt := 1; ; attempt++ {
+		rel, retryAfter, err := s.try(ctx, m, dir, prev)
+		if err == nil {
+			return rel, nil
+		}
+		if errors.Is(err, ErrNotModified) {
+			return nil, err
+		}
+		err = fmt.Errorf("fetch gacc %s (attempt %d of %d): %w", u, attempt, s.opts.MaxAttempts, err)
+		if errors.Is(err, sources.ErrPermanent) || attempt >= s.opts.MaxAttempts || ctx.Err() != nil {
+			return nil, err
+		}
+		wait := backoff(attempt, s.opts.BaseBackoff, s.opts.MaxBackoff, s.jitter)
+		if retryAfter > wait {
+			wait = min(retryAfter, s.opts.MaxBackoff)
+		}
+		s.Retries++
+		s.logger.Warn("gacc fetch retry", "url", u, "attempt", attempt, "wait", wait, "err", err)
+		if err := s.sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("fetch gacc %s: %w", u, err)
+		}
+	}
+}
+
+func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev Validators) (*sources.Release, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	u := s.URL(m)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, 0, sources.Permanent(err)
+	}
+	req.Header.Set("User-Agent", "tradepipe")
+	if prev.ETag != "" {
+		req.Header.Set("If-None-Match", prev.ETag)
+	}
+	if prev.LastModified != "" {
+		req.Header.Set("If-Modified-Since", prev.LastModified)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		return nil, 0, ErrNotModified
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusNoContent:
+		return nil, 0, nil
+	case resp.StatusCode == http.StatusOK:
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return nil, retryAfter(resp.Header.Get("Retry-After"), s.now()), fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(resp.Body))
+	default:
+		return nil, 0, sources.Permanent(fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(resp.Body)))
+	}
+	fetched := s.now().UTC()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, 0, fmt.Errorf("read body: %w", err)
+	}
+	if len(body) > maxBody {
+		return nil, 0, sources.Permanent(fmt.Errorf("body larger than %d bytes", maxBody))
+	}
+	if cl := resp.ContentLength; cl >= 0 && int64(len(body)) != cl {
+		return nil, 0, fmt.Errorf("truncated body: %d of %d bytes", len(body), cl)
+	}
+	ext := extOf(u, resp.Header.Get("Content-Type"), body)
+	if ext == "html" && !bytes.Contains(bytes.ToLower(body), []byte("</table>")) {
+		// A page cut mid-table has no closing tag; retry.
+		return nil, 0, fmt.Errorf("page has no complete table (%d bytes)", len(body))
+	}
+	sum := sha256.Sum256(body)
+	hexSum := hex.EncodeToString(sum[:])
+	p := filepath.Join(dir, fmt.Sprintf("gacc-%s-%s.%s", m, hexSum[:12], ext))
+	if err := os.WriteFile(p, body, 0o600); err != nil {
+		return nil, 0, sources.Permanent(fmt.Errorf("spool response: %w", err))
+	}
+	rel := &sources.Release{
+		Source:       Name,
+		URI:          u,
+		Name:         fmt.Sprintf("%s-%s.%s", strings.TrimSuffix(path.Base(req.URL.Path), path.Ext(req.URL.Path)), m, ext),
+		Path:         p,
+		Size:         int64(len(body)),
+		SHA256:       hexSum,
+		Ext:          ext,
+		ReleaseID:    sources.ReleaseID(fetched, hexSum),
+		FetchedAt:    fetched,
+		ETag:         resp.Header.Get("ETag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+	}
+	if s.perMonth() {
+		rel.Month = m
+	}
+	return rel, 0, nil
+}
+
+// extOf names a fetched input's kind: the URL's extension when it is one
+// the parser reads, else from the content type, else html.
+func extOf(u, contentType string, body []byte) string {
+	if pu, err := url.Parse(u); err == nil {
+		switch e := strings.ToLower(strings.TrimPrefix(path.Ext(pu.Path), ".")); e {
+		case "csv", "xlsx", "html", "htm":
+			return e
+		}
+	}
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case bytes.HasPrefix(body, zipMagic) || strings.Contains(mt, "spreadsheetml"):
+		return "xlsx"
+	case mt == "text/csv":
+		return "csv"
+	}
+	return "html"
+}
+
+// backoff is the wait before retry number attempt (1-based): full jitter
+// over an exponentially growing window, capped at max.
+func backoff(attempt int, base, max time.Duration, jitter func(time.Duration) time.Duration) time.Duration {
+	window := base
+	for i := 1; i < attempt && window < max; i++ {
+		window *= 2
+	}
+	return jitter(min(window, max))
+}
+
+// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(h); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// snippet returns the start of an error body, on one line.
+func snippet(r io.Reader) string {
+	b, _ := io.ReadAll(io.LimitReader(r, 300))
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return "(empty body)"
+	}
+	return strings.Join(strings.Fields(string(b)), " ")
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func randJitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return rand.N(d)
+}
