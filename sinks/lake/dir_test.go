@@ -64,3 +64,13 @@ func TestParseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestDirConditional(t *testing.T) {
+	laketest.RunConditional(t, func(t *testing.T) lake.Conditional {
+		d, err := lake.NewDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	})
+}
