@@ -74,3 +74,13 @@ func TestDirConditional(t *testing.T) {
 		return d
 	})
 }
+
+func TestDirPublish(t *testing.T) {
+	laketest.RunPublish(t, func(t *testing.T) lake.Lake {
+		d, err := lake.NewDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	})
+}
