@@ -162,4 +162,3 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-
