@@ -82,6 +82,10 @@ func (l *Lake) putConditional(ctx context.Context, key, ifMatch string, r io.Rea
 		if ctx.Err() != nil {
 			return "", fmt.Errorf("%s: outcome unknown: %w", op, ctx.Err())
 		}
+		if ifMatch != "" && isNotFound(err) && !unknown {
+			// S3 answers If-Match on a missing key with 404 NoSuchKey.
+			return "", fmt.Errorf("%s: gone: %w", op, lake.ErrPrecondition)
+		}
 		if isPrecondition(err) && !unknown {
 			return "", fmt.Errorf("%s: %w", op, lake.ErrPrecondition)
 		}

@@ -145,6 +145,8 @@ func New(ctx context.Context, bucket, prefix string, opts Options, logger *slog.
 			o.BaseEndpoint = aws.String(opts.Endpoint)
 		}
 		o.UsePathStyle = opts.PathStyle
+		// The SDK would print this to stderr for every multipart object read.
+		o.DisableLogOutputChecksumValidationSkipped = true
 		for _, f := range opts.ClientOptions {
 			f(o)
 		}
