@@ -14,22 +14,28 @@ import (
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
 
-// GetVersion implements lake.Conditional.
+// GetVersion implements lake.Conditional. A body read that breaks is
+// retried whole (the object is small), up to MaxAttempts times.
 func (l *Lake) GetVersion(ctx context.Context, key string) ([]byte, string, error) {
 	k, err := l.objectKey(key)
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := l.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(l.bucket), Key: k})
-	if err != nil {
-		return nil, "", l.mapErr("get", key, err)
+	for attempt := 1; ; attempt++ {
+		out, err := l.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(l.bucket), Key: k})
+		if err != nil {
+			return nil, "", l.mapErr("get", key, err)
+		}
+		b, err := io.ReadAll(out.Body)
+		_ = out.Body.Close()
+		if err == nil {
+			return b, aws.ToString(out.ETag), nil
+		}
+		if ctx.Err() != nil || attempt >= l.opts.MaxAttempts {
+			return nil, "", fmt.Errorf("get %s: %w", key, err)
+		}
+		l.logger.Warn("retrying a broken object read", "key", key, "attempt", attempt, "err", err)
 	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		return nil, "", fmt.Errorf("get %s: %w", key, err)
-	}
-	return b, aws.ToString(out.ETag), nil
 }
 
 // PutIfAbsent implements lake.Conditional with If-None-Match: *.
