@@ -117,6 +117,7 @@ _s3_export() {
 _s3_make_bucket() {
 	local code
 	code="$(curl -sS -o "$S3_DIR/mb.out" -w '%{http_code}' -X PUT \
+		-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
 		--aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
 		"$TRADEPIPE_S3_ENDPOINT/$S3_BUCKET")"
 	case "$code" in
