@@ -139,7 +139,8 @@ s3_start_minio() {
 	S3_DIR="$(mktemp -d "${TMPDIR:-/tmp}/tradepipe-minio.XXXXXX")"
 	local port cport key secret
 	port="$(_s3_free_port 19000)" && cport="$(_s3_free_port $((port + 1)))" || return 1
-	key="tp$(_s3_secret | head -c 16)" secret="$(_s3_secret)"
+	key="tp$(_s3_secret)" secret="$(_s3_secret)"
+	key="${key:0:20}"
 	MINIO_ROOT_USER="$key" MINIO_ROOT_PASSWORD="$secret" MINIO_BROWSER=off \
 		"$S3_MINIO_BIN" server --quiet --address "127.0.0.1:$port" --console-address "127.0.0.1:$cport" \
 		"$S3_DIR/data" >"$S3_DIR/server.log" 2>&1 &
@@ -160,7 +161,8 @@ s3_start_versitygw() {
 	mkdir -p "$S3_DIR/data"
 	local port key secret
 	port="$(_s3_free_port 19100)" || return 1
-	key="tp$(_s3_secret | head -c 16)" secret="$(_s3_secret)"
+	key="tp$(_s3_secret)" secret="$(_s3_secret)"
+	key="${key:0:20}"
 	ROOT_ACCESS_KEY="$key" ROOT_SECRET_KEY="$secret" \
 		"$S3_VERSITYGW_BIN" --port "127.0.0.1:$port" --health /health posix "$S3_DIR/data" >"$S3_DIR/server.log" 2>&1 &
 	S3_PID=$!
@@ -174,11 +176,11 @@ s3_start_versitygw() {
 # s3_stop: stops the server this shell started and removes its data.
 s3_stop() {
 	if [ -n "${S3_PID:-}" ]; then
-		kill "$S3_PID" 2>/dev/null
-		wait "$S3_PID" 2>/dev/null
+		kill "$S3_PID" 2>/dev/null || true
+		wait "$S3_PID" 2>/dev/null || true
 		_s3_log "stopped ${S3_SERVER:-server} (pid $S3_PID)"
 	fi
-	[ -n "${S3_DIR:-}" ] && rm -rf "$S3_DIR"
+	if [ -n "${S3_DIR:-}" ]; then rm -rf "$S3_DIR"; fi
 	S3_PID="" S3_DIR=""
 	unset TRADEPIPE_S3_ENDPOINT TRADEPIPE_S3_BUCKET
 }
