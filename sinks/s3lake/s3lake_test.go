@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,4 +167,47 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return n, err
+}
+
+// A large upload streams: the heap stays far below the object's size.
+func TestLargePutBoundedMemory(t *testing.T) {
+	l := s3test.New(t, func(o *s3lake.Options) { o.PartSize = 5 << 20; o.Concurrency = 2 })
+	ctx := context.Background()
+	const size = 96 << 20
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var m runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+		}
+	}()
+	err := l.Put(ctx, "big/stream", io.LimitReader(zeros{}, size))
+	close(stop)
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := l.Stat(ctx, "big/stream")
+	if err != nil || o.Size != size {
+		t.Fatalf("stat = %+v, %v", o, err)
+	}
+	grew := int64(peak.Load()) - int64(base.HeapInuse)
+	t.Logf("%d MiB upload: heap in use grew by at most %d MiB (5 MiB parts, 2 in flight)", size>>20, grew>>20)
+	if grew > 48<<20 {
+		t.Fatalf("heap grew by %d MiB for a %d MiB upload: not streaming", grew>>20, size>>20)
+	}
 }
