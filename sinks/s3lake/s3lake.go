@@ -114,6 +114,15 @@ func New(ctx context.Context, bucket, prefix string, opts Options, logger *slog.
 	if opts.PartSize < 5<<20 {
 		return nil, fmt.Errorf("s3 lake: part size %d is below the 5 MiB S3 minimum", opts.PartSize)
 	}
+	if opts.Endpoint != "" {
+		u, err := url.Parse(opts.Endpoint)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("s3 lake: endpoint %q is not an http(s) URL", opts.Endpoint)
+		}
+		if u.User != nil {
+			return nil, errors.New("s3 lake: credentials do not belong in the endpoint URL; use the AWS credential chain")
+		}
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}

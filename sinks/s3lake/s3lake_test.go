@@ -65,6 +65,10 @@ func TestURLHasNoSecrets(t *testing.T) {
 			t.Fatalf("error leaks a credential: %v", err)
 		}
 	}
+	_, err = s3lake.New(context.Background(), "bucket", "", s3lake.Options{Endpoint: "http://key:pw-in-url@127.0.0.1:1"}, nil)
+	if err == nil || strings.Contains(err.Error(), "pw-in-url") {
+		t.Fatalf("endpoint with credentials: err = %v", err)
+	}
 }
 
 // A multipart upload that fails, by its reader or its context, is aborted:
