@@ -16,7 +16,8 @@
 //     context of AbortTimeout when ctx is the cause, so no parts are left
 //     behind; a completed upload is the only way an object becomes visible.
 //   - Every request retries 5xx, SlowDown and other throttling codes,
-//     connection resets and timeouts with the SDK's standard retryer
+//     connection resets and timeouts (a response whose headers do not come
+//     within ResponseTimeout counts as one) with the SDK's standard retryer
 //     (exponential backoff with jitter, MaxAttempts attempts, no client-side
 //     retry quota, so a burst of faults cannot exhaust retries for later
 //     calls).

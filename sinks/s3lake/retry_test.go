@@ -30,6 +30,9 @@ func (s *stub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("ETag", `"e"`)
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(200)
+	case "stall":
+		time.Sleep(300 * time.Millisecond)
+		w.WriteHeader(200)
 	case "reset":
 		conn, _, _ := w.(http.Hijacker).Hijack()
 		_ = conn.(*net.TCPConn).SetLinger(0)
@@ -55,6 +58,7 @@ func stubLake(t *testing.T, replies ...string) (*s3lake.Lake, *stub) {
 	l, err := s3lake.New(context.Background(), "b", "p", s3lake.Options{
 		Region: "us-east-1", Endpoint: srv.URL, PathStyle: true,
 		MaxAttempts: 4, BaseDelay: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
+		ResponseTimeout: 100 * time.Millisecond,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +77,7 @@ func TestRetries(t *testing.T) {
 		{"slow down, then ok", []string{"503 SlowDown", "503 SlowDown", "ok"}, 3, true},
 		{"internal error, then ok", []string{"500 InternalError", "ok"}, 2, true},
 		{"reset, then ok", []string{"reset", "ok"}, 2, true},
+		{"stalled response, then ok", []string{"stall", "ok"}, 2, true},
 		{"5xx until attempts run out", []string{"500 InternalError"}, 4, false},
 		{"access denied is not retried", []string{"403 AccessDenied"}, 1, false},
 	} {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ const (
 	DefaultConcurrency        = 3
 	DefaultAbortTimeout       = 30 * time.Second
 	DefaultMaxConditionalSize = 16 << 20
+	DefaultResponseTimeout    = 2 * time.Minute
 	maxResumes                = 5
 )
 
@@ -48,6 +50,11 @@ type Options struct {
 	// BaseDelay is the first retry's mean delay for non-throttling errors;
 	// zero means the SDK's 50ms.
 	BaseDelay time.Duration
+
+	// ResponseTimeout bounds the wait for a response's headers once a
+	// request is sent; a server that stalls then counts as a timeout and is
+	// retried.
+	ResponseTimeout time.Duration
 
 	PartSize           int64 // multipart part size and threshold, ≥ 5 MiB
 	Concurrency        int   // parts in flight per upload
@@ -68,6 +75,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = DefaultMaxBackoff
+	}
+	if o.ResponseTimeout <= 0 {
+		o.ResponseTimeout = DefaultResponseTimeout
 	}
 	if o.PartSize <= 0 {
 		o.PartSize = DefaultPartSize
@@ -139,8 +149,12 @@ func New(ctx context.Context, bucket, prefix string, opts Options, logger *slog.
 		so.BaseDelay = opts.BaseDelay
 		so.RateLimiter = ratelimit.None
 	})
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.ResponseHeaderTimeout = opts.ResponseTimeout
+	})
 	loadOpts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return retryer }),
+		config.WithHTTPClient(httpClient),
 	}
 	if opts.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(opts.Region))
