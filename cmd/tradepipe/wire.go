@@ -13,6 +13,8 @@ import (
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
+	"github.com/tradepipe/tradepipe/sinks/lease"
+	"github.com/tradepipe/tradepipe/sinks/s3lake"
 	"github.com/tradepipe/tradepipe/sources/census"
 	"github.com/tradepipe/tradepipe/sources/gacc"
 )
@@ -30,14 +32,33 @@ type app struct {
 }
 
 // openers are the lake URL schemes besides file://.
-func openers(*config.Config) map[string]lake.Opener { return nil }
+func openers(cfg *config.Config) map[string]lake.Opener {
+	return map[string]lake.Opener{"s3": s3lake.Opener(s3lake.Options{
+		Region: cfg.S3.Region, Endpoint: cfg.S3.Endpoint, PathStyle: cfg.S3.PathStyle,
+	}, nil)}
+}
+
+// locker is the cross-process partition lease when the lake can write
+// conditionally (file:// and s3:// both can); nil leaves the runner's
+// in-process lock.
+func locker(l lake.Lake, logger *slog.Logger) (pipeline.Locker, error) {
+	c, ok := l.(lake.Conditional)
+	if !ok {
+		return nil, nil
+	}
+	return lease.New(lease.Options{Lake: c}, logger)
+}
 
 func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer) (*app, error) {
 	l, err := lake.Open(ctx, cfg.Lake, openers(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("open lake: %w", err)
 	}
-	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir}, logger, reg)
+	lk, err := locker(l, logger)
+	if err != nil {
+		return nil, err
+	}
+	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir, Locker: lk}, logger, reg)
 	if err != nil {
 		return nil, err
 	}

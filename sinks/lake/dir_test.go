@@ -64,3 +64,23 @@ func TestParseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestDirConditional(t *testing.T) {
+	laketest.RunConditional(t, func(t *testing.T) lake.Conditional {
+		d, err := lake.NewDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	})
+}
+
+func TestDirPublish(t *testing.T) {
+	laketest.RunPublish(t, func(t *testing.T) lake.Lake {
+		d, err := lake.NewDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	})
+}

@@ -3,6 +3,11 @@
 // gets, prefix listings and deletes. Implementations: a local directory
 // (file://) here, S3 and S3-compatible stores elsewhere.
 //
+// Lakes that can write conditionally (compare-and-swap on an ETag)
+// implement Conditional; cross-process leases are built on it. Dir does on
+// Unix, S3 does.
+//
 // Keys are relative to the lake root, use "/" and never start with "/".
-// Every implementation passes the conformance suite in lake_test.go.
+// Every implementation passes the conformance suites of package laketest
+// (Run, RunPublish, and RunConditional for Conditional lakes).
 package lake

@@ -1,6 +1,7 @@
 // Package laketest is the conformance suite every lake.Lake implementation
-// passes. Call Run from the implementation's tests with a constructor that
-// returns an empty lake.
+// passes. Call Run and RunPublish from the implementation's tests with a
+// constructor that returns an empty lake, and RunConditional when it
+// implements lake.Conditional.
 package laketest
 
 import (

@@ -1,0 +1,35 @@
+package lake
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// ErrPrecondition is returned (wrapped) by conditional writes when the
+// condition does not hold: PutIfAbsent found an object, PutIfMatch found a
+// different version (or none).
+var ErrPrecondition = errors.New("precondition failed")
+
+// Conditional is implemented by lakes that can write conditionally: the
+// compare-and-swap that cross-process leases are built on. ETags are opaque
+// version tags; only compare them for equality, and only with ETags from
+// the same lake's conditional methods.
+type Conditional interface {
+	Lake
+	// GetVersion returns the whole object at key and its ETag, read as one
+	// version. The error wraps ErrNotExist when there is none. ctx bounds
+	// the read. Meant for small objects (leases, markers).
+	GetVersion(ctx context.Context, key string) (body []byte, etag string, err error)
+	// PutIfAbsent stores r under key only when no object is there, and
+	// returns the new object's ETag. The error wraps ErrPrecondition when an
+	// object exists. An outcome the transport leaves unknown (a reset
+	// connection, a 5xx) is resolved by reading the key back, so the body
+	// must be unique to this writer (carry an owner and a nonce). ctx bounds
+	// the whole call.
+	PutIfAbsent(ctx context.Context, key string, r io.Reader) (etag string, err error)
+	// PutIfMatch replaces the object at key only when its ETag is etag, and
+	// returns the new ETag. The error wraps ErrPrecondition when the object
+	// changed or is gone. Unknown outcomes are resolved as for PutIfAbsent.
+	PutIfMatch(ctx context.Context, key, etag string, r io.Reader) (newETag string, err error)
+}
