@@ -210,6 +210,14 @@ func (e *Executor) RunBackfill(ctx context.Context, id string, progress Progress
 			mu.Lock()
 			b.Months[i].Status = LedgerRunning
 			mu.Unlock()
+			if b.Force {
+				// Forced: fetch the whole input again rather than ask
+				// whether it changed. A partition is still rewritten only
+				// when its content differs.
+				if err := e.runner.ForgetFetch(gctx, job, b.Months[i].Month); err != nil {
+					e.logger.Warn("forget fetch validators", "job", job.Name, "month", b.Months[i].Month.String(), "err", err)
+				}
+			}
 			rs := e.RunMonth(gctx, job, b.Months[i].Month, TriggerBackfill)
 			entry, _ := e.ledger.Entry(context.WithoutCancel(gctx), job.Name, b.Months[i].Month)
 			mu.Lock()

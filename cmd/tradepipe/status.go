@@ -56,10 +56,14 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 			}
 		}
 	}
+	recs, err := pipeline.ReconcileRecords(ctx, a.lake)
+	if err != nil {
+		return 0, err
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return exitOK, enc.Encode(map[string]any{"jobs": jobs, "failed_partitions": failed, "backfills": backfills})
+		return exitOK, enc.Encode(map[string]any{"jobs": jobs, "failed_partitions": failed, "backfills": backfills, "reconciliation": recs})
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "JOB\tSOURCE\tSCHEDULE\tNEXT RUN\tLAST RUN\tPARTITIONS\tROWS\tQUARANTINED")
@@ -85,6 +89,22 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 		for _, e := range es {
 			fmt.Fprintf(stdout, "%s %s %s: %s\n", strings.ToUpper(e.Status), job, e.Month, e.Error)
 		}
+	}
+	checked := 0
+	for _, r := range recs {
+		ok := true
+		for _, c := range r.Checks {
+			if !c.OK {
+				ok = false
+				fmt.Fprintln(stdout, "WARNING "+c.Warning(r.Source, r.Flow, r.Period))
+			}
+		}
+		if ok {
+			checked++
+		}
+	}
+	if len(recs) > 0 {
+		fmt.Fprintf(stdout, "reconciliation: %d of %d months within tolerance\n", checked, len(recs))
 	}
 	for _, b := range backfills {
 		done, nf, pending := b.Counts()

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tradepipe/tradepipe/internal/config"
+	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/lease"
@@ -149,6 +150,10 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 		}
 		if o.BaseURL != "" {
 			job.Fetcher, job.Latest = src, gacc.LatestRelease
+		}
+		if o.ReconcileTolerance != "" {
+			tol := money.MustParse(o.ReconcileTolerance) // Validate has checked it
+			job.ReconcileTolerance = &tol
 		}
 		if o.Inbox != "" {
 			if job.Inbox, err = lake.Open(ctx, o.Inbox, openers(a.cfg)); err != nil {

@@ -38,6 +38,7 @@ func TestBadConfigs(t *testing.T) {
 			"jobs.gacc-imports.options.flow: \"sideways\" is not import or export",
 			"jobs.gacc-imports.options.base_url: \"ftp://customs\"",
 			"jobs.gacc-imports.options.max_attempts: must be 0",
+			"jobs.gacc-imports.options.reconcile_tolerance: \"5%\" is not a decimal between 0 and 1",
 			"jobs.gacc-empty.options: needs an inbox or a base_url",
 			"jobs.gacc-typo.options: ", "field inbx not found",
 		},

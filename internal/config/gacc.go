@@ -1,6 +1,12 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/tradepipe/tradepipe/internal/money"
+)
 
 // GACCOptions are the options of a gacc job (China customs).
 type GACCOptions struct {
@@ -15,6 +21,10 @@ type GACCOptions struct {
 	BaseURL     string   `yaml:"base_url"`
 	Timeout     Duration `yaml:"timeout"` // per request
 	MaxAttempts int      `yaml:"max_attempts"`
+	// ReconcileTolerance is the relative difference between a month's HS
+	// rows and the published country total accepted without a warning,
+	// as a decimal ("0.005" is 0.5%); empty means the pipeline default.
+	ReconcileTolerance string `yaml:"reconcile_tolerance"`
 }
 
 // Writes implements Writer.
@@ -37,6 +47,11 @@ func decodeGACC(j *Job, path string) (any, Problems) {
 	}
 	if o.Timeout < 0 {
 		ps = append(ps, Problem{path + ".timeout", "must be 0 (default) or more"})
+	}
+	if o.ReconcileTolerance != "" {
+		if d, err := money.Parse(o.ReconcileTolerance); err != nil || d.Negative || d.Cmp(apd.New(1, 0)) > 0 {
+			ps = append(ps, Problem{path + ".reconcile_tolerance", fmt.Sprintf("%q is not a decimal between 0 and 1 (0.005 is 0.5%%)", o.ReconcileTolerance)})
+		}
 	}
 	ps = append(ps, checkHTTPURL(path+".base_url", o.BaseURL)...)
 	ps = append(ps, checkURL(path+".inbox", o.Inbox)...)

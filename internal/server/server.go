@@ -173,7 +173,9 @@ func Jobs(ctx context.Context, exec *pipeline.Executor, now time.Time) ([]JobInf
 			info.Counts[e.Status]++
 			info.Rows += e.Rows
 			info.Quarant += e.Quarantined
-			if !e.FinishedAt.IsZero() && (info.LastRun == nil || e.FinishedAt.After(info.LastRun.FinishedAt)) {
+			// Entries come oldest month first, so on equal times the
+			// latest month wins.
+			if !e.FinishedAt.IsZero() && (info.LastRun == nil || !e.FinishedAt.Before(info.LastRun.FinishedAt)) {
 				info.LastRun = &LastRun{Month: e.Month, Status: e.Status, Trigger: e.Trigger, FinishedAt: e.FinishedAt, Error: e.Error}
 			}
 		}
