@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tradepipe/tradepipe/internal/retry"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
@@ -61,7 +63,7 @@ func NewExecutor(runner *Runner, jobs []*Job, now Clock, logger *slog.Logger, re
 		owner:    fmt.Sprintf("%s:%d", host, os.Getpid()),
 		now:      now,
 		logger:   logger,
-		sleep:    sleepCtx,
+		sleep:    retry.Sleep,
 		jobLocks: map[string]chan struct{}{},
 		queued:   map[string]bool{},
 		limiters: map[string]*rate.Limiter{},
@@ -159,19 +161,13 @@ func (e *Executor) TryRun(ctx context.Context, job, trigger string, queue bool) 
 
 // Run runs job now, waiting for a run in progress to finish first: a
 // manual run never overlaps a scheduled one, and both record into the
-// same (job, month) ledger entries.
+// same (job, month) ledger entries. Jobs downstream of job run after it
+// when it changed a partition.
 func (e *Executor) Run(ctx context.Context, job, trigger string) (*Summary, error) {
-	lock, ok := e.jobLocks[job]
-	if !ok {
-		return nil, fmt.Errorf("no job %q", job)
+	s, err := e.RunOnce(ctx, job, trigger)
+	if err != nil {
+		return nil, err
 	}
-	select {
-	case lock <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	s := e.runLocked(ctx, job, trigger)
-	<-lock
 	e.runDownstream(ctx, job, s)
 	return s, nil
 }
@@ -389,15 +385,4 @@ func firstError(rs []Result) string {
 		}
 	}
 	return ""
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

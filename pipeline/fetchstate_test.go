@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tradepipe/tradepipe/sinks/lake/laketest"
+
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/publish"
@@ -90,7 +92,7 @@ func TestConditionalFetch(t *testing.T) {
 		{`"v2"`, "250", StatusUnchanged, `"v2"`},
 	} {
 		srv.set(step.etag, body(step.value))
-		before := snapshot(t, l)
+		before := laketest.Snapshot(t, l)
 		res := r.RunMonth(ctx, job, apr)
 		if len(res) != 1 || res[0].Status != step.want {
 			t.Fatalf("step %d: %+v, want %s", i, res, step.want)
@@ -99,7 +101,7 @@ func TestConditionalFetch(t *testing.T) {
 			t.Errorf("step %d: server got If-None-Match %q, want %q", i, srv.lastCond, step.cond)
 		}
 		if step.want == StatusUnchanged {
-			if got := changedKeys(before, snapshot(t, l)); len(got) != 0 {
+			if got := laketest.Changed(before, laketest.Snapshot(t, l)); len(got) != 0 {
 				t.Errorf("step %d: not-modified run wrote %v", i, got)
 			}
 		}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tradepipe/tradepipe/sinks/lake/laketest"
+
 	"github.com/tradepipe/tradepipe/internal/duckdbtest"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/publish"
@@ -167,12 +169,12 @@ func TestExamplesEndToEndReadByDuckDB(t *testing.T) {
 	}
 
 	// The same inputs again: nothing is written.
-	before := snapshot(t, l)
+	before := laketest.Snapshot(t, l)
 	s2 := r.RunOnce(ctx, censusJob(t, inbox))
 	if s2.Count(StatusUnchanged) != 18 || s2.Count(StatusWritten) != 0 {
 		t.Fatalf("second run: %d unchanged, %d written", s2.Count(StatusUnchanged), s2.Count(StatusWritten))
 	}
-	if after := snapshot(t, l); !sameSnapshot(before, after) {
+	if after := laketest.Snapshot(t, l); len(laketest.Changed(before, after)) > 0 {
 		t.Error("second run changed the lake")
 	}
 }
@@ -205,52 +207,6 @@ func jsonTotal(t *testing.T, dir string) string {
 	return total.String()
 }
 
-// snapshot is every object in the lake with its content.
-func snapshot(t *testing.T, l lake.Lake) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for o, err := range l.List(context.Background(), "") {
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := lake.ReadAll(context.Background(), l, o.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[o.Key] = string(b)
-	}
-	return out
-}
-
-func sameSnapshot(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
-func diffSnapshot(a, b map[string]string) string {
-	var out []string
-	for k, v := range a {
-		if w, ok := b[k]; !ok {
-			out = append(out, "only in got: "+k)
-		} else if w != v {
-			out = append(out, "differs: "+k)
-		}
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, "only in want: "+k)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
 // A crash at any publish step of any partition leaves a lake in which
 // every manifest names whole files only, and running again converges to
 // exactly the lake a run without the crash makes.
@@ -259,7 +215,7 @@ func TestCrashAnywhereConverges(t *testing.T) {
 	inbox := exampleInbox(t)
 	cleanLake, _ := lake.NewDir(t.TempDir())
 	newRunner(t, cleanLake, nil).RunOnce(ctx, censusJob(t, inbox))
-	want := snapshot(t, cleanLake)
+	want := laketest.Snapshot(t, cleanLake)
 
 	// Count the steps of a clean run, then crash at a spread of them.
 	var steps atomic.Int32
@@ -290,8 +246,8 @@ func TestCrashAnywhereConverges(t *testing.T) {
 			if s2.Failed() {
 				t.Fatalf("re-run failed: %+v", s2)
 			}
-			if got := snapshot(t, l); !sameSnapshot(got, want) {
-				t.Errorf("re-run did not converge:\n%s", diffSnapshot(got, want))
+			if changed := laketest.Changed(want, laketest.Snapshot(t, l)); len(changed) > 0 {
+				t.Errorf("re-run did not converge:\n%s", strings.Join(changed, "\n"))
 			}
 		})
 	}
@@ -304,7 +260,7 @@ func TestCancelAnywhereConverges(t *testing.T) {
 	inbox := exampleInbox(t)
 	cleanLake, _ := lake.NewDir(t.TempDir())
 	newRunner(t, cleanLake, nil).RunOnce(ctx, censusJob(t, inbox))
-	want := snapshot(t, cleanLake)
+	want := laketest.Snapshot(t, cleanLake)
 	// Each input puts, in order: raw copy, history data file, history
 	// manifest, history _SUCCESS, data file, manifest, _SUCCESS, input
 	// record. Cancelling needs a body of two reads, so the empty _SUCCESS
@@ -325,8 +281,8 @@ func TestCancelAnywhereConverges(t *testing.T) {
 			if s2.Failed() {
 				t.Fatalf("re-run failed: %+v", s2)
 			}
-			if got := snapshot(t, dir); !sameSnapshot(got, want) {
-				t.Errorf("re-run did not converge:\n%s", diffSnapshot(got, want))
+			if changed := laketest.Changed(want, laketest.Snapshot(t, dir)); len(changed) > 0 {
+				t.Errorf("re-run did not converge:\n%s", strings.Join(changed, "\n"))
 			}
 		})
 	}

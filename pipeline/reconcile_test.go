@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tradepipe/tradepipe/sinks/lake/laketest"
+
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
@@ -163,11 +165,11 @@ func TestReconciliation(t *testing.T) {
 			}
 
 			// Running both again writes nothing.
-			before := snapshot(t, l)
+			before := laketest.Snapshot(t, l)
 			if s := r.Ingest(ctx, job, inputs); s.Failed() || s.Count(StatusUnchanged) != 4 {
 				t.Fatalf("re-run: %+v", s.Results)
 			}
-			if got := changedKeys(before, snapshot(t, l)); len(got) != 0 {
+			if got := laketest.Changed(before, laketest.Snapshot(t, l)); len(got) != 0 {
 				t.Errorf("re-run wrote %v", got)
 			}
 

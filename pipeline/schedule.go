@@ -4,6 +4,8 @@ import (
 	"hash/fnv"
 	"time"
 
+	"github.com/tradepipe/tradepipe/internal/retry"
+
 	"github.com/robfig/cron/v3"
 )
 
@@ -142,10 +144,5 @@ func CatchUp(s cron.Schedule, watermark, now time.Time, window time.Duration) (f
 // RetryDelay is the wait before retry number attempt (1-based): an
 // exponential window capped at max, with full jitter from rnd in [0, 1).
 func RetryDelay(attempt int, base, max time.Duration, rnd float64) time.Duration {
-	w := base
-	for i := 1; i < attempt && w < max; i++ {
-		w *= 2
-	}
-	w = min(w, max)
-	return time.Duration(float64(w) * rnd)
+	return retry.Backoff(attempt, base, max, func(w time.Duration) time.Duration { return time.Duration(float64(w) * rnd) })
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tradepipe/tradepipe/sinks/lake/laketest"
+
 	"github.com/tradepipe/tradepipe/internal/duckdbtest"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/lake"
@@ -89,23 +91,6 @@ func statuses(s *Summary) map[string]Status {
 	return out
 }
 
-// changedKeys lists the objects that differ between two snapshots.
-func changedKeys(before, after map[string]string) []string {
-	var out []string
-	for k, v := range after {
-		if w, ok := before[k]; !ok || w != v {
-			out = append(out, k)
-		}
-	}
-	for k := range before {
-		if _, ok := after[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 // A revision that changes two months of a four-month input re-publishes
 // those two partitions only; both vintages stay queryable through the
 // history dataset, "as known on" either date.
@@ -121,7 +106,7 @@ func TestRevisionRepublishesOnlyChangedMonths(t *testing.T) {
 	if s.Failed() || s.Count(StatusWritten) != 4 {
 		t.Fatalf("first vintage: %+v", s.Results)
 	}
-	before := snapshot(t, l)
+	before := laketest.Snapshot(t, l)
 	s = r.Ingest(ctx, job, []string{censusInput(t, in, "v2.json", april, revision...)})
 	want := map[string]Status{
 		partitionOf("2020-01"): StatusUnchanged, partitionOf("2020-02"): StatusWritten,
@@ -131,7 +116,7 @@ func TestRevisionRepublishesOnlyChangedMonths(t *testing.T) {
 		t.Fatalf("revision: %v, want %v (%+v)", got, want, s.Results)
 	}
 	// Nothing under January or April changed, current or history.
-	for _, k := range changedKeys(before, snapshot(t, l)) {
+	for _, k := range laketest.Changed(before, laketest.Snapshot(t, l)) {
 		if strings.Contains(k, "month=01") || strings.Contains(k, "month=04") {
 			t.Errorf("revision touched %s", k)
 		}
@@ -178,13 +163,13 @@ func TestIdenticalReleaseWritesNothing(t *testing.T) {
 	if s := r.Ingest(ctx, job, []string{censusInput(t, in, "v1.json", march, firstVintage...)}); s.Failed() {
 		t.Fatal(s.Results)
 	}
-	before := snapshot(t, l)
+	before := laketest.Snapshot(t, l)
 	// The same bytes, dropped again a month later.
 	s := r.Ingest(ctx, job, []string{censusInput(t, t.TempDir(), "again.json", april, firstVintage...)})
 	if s.Failed() || s.Count(StatusUnchanged) != 4 {
 		t.Fatalf("same bytes: %+v", s.Results)
 	}
-	if got := changedKeys(before, snapshot(t, l)); len(got) != 0 {
+	if got := laketest.Changed(before, laketest.Snapshot(t, l)); len(got) != 0 {
 		t.Fatalf("identical re-release wrote %v", got)
 	}
 	// The same figures in another order: a new input (archived, recorded),
@@ -196,17 +181,17 @@ func TestIdenticalReleaseWritesNothing(t *testing.T) {
 	if s.Failed() || s.Count(StatusUnchanged) != 4 {
 		t.Fatalf("reordered: %+v", s.Results)
 	}
-	for _, k := range changedKeys(before, snapshot(t, l)) {
+	for _, k := range laketest.Changed(before, laketest.Snapshot(t, l)) {
 		if !strings.HasPrefix(k, "raw/") && !strings.HasPrefix(k, "_state/inputs/") {
 			t.Errorf("reordered re-release wrote %s", k)
 		}
 	}
 	// Its next run is recognised from its record, without writing.
-	before = snapshot(t, l)
+	before = laketest.Snapshot(t, l)
 	if s := r.Ingest(ctx, job, []string{p}); s.Failed() || s.Count(StatusUnchanged) != 4 {
 		t.Fatalf("reordered again: %+v", s.Results)
 	}
-	if got := changedKeys(before, snapshot(t, l)); len(got) != 0 {
+	if got := laketest.Changed(before, laketest.Snapshot(t, l)); len(got) != 0 {
 		t.Fatalf("second run of the reordered input wrote %v", got)
 	}
 }
@@ -223,7 +208,7 @@ func TestOlderVintageIsSuperseded(t *testing.T) {
 	if s := r.Ingest(ctx, job, []string{censusInput(t, in, "v2.json", april, revision...)}); s.Failed() || s.Count(StatusWritten) != 4 {
 		t.Fatalf("newer vintage: %+v", s.Results)
 	}
-	before := snapshot(t, l)
+	before := laketest.Snapshot(t, l)
 	old := censusInput(t, in, "v1.json", march, firstVintage...)
 	s := r.Ingest(ctx, job, []string{old})
 	if s.Failed() || s.Count(StatusSuperseded) != 4 {
@@ -234,7 +219,7 @@ func TestOlderVintageIsSuperseded(t *testing.T) {
 	if !strings.Contains(out.String(), "0 written, 0 unchanged, 0 failed, 0 empty, 4 superseded") {
 		t.Errorf("summary line: %s", out.String())
 	}
-	for _, k := range changedKeys(before, snapshot(t, l)) {
+	for _, k := range laketest.Changed(before, laketest.Snapshot(t, l)) {
 		if strings.HasPrefix(k, "trade_flows/") || strings.HasPrefix(k, "quarantine/") {
 			t.Errorf("superseded vintage changed %s", k)
 		}
@@ -245,11 +230,11 @@ func TestOlderVintageIsSuperseded(t *testing.T) {
 		t.Errorf("history vintages = %s", got)
 	}
 	// Again: recognised as superseded from the records, nothing written.
-	before = snapshot(t, l)
+	before = laketest.Snapshot(t, l)
 	if s := r.Ingest(ctx, job, []string{old}); s.Failed() || s.Count(StatusSuperseded) != 4 {
 		t.Fatalf("older vintage again: %+v", s.Results)
 	}
-	if got := changedKeys(before, snapshot(t, l)); len(got) != 0 {
+	if got := laketest.Changed(before, laketest.Snapshot(t, l)); len(got) != 0 {
 		t.Fatalf("second run of the older vintage wrote %v", got)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tradepipe/tradepipe/internal/retry"
+
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sources"
 )
@@ -83,8 +85,8 @@ func New(opts Options, client *http.Client, logger *slog.Logger) (*Source, error
 		opts:   opts,
 		client: client,
 		logger: logger,
-		sleep:  sleepCtx,
-		jitter: randJitter,
+		sleep:  retry.Sleep,
+		jitter: retry.FullJitter,
 		now:    time.Now,
 	}, nil
 }

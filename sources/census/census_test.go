@@ -175,38 +175,6 @@ func TestFetchStopsOnCancel(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	full := func(d time.Duration) time.Duration { return d }
-	for _, tc := range []struct {
-		attempt int
-		want    time.Duration
-	}{{1, time.Second}, {2, 2 * time.Second}, {3, 4 * time.Second}, {8, 100 * time.Second}, {40, 100 * time.Second}} {
-		if got := Backoff(tc.attempt, time.Second, 100*time.Second, full); got != tc.want {
-			t.Errorf("Backoff(%d) = %v, want %v", tc.attempt, got, tc.want)
-		}
-	}
-	half := func(d time.Duration) time.Duration { return d / 2 }
-	if got := Backoff(3, time.Second, time.Minute, half); got != 2*time.Second {
-		t.Errorf("jittered Backoff(3) = %v, want 2s", got)
-	}
-}
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2020, 6, 1, 12, 0, 0, 0, time.UTC)
-	for h, want := range map[string]time.Duration{
-		"":                              0,
-		"30":                            30 * time.Second,
-		"-1":                            0,
-		"soon":                          0,
-		"Mon, 01 Jun 2020 12:01:00 GMT": time.Minute,
-		"Mon, 01 Jun 2020 11:00:00 GMT": 0,
-	} {
-		if got := retryAfter(h, now); got != want {
-			t.Errorf("retryAfter(%q) = %v, want %v", h, got, want)
-		}
-	}
-}
-
 // recorder is a sources.Emitter that keeps what it gets.
 type recorder struct {
 	flows   []*schema.TradeFlow

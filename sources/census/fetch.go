@@ -1,7 +1,6 @@
 package census
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,14 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tradepipe/tradepipe/internal/retry"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sources"
@@ -63,7 +62,7 @@ func (s *Source) FetchIfModified(ctx context.Context, m civil.Month, dir string,
 		if errors.Is(err, sources.ErrPermanent) || attempt >= s.opts.MaxAttempts || ctx.Err() != nil {
 			return nil, err
 		}
-		wait := Backoff(attempt, s.opts.BaseBackoff, s.opts.MaxBackoff, s.jitter)
+		wait := retry.Backoff(attempt, s.opts.BaseBackoff, s.opts.MaxBackoff, s.jitter)
 		if retryAfter > wait {
 			wait = min(retryAfter, s.opts.MaxBackoff)
 		}
@@ -75,17 +74,6 @@ func (s *Source) FetchIfModified(ctx context.Context, m civil.Month, dir string,
 	}
 }
 
-// Backoff is the wait before retry number attempt (1-based): full jitter
-// over an exponentially growing window, capped at max.
-func Backoff(attempt int, base, max time.Duration, jitter func(time.Duration) time.Duration) time.Duration {
-	window := base
-	for i := 1; i < attempt && window < max; i++ {
-		window *= 2
-	}
-	window = min(window, max)
-	return jitter(window)
-}
-
 // try makes one request. It returns the wait the server asked for with a
 // retryable error.
 func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev sources.Validators) (*sources.Release, time.Duration, error) {
@@ -93,7 +81,7 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.requestURL(m, true), nil)
 	if err != nil {
-		return nil, 0, sources.Permanent(scrub(err))
+		return nil, 0, sources.Permanent(retry.Scrub(err))
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "tradepipe")
@@ -105,7 +93,7 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, 0, scrub(err)
+		return nil, 0, retry.Scrub(err)
 	}
 	defer resp.Body.Close()
 	switch {
@@ -115,16 +103,16 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 		return nil, 0, sources.ErrNotModified
 	case resp.StatusCode == http.StatusOK:
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, retryAfter(resp.Header.Get("Retry-After"), s.now()), fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(resp.Body))
+		return nil, retry.RetryAfter(resp.Header.Get("Retry-After"), s.now()), fmt.Errorf("HTTP %d: %s", resp.StatusCode, retry.Snippet(resp.Body))
 	default:
 		// 400 is the API's answer to an unknown variable or bad predicate;
 		// 401/403 a bad key; none gets better by retrying.
-		return nil, 0, sources.Permanent(fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(resp.Body)))
+		return nil, 0, sources.Permanent(fmt.Errorf("HTTP %d: %s", resp.StatusCode, retry.Snippet(resp.Body)))
 	}
 	fetched := s.now().UTC()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return nil, 0, fmt.Errorf("read body: %w", scrub(err))
+		return nil, 0, fmt.Errorf("read body: %w", retry.Scrub(err))
 	}
 	if len(body) > maxBody {
 		return nil, 0, sources.Permanent(fmt.Errorf("body larger than %d bytes", maxBody))
@@ -154,57 +142,4 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 		ETag:         resp.Header.Get("ETag"),
 		LastModified: resp.Header.Get("Last-Modified"),
 	}, 0, nil
-}
-
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(h); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// snippet returns the start of an error body, on one line.
-func snippet(r io.Reader) string {
-	b, _ := io.ReadAll(io.LimitReader(r, 300))
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return "(empty body)"
-	}
-	return strings.Join(strings.Fields(string(b)), " ")
-}
-
-// scrub drops the request URL (which carries the API key) from transport
-// errors, keeping the cause.
-func scrub(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-func randJitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	return rand.N(d)
 }

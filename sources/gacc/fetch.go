@@ -8,17 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"mime"
 	"net/http"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tradepipe/tradepipe/internal/retry"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sources"
@@ -145,7 +145,7 @@ func (s *Source) FetchConditional(ctx context.Context, m civil.Month, dir string
 		if errors.Is(err, sources.ErrPermanent) || attempt >= s.opts.MaxAttempts || ctx.Err() != nil {
 			return nil, err
 		}
-		wait := backoff(attempt, s.opts.BaseBackoff, s.opts.MaxBackoff, s.jitter)
+		wait := retry.Backoff(attempt, s.opts.BaseBackoff, s.opts.MaxBackoff, s.jitter)
 		if retryAfter > wait {
 			wait = min(retryAfter, s.opts.MaxBackoff)
 		}
@@ -184,9 +184,9 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev Valida
 		return nil, 0, nil
 	case resp.StatusCode == http.StatusOK:
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, retryAfter(resp.Header.Get("Retry-After"), s.now()), fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(resp.Body))
+		return nil, retry.RetryAfter(resp.Header.Get("Retry-After"), s.now()), fmt.Errorf("HTTP %d: %s", resp.StatusCode, retry.Snippet(resp.Body))
 	default:
-		return nil, 0, sources.Permanent(fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(resp.Body)))
+		return nil, 0, sources.Permanent(fmt.Errorf("HTTP %d: %s", resp.StatusCode, retry.Snippet(resp.Body)))
 	}
 	fetched := s.now().UTC()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
@@ -246,57 +246,4 @@ func extOf(u, contentType string, body []byte) string {
 		return "csv"
 	}
 	return "html"
-}
-
-// backoff is the wait before retry number attempt (1-based): full jitter
-// over an exponentially growing window, capped at max.
-func backoff(attempt int, base, max time.Duration, jitter func(time.Duration) time.Duration) time.Duration {
-	window := base
-	for i := 1; i < attempt && window < max; i++ {
-		window *= 2
-	}
-	return jitter(min(window, max))
-}
-
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(h); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// snippet returns the start of an error body, on one line.
-func snippet(r io.Reader) string {
-	b, _ := io.ReadAll(io.LimitReader(r, 300))
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return "(empty body)"
-	}
-	return strings.Join(strings.Fields(string(b)), " ")
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-func randJitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	return rand.N(d)
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tradepipe/tradepipe/internal/retry"
+
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/net/html"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -91,7 +93,7 @@ func New(opts Options, client *http.Client, logger *slog.Logger) (*Source, error
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Source{opts: opts, client: client, logger: logger, sleep: sleepCtx, jitter: randJitter, now: time.Now}, nil
+	return &Source{opts: opts, client: client, logger: logger, sleep: retry.Sleep, jitter: retry.FullJitter, now: time.Now}, nil
 }
 
 // Name is the source's name in lake paths.
