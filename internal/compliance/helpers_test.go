@@ -33,9 +33,6 @@ func month(s string) civil.Month {
 
 func bn(s string) apd.Decimal { return money.Mul(money.MustParse(s), *apd.New(1, 9)) }
 
-// usd parses a dollar amount such as "35675000000.00".
-func usd(s string) apd.Decimal { return money.MustParse(s) }
-
 // putFlows publishes one trade_flows partition of basis b for month m with
 // the given rows; covers is covers_months.
 func putFlows(t *testing.T, l lake.Lake, b reference.Basis, m civil.Month, covers int, rows ...flow) {

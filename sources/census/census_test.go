@@ -157,7 +157,7 @@ func steps(s ...func(http.ResponseWriter, *http.Request)) []func(http.ResponseWr
 }
 
 func TestFetchStopsOnCancel(t *testing.T) {
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 503) }))
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }))
 	defer ts.Close()
 	s, err := New(Options{Flow: "export", Partner: "5700", BaseURL: ts.URL, MaxAttempts: 100, BaseBackoff: time.Hour}, nil, nil)
 	if err != nil {
