@@ -21,6 +21,13 @@ func TestBadConfigs(t *testing.T) {
 		"after_cycle.bad.yaml":         {"jobs: after: cycle a -> b -> a"},
 		"overlapping_writers.bad.yaml": {"jobs.two: writes trade_flows/source=census/flow=export, as job one does"},
 		"no_jobs.bad.yaml":             {"jobs: no jobs defined"},
+		"panjiva_options.bad.yaml": {
+			"jobs.shipments.options.inbox: required when the job has a schedule",
+			"jobs.shipments.options.aliases[\"Arrival Dt\"]: \"arrival\" is not a field",
+			"jobs.shipments.options.country_aliases[\"Formosa\"]: \"tw\" is not an ISO 3166-1 alpha-2 code",
+			"jobs.shipments.options.header_search_rows: must be 0 (default) or more",
+			"jobs.shipments.options.unzip_xml_size_limit: must not exceed unzip_size_limit",
+		},
 		"many_problems.bad.yaml": {
 			"lake: URL \"s3:///nobucket\": no bucket",
 			"server.listen: \"localhost\" is not host:port",

@@ -23,7 +23,8 @@ var (
 // optionsDecoders decode and check each source's options. A static table,
 // not a registry: adding a source means adding a line here.
 var optionsDecoders = map[string]func(j *Job, path string) (any, Problems){
-	"census": decodeCensus,
+	"census":  decodeCensus,
+	"panjiva": decodePanjiva,
 }
 
 // Sources lists the source names a job may use.
