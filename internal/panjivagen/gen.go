@@ -30,21 +30,21 @@ type Quirk int
 
 // Quirks. The first group still publishes; the last group is rejected.
 const (
-	HSNumber     Quirk = iota // HS code as a number that lost its leading zero: 201.3
-	HSDots                    // "0201.30"
-	HSMulti                   // "020130; 847130"
-	HSDesc                    // "847130 - Portable computers"
-	DateText                  // "01/15/2020"
-	DateTextMon               // "15-Jan-2020"
-	ValueText                 // "$1,234.56"
-	ValueParen                // "(1,234.56)": a negative correction
-	NullCells                 // "N/A" consignee, "-" weight, blank value
-	CountryCode               // "CN" instead of "China"
-	FROB                      // FROB = "Y": dropped
-	BadDate                   // "TBD"
-	BadValue                  // "about 5k"
-	BadHSCode                 // "see attached"
-	BadCountry                // "Atlantis"
+	HSNumber    Quirk = iota // HS code as a number that lost its leading zero: 201.3
+	HSDots                   // "0201.30"
+	HSMulti                  // "020130; 847130"
+	HSDesc                   // "847130 - Portable computers"
+	DateText                 // "01/15/2020"
+	DateTextMon              // "15-Jan-2020"
+	ValueText                // "$1,234.56"
+	ValueParen               // "(1,234.56)": a negative correction
+	NullCells                // "N/A" consignee, "-" weight, blank value
+	CountryCode              // "CN" instead of "China"
+	FROB                     // FROB = "Y": dropped
+	BadDate                  // "TBD"
+	BadValue                 // "about 5k"
+	BadHSCode                // "see attached"
+	BadCountry               // "Atlantis"
 	numQuirks
 )
 

@@ -87,6 +87,24 @@ func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitte
 		return sources.Permanent(fmt.Errorf("read %s: %w", r.URI, err))
 	}
 	defer wb.Close()
+	// The workbook is read in a goroutine; this one feeds the emitter.
+	a := newAsyncEmitter()
+	done := make(chan error, 1)
+	go func() {
+		err := s.read(ctx, wb, r, a)
+		a.close()
+		done <- err
+	}()
+	emitErr := a.drain(e)
+	readErr := <-done
+	if emitErr != nil {
+		return emitErr
+	}
+	return readErr
+}
+
+// read reads every sheet of wb into e.
+func (s *Source) read(ctx context.Context, wb *workbook, r *sources.Release, e *asyncEmitter) error {
 	var withHeader int
 	var tops []string
 	for _, sh := range wb.sheets {
@@ -100,7 +118,7 @@ func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitte
 			if errors.As(err, &perm) {
 				return sources.Permanent(fmt.Errorf("read %s: sheet %q: %w", r.URI, sh.name, perm.err))
 			}
-			if p.emitErr != nil {
+			if p.emitErr != nil || errors.Is(err, errEmitterStopped) {
 				return err // the emitter's own failure: spool disk, ctx
 			}
 			return sources.Permanent(fmt.Errorf("read %s: sheet %q: %w", r.URI, sh.name, err))
@@ -155,7 +173,7 @@ type sheetRows struct {
 	src     *Source
 	wb      *workbook
 	rel     *sources.Release
-	e       sources.Emitter
+	e       *asyncEmitter
 	sheet   string
 	h       *header
 	top     []string // texts of the first rows, for the no-header error

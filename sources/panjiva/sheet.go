@@ -80,42 +80,22 @@ func (p *sheetParser) run(ctx context.Context, fn rowFunc) error {
 			}
 			continue
 		}
-		gt := bytes.IndexByte(data[i:], '>')
-		if gt < 0 {
+		used, complete, err := p.parseRow(data[i:])
+		if err != nil {
+			return fmt.Errorf("row %d: %w", p.row+1, err)
+		}
+		if !complete {
 			if err := p.need(i); err != nil {
 				return err
 			}
 			continue
-		}
-		tag := data[i : i+gt]
-		if tag[len(tag)-1] == '/' { // <row .../>: no cells
-			p.w.advance(i + gt + 1)
-			continue
-		}
-		end := bytes.Index(data[i+gt:], []byte("</row>"))
-		if end < 0 {
-			if err := p.need(i); err != nil {
-				return err
-			}
-			continue
-		}
-		body := data[i+gt+1 : i+gt+end]
-		rowNum := p.row + 1
-		if v := attr(tag, "r"); v != nil {
-			if r, err := strconv.Atoi(string(v)); err == nil {
-				rowNum = r
-			}
-		}
-		p.row = rowNum
-		if err := p.parseCells(body); err != nil {
-			return fmt.Errorf("row %d: %w", rowNum, err)
 		}
 		if len(p.cells) > 0 {
-			if err := fn(rowNum, p.cells); err != nil {
+			if err := fn(p.row, p.cells); err != nil {
 				return err
 			}
 		}
-		p.w.advance(i + gt + end + len("</row>"))
+		p.w.advance(i + used)
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -138,58 +118,203 @@ func (p *sheetParser) need(off int) error {
 	return nil
 }
 
-func (p *sheetParser) parseCells(b []byte) error {
+// parseRow parses the <row> element at the start of b into p.cells and
+// p.row. complete is false when b ends before the row does; the caller
+// then reads more and calls again.
+func (p *sheetParser) parseRow(b []byte) (used int, complete bool, err error) {
 	p.cells = p.cells[:0]
 	p.arena = p.arena[:0]
+	gt := bytes.IndexByte(b, '>')
+	if gt < 0 {
+		return 0, false, nil
+	}
+	tag := b[:gt]
+	rowNum := p.row + 1
+	if v := attr(tag, "r"); v != nil {
+		if r, err := strconv.Atoi(string(v)); err == nil {
+			rowNum = r
+		}
+	}
+	if tag[len(tag)-1] == '/' { // <row .../>: no cells
+		p.row = rowNum
+		return gt + 1, true, nil
+	}
 	col := -1
+	pos := gt + 1
 	for {
-		i := indexTag(b, "c")
-		if i < 0 {
+		lt := bytes.IndexByte(b[pos:], '<')
+		if lt < 0 || pos+lt+2 >= len(b) {
+			return 0, false, nil
+		}
+		pos += lt
+		switch {
+		case b[pos+1] == 'c' && (b[pos+2] == ' ' || b[pos+2] == '>' || b[pos+2] == '/'):
+			next, ok, err := p.parseCell(b, pos, &col)
+			if err != nil || !ok {
+				return 0, ok, err
+			}
+			pos = next
+		case b[pos+1] == '/':
+			if !bytes.HasPrefix(b[pos:], rowEnd) {
+				if len(b)-pos < len(rowEnd) {
+					return 0, false, nil
+				}
+				return 0, false, fmt.Errorf("unexpected %.20q", b[pos:])
+			}
+			for i := range p.cells {
+				if c := &p.cells[i]; c.inArena {
+					c.v = p.arena[c.ao:c.ae]
+				}
+			}
+			p.row = rowNum
+			return pos + len(rowEnd), true, nil
+		default: // another element in the row (extLst): step over its tag
+			e := bytes.IndexByte(b[pos:], '>')
+			if e < 0 {
+				return 0, false, nil
+			}
+			pos += e + 1
+		}
+	}
+}
+
+var (
+	rowEnd   = []byte("</row>")
+	cellEnd  = []byte("</c>")
+	isStart  = []byte("<is><t")
+	isEnd    = []byte("</t></is></c>")
+	vStart   = []byte("<v>")
+	vEnd     = []byte("</v></c>")
+	tagT     = []byte("inlineStr")
+	xmlSpace = []byte("_x")
+)
+
+// parseCell parses the <c> element at b[pos:], storing its value at its
+// column. It returns the position after the element; ok is false when b
+// ends first.
+func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool, err error) {
+	// Attributes: r (reference) and t (type); s (style) is not needed.
+	j := pos + 2
+	var ref, typ []byte
+	for {
+		for j < len(b) && isSpace(b[j]) {
+			j++
+		}
+		if j >= len(b) {
+			return 0, false, nil
+		}
+		if b[j] == '>' || b[j] == '/' {
 			break
 		}
-		gt := bytes.IndexByte(b[i:], '>')
+		eq := bytes.IndexByte(b[j:], '=')
+		if eq < 0 || j+eq+1 >= len(b) {
+			return 0, false, nil
+		}
+		name := b[j : j+eq]
+		q := b[j+eq+1]
+		if q != '"' && q != '\'' {
+			return 0, false, fmt.Errorf("malformed attribute in %.40q", b[pos:])
+		}
+		e := bytes.IndexByte(b[j+eq+2:], q)
+		if e < 0 {
+			return 0, false, nil
+		}
+		val := b[j+eq+2 : j+eq+2+e]
+		switch string(name) {
+		case "r":
+			ref = val
+		case "t":
+			typ = val
+		}
+		j += eq + 2 + e + 1
+	}
+	if ref != nil {
+		c, ok := columnIndex(ref)
+		if !ok {
+			return 0, false, fmt.Errorf("bad cell reference %q", ref)
+		}
+		*col = c
+	} else {
+		*col++
+	}
+	if b[j] == '/' { // <c .../>: styled but empty
+		if j+1 >= len(b) {
+			return 0, false, nil
+		}
+		return j + 2, true, nil
+	}
+	k := j + 1 // content starts
+	var c cell
+	switch {
+	case bytes.Equal(typ, tagT) && bytes.HasPrefix(b[k:], isStart):
+		gt := bytes.IndexByte(b[k+len(isStart):], '>')
 		if gt < 0 {
-			return errors.New("truncated <c>")
+			return 0, false, nil
 		}
-		tag := b[i : i+gt]
-		if ref := attr(tag, "r"); ref != nil {
-			c, ok := columnIndex(ref)
-			if !ok {
-				return fmt.Errorf("bad cell reference %q", ref)
-			}
-			col = c
-		} else {
-			col++
+		ts := k + len(isStart) + gt + 1
+		lt := bytes.IndexByte(b[ts:], '<')
+		if lt < 0 {
+			return 0, false, nil
 		}
-		if tag[len(tag)-1] == '/' { // <c .../>: styled but empty
-			b = b[i+gt+1:]
-			continue
+		if !bytes.HasPrefix(b[ts+lt:], isEnd) {
+			return p.slowCell(b, pos, k, typ, *col)
 		}
-		content := b[i+gt+1:]
-		end := bytes.Index(content, []byte("</c>"))
-		if end < 0 {
-			return errors.New("truncated <c>")
+		c = p.textCell(kindText, b[ts:ts+lt])
+		next = ts + lt + len(isEnd)
+	case !bytes.Equal(typ, tagT) && bytes.HasPrefix(b[k:], vStart):
+		vs := k + len(vStart)
+		lt := bytes.IndexByte(b[vs:], '<')
+		if lt < 0 {
+			return 0, false, nil
 		}
-		content = content[:end]
-		b = b[i+gt+1+end+4:]
-		c, err := p.cellValue(attr(tag, "t"), content)
+		if !bytes.HasPrefix(b[vs+lt:], vEnd) {
+			return p.slowCell(b, pos, k, typ, *col)
+		}
+		c, err = p.typedCell(typ, b[vs:vs+lt])
 		if err != nil {
-			return fmt.Errorf("cell %s: %w", attr(tag, "r"), err)
+			return 0, false, fmt.Errorf("cell %s: %w", ref, err)
 		}
-		if c.kind == kindEmpty {
-			continue
-		}
-		for len(p.cells) <= col {
-			p.cells = append(p.cells, cell{})
-		}
-		p.cells[col] = c
+		next = vs + lt + len(vEnd)
+	default:
+		return p.slowCell(b, pos, k, typ, *col)
 	}
-	for i := range p.cells {
-		if c := &p.cells[i]; c.inArena {
-			c.v = p.arena[c.ao:c.ae]
-		}
+	p.put(*col, c)
+	return next, true, nil
+}
+
+// slowCell handles any other cell layout: formulas, rich text, phonetic
+// runs, whitespace between elements.
+func (p *sheetParser) slowCell(b []byte, pos, k int, typ []byte, col int) (int, bool, error) {
+	end := bytes.Index(b[k:], cellEnd)
+	if end < 0 {
+		return 0, false, nil
 	}
-	return nil
+	c, err := p.cellValue(typ, b[k:k+end])
+	if err != nil {
+		return 0, false, fmt.Errorf("cell at column %d: %w", col+1, err)
+	}
+	p.put(col, c)
+	return k + end + len(cellEnd), true, nil
+}
+
+func (p *sheetParser) put(col int, c cell) {
+	if c.kind == kindEmpty {
+		return
+	}
+	for len(p.cells) <= col {
+		p.cells = append(p.cells, cell{})
+	}
+	p.cells[col] = c
+}
+
+// textCell keeps v as it is, or decoded in the arena when it has escapes.
+func (p *sheetParser) textCell(kind byte, v []byte) cell {
+	if bytes.IndexByte(v, '&') >= 0 || bytes.Contains(v, xmlSpace) {
+		start := len(p.arena)
+		p.arena = appendUnescaped(p.arena, v)
+		return cell{kind: kind, inArena: true, ao: int32(start), ae: int32(len(p.arena))}
+	}
+	return cell{kind: kind, v: v}
 }
 
 func (p *sheetParser) cellValue(t, content []byte) (cell, error) {
@@ -211,7 +336,11 @@ func (p *sheetParser) cellValue(t, content []byte) (cell, error) {
 	if e < 0 {
 		return cell{}, errors.New("truncated <v>")
 	}
-	v = v[:e]
+	return p.typedCell(t, v[:e])
+}
+
+// typedCell interprets the text of a <v> by the cell's type.
+func (p *sheetParser) typedCell(t, v []byte) (cell, error) {
 	var kind byte
 	switch string(t) {
 	case "", "n":
@@ -233,12 +362,7 @@ func (p *sheetParser) cellValue(t, content []byte) (cell, error) {
 	default:
 		kind = kindText
 	}
-	if bytes.IndexByte(v, '&') >= 0 || bytes.Contains(v, []byte("_x")) {
-		start := len(p.arena)
-		p.arena = appendUnescaped(p.arena, v)
-		return cell{kind: kind, inArena: true, ao: int32(start), ae: int32(len(p.arena))}, nil
-	}
-	return cell{kind: kind, v: v}, nil
+	return p.textCell(kind, v), nil
 }
 
 // attr returns the value of attribute name in a start tag, or nil.
