@@ -79,7 +79,7 @@ func TestParseDate(t *testing.T) {
 		{text("TBD"), false, ""},
 		{text("31/31/2020"), false, ""},
 		{text("2020-02-30"), false, ""},
-		{num("60"), false, ""}, // 1900-02-29 does not exist
+		{num("60"), false, ""},  // 1900-02-29 does not exist
 		{num("100"), false, ""}, // 1900: out of range for shipments
 		{num("1e9"), false, ""},
 	}
@@ -241,10 +241,10 @@ func TestHeaderMatching(t *testing.T) {
 func TestAppendUnescaped(t *testing.T) {
 	for in, want := range map[string]string{
 		"A &amp; B &lt;1&gt; &quot;x&quot; &apos;y&apos;": `A & B <1> "x" 'y'`,
-		"caf&#233; &#x4E2D;":                               "café 中",
-		"line_x000D_break":                                 "line\rbreak",
-		"plain_xyz":                                        "plain_xyz",
-		"&bogus;":                                          "&bogus;",
+		"caf&#233; &#x4E2D;":                              "café 中",
+		"line_x000D_break":                                "line\rbreak",
+		"plain_xyz":                                       "plain_xyz",
+		"&bogus;":                                         "&bogus;",
 	} {
 		if got := string(appendUnescaped(nil, []byte(in))); got != want {
 			t.Errorf("appendUnescaped(%q) = %q, want %q", in, got, want)
