@@ -27,10 +27,12 @@ type memEmitter struct {
 	warnings []string
 }
 
-func (m *memEmitter) TradeFlow(*schema.TradeFlow) error   { return errors.New("unexpected trade flow") }
-func (m *memEmitter) TradeTotal(*schema.TradeTotal) error { return errors.New("unexpected trade total") }
-func (m *memEmitter) Shipment(s *schema.Shipment) error   { m.ships = append(m.ships, s); return nil }
-func (m *memEmitter) Reject(r *schema.Rejected) error     { m.rejects = append(m.rejects, r); return nil }
+func (m *memEmitter) TradeFlow(*schema.TradeFlow) error { return errors.New("unexpected trade flow") }
+func (m *memEmitter) TradeTotal(*schema.TradeTotal) error {
+	return errors.New("unexpected trade total")
+}
+func (m *memEmitter) Shipment(s *schema.Shipment) error { m.ships = append(m.ships, s); return nil }
+func (m *memEmitter) Reject(r *schema.Rejected) error   { m.rejects = append(m.rejects, r); return nil }
 func (m *memEmitter) Count(n string, v int64) {
 	if m.counters == nil {
 		m.counters = map[string]int64{}
