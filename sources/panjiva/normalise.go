@@ -166,6 +166,9 @@ func parseValue(c cell) (*apd.Decimal, error) {
 	if isNull(c) {
 		return nil, nil
 	}
+	if c.kind == kindBool {
+		return nil, errors.New("a TRUE/FALSE cell is not an amount")
+	}
 	s := string(bytes.TrimSpace(c.v))
 	if c.kind != kindNumber {
 		var err error
@@ -261,6 +264,9 @@ func digits(s string, n int) bool {
 func parseFloat(c cell, units ...string) (float64, bool, error) {
 	if isNull(c) {
 		return 0, false, nil
+	}
+	if c.kind == kindBool {
+		return 0, true, errors.New("a TRUE/FALSE cell is not a number")
 	}
 	s := string(bytes.TrimSpace(c.v))
 	if c.kind != kindNumber {
