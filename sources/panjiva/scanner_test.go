@@ -13,9 +13,9 @@ import (
 // elements, single-quoted attributes, and the 1904 date system.
 func TestScannerLayouts(t *testing.T) {
 	files := map[string]string{
-		"xl/workbook.xml": `<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr date1904="1"/><sheets><sheet name="Hand &amp; Made" sheetId="1" r:id="rId7"/></sheets></workbook>`,
+		"xl/workbook.xml":            `<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr date1904="1"/><sheets><sheet name="Hand &amp; Made" sheetId="1" r:id="rId7"/></sheets></workbook>`,
 		"xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId7" Type="worksheet" Target="/xl/worksheets/data.xml"/></Relationships>`,
-		"xl/sharedStrings.xml": `<sst count="5" uniqueCount="5"><si><t>Arrival Date</t></si><si><r><rPr><b/></rPr><t>HS </t></r><r><t xml:space="preserve">Code</t></r></si><si><t>Value of Goods (USD)</t><rPh sb="0" eb="1"><t>ignored</t></rPh></si><si><t>Shipment Origin</t></si><si><t>Korea, Republic of</t></si><si/></sst>`,
+		"xl/sharedStrings.xml":       `<sst count="5" uniqueCount="5"><si><t>Arrival Date</t></si><si><r><rPr><b/></rPr><t>HS </t></r><r><t xml:space="preserve">Code</t></r></si><si><t>Value of Goods (USD)</t><rPh sb="0" eb="1"><t>ignored</t></rPh></si><si><t>Shipment Origin</t></si><si><t>Korea, Republic of</t></si><si/></sst>`,
 		"xl/worksheets/data.xml": `<worksheet><sheetData>
   <row r="1"><c r="A1" t="s"><v>0</v></c><c t="s"><v>1</v></c><c t='s'><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s" s="2"/></row>
   <row r="2" spans="1:4"/>
