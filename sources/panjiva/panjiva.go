@@ -33,7 +33,8 @@ type Options struct {
 	// HeaderSearchRows is how many rows from the top of a sheet may hold
 	// the header; default 30.
 	HeaderSearchRows int
-	// Limits guard against zip bombs; zero fields take DefaultLimits.
+	// Limits guard against zip bombs; zero fields take the defaults
+	// (DefaultUnzipSizeLimit, DefaultUnzipXMLSizeLimit).
 	Limits Limits
 }
 
@@ -64,10 +65,13 @@ func New(opts Options, logger *slog.Logger) (*Source, error) {
 		opts.HeaderSearchRows = 30
 	}
 	if opts.Limits.UnzipSizeLimit <= 0 {
-		opts.Limits.UnzipSizeLimit = DefaultLimits.UnzipSizeLimit
+		opts.Limits.UnzipSizeLimit = DefaultUnzipSizeLimit
 	}
 	if opts.Limits.UnzipXMLSizeLimit <= 0 {
-		opts.Limits.UnzipXMLSizeLimit = DefaultLimits.UnzipXMLSizeLimit
+		opts.Limits.UnzipXMLSizeLimit = DefaultUnzipXMLSizeLimit
+	}
+	if opts.Limits.UnzipXMLSizeLimit > opts.Limits.UnzipSizeLimit {
+		return nil, errors.New("panjiva: UnzipXMLSizeLimit exceeds UnzipSizeLimit")
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

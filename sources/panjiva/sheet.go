@@ -39,7 +39,7 @@ const maxRowBytes = 64 << 20
 // streamSheet calls fn for every non-empty row of s, in order, holding at
 // most a few megabytes of the sheet's XML at a time.
 func (wb *workbook) streamSheet(ctx context.Context, s sheetRef, fn rowFunc) error {
-	if s.file.UncompressedSize64 > uint64(wb.limits.UnzipSizeLimit-wb.unzipped) {
+	if rem := wb.limits.UnzipSizeLimit - wb.unzipped; rem < 0 || s.file.UncompressedSize64 > uint64(rem) {
 		return fmt.Errorf("uncompressed size %d bytes exceeds the limit of %d (zip bomb?)", s.file.UncompressedSize64, wb.limits.UnzipSizeLimit)
 	}
 	rc, err := s.file.Open()
@@ -50,6 +50,7 @@ func (wb *workbook) streamSheet(ctx context.Context, s sheetRef, fn rowFunc) err
 	pr := newPrefetcher(rc, 1<<20, 4)
 	defer pr.Close()
 	p := &sheetParser{wb: wb, w: window{r: pr, buf: make([]byte, 4<<20)}}
+	wb.unzipped += int64(s.file.UncompressedSize64)
 	return p.run(ctx, fn)
 }
 

@@ -27,10 +27,13 @@ type Limits struct {
 	UnzipXMLSizeLimit int64
 }
 
-// DefaultLimits allow a few million rows and refuse bombs.
-var DefaultLimits = Limits{UnzipSizeLimit: 16 << 30, UnzipXMLSizeLimit: 512 << 20}
+// Default limits: a few million rows pass, bombs do not.
+const (
+	DefaultUnzipSizeLimit    = 16 << 30
+	DefaultUnzipXMLSizeLimit = 512 << 20
+)
 
-// errNotWorkbook and friends describe whole-file problems; Parse wraps them
+// errEncrypted and friends describe whole-file problems; Parse wraps them
 // as permanent.
 var (
 	errEncrypted = errors.New("password-protected (encrypted) workbook: save it without a password")
