@@ -24,6 +24,7 @@ func TestScannerLayouts(t *testing.T) {
     <c r="B3" t="str"><f>TEXT(847130,"0")</f><v>847130</v></c>
     <c r="C3"><f>1+1</f><v>2.5</v></c>
     <c r="D3" t="s"><v>4</v></c>
+    <extLst><ext uri="x"><note>skipped</note></ext></extLst>
   </row>
   <row r="4"><c r="A4" t="d"><v>2020-02-29T00:00:00</v></c><c r="B4" t="inlineStr"><is><r><t>0201</t></r><r><t>.30</t></r></is></c><c r="C4" t="b"><v>1</v></c><c r="D4" t="e"><v>#N/A</v></c></row>
 </sheetData></worksheet>`,

@@ -155,12 +155,9 @@ func (p *sheetParser) parseRow(b []byte) (used int, complete bool, err error) {
 				return 0, ok, err
 			}
 			pos = next
-		case b[pos+1] == '/':
-			if !bytes.HasPrefix(b[pos:], rowEnd) {
-				if len(b)-pos < len(rowEnd) {
-					return 0, false, nil
-				}
-				return 0, false, fmt.Errorf("unexpected %.20q", b[pos:])
+		case b[pos+1] == '/' && (bytes.HasPrefix(b[pos:], rowEnd) || len(b)-pos < len(rowEnd)):
+			if len(b)-pos < len(rowEnd) {
+				return 0, false, nil
 			}
 			for i := range p.cells {
 				if c := &p.cells[i]; c.inArena {
@@ -169,7 +166,7 @@ func (p *sheetParser) parseRow(b []byte) (used int, complete bool, err error) {
 			}
 			p.row = rowNum
 			return pos + len(rowEnd), true, nil
-		default: // another element in the row (extLst): step over its tag
+		default: // another element in the row (extLst) or its end tag: step over it
 			e := bytes.IndexByte(b[pos:], '>')
 			if e < 0 {
 				return 0, false, nil
