@@ -97,6 +97,10 @@ func parseDate(c cell, date1904 bool) (d civil.Date, ok bool, err error) {
 		if err != nil {
 			return civil.Date{}, true, fmt.Errorf("%q is not a number", s)
 		}
+		if f >= 19000101 && f <= 21001231 && f == math.Trunc(f) {
+			// 20200115 typed as a number: YYYYMMDD, not a serial.
+			return textOnly(s, date1904)
+		}
 		d, err = serialDate(f, date1904)
 		if err != nil {
 			return civil.Date{}, true, err
@@ -111,6 +115,17 @@ func parseDate(c cell, date1904 bool) (d civil.Date, ok bool, err error) {
 		if err != nil {
 			return civil.Date{}, true, err
 		}
+	}
+	if d.Year < minYear || d.Year > maxYear {
+		return civil.Date{}, true, fmt.Errorf("%q is %s, outside %d–%d", s, d, minYear, maxYear)
+	}
+	return d, true, nil
+}
+
+func textOnly(s string, date1904 bool) (civil.Date, bool, error) {
+	d, err := textDate(s, date1904)
+	if err != nil {
+		return civil.Date{}, true, err
 	}
 	if d.Year < minYear || d.Year > maxYear {
 		return civil.Date{}, true, fmt.Errorf("%q is %s, outside %d–%d", s, d, minYear, maxYear)

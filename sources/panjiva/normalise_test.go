@@ -71,6 +71,8 @@ func TestParseDate(t *testing.T) {
 		{text("January 15, 2020"), false, "2020-01-15"},
 		{text("15 Jan 2020"), false, "2020-01-15"},
 		{text("20200115"), false, "2020-01-15"},
+		{num("20200115"), false, "2020-01-15"}, // YYYYMMDD typed as a number
+		{num("20201315"), false, ""},
 		{text("01/15/2020 00:00:00"), false, "2020-01-15"},
 		{cell{kind: kindDate, v: []byte("2020-01-15T00:00:00Z")}, false, "2020-01-15"},
 		{text("N/A"), false, "null"},
