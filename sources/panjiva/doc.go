@@ -19,8 +19,9 @@
 //   - Row quirks are normalised: HS codes from numbers that lost leading
 //     zeros (201.3 → 020130) or text with dots, spaces, a description or
 //     several codes split by ";" (hs_code is the first, hs_codes all);
-//     dates as Excel serials in the workbook's 1900 or 1904 date system, or
-//     text in common formats (ISO, M/D/Y, D-Mon-Y, Month D, Y, ...); values
+//     dates as Excel serials in the workbook's 1900 or 1904 date system,
+//     YYYYMMDD numbers, or text in common formats (ISO, M/D/Y, D/M/Y when
+//     the first number cannot be a month, D-Mon-Y, Month D, Y, ...); values
 //     as numbers or text with $, USD, thousands separators and parentheses
 //     for negatives, rounded to cents (they are Panjiva's estimates);
 //     weights in kg, or in t (× 1000); countries by name or code to ISO
@@ -37,5 +38,6 @@
 // strings and inline strings; memory holds the shared strings table and a
 // few megabytes of XML, not the sheet. A number in the date column is an
 // Excel serial whatever its cell style, so styles.xml is not read.
+// Not supported: namespace-prefixed sheet XML (<x:row>), strict OOXML.
 // excelize writes the test and benchmark workbooks (internal/panjivagen).
 package panjiva
