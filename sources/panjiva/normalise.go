@@ -195,8 +195,11 @@ func parseValue(c cell) (*apd.Decimal, error) {
 	if _, _, err := d.SetString(s); err != nil || d.Form != apd.Finite {
 		return nil, fmt.Errorf("%q is not an amount", string(c.v))
 	}
-	d = money.RoundCents(d)
-	if d.NumDigits() > money.Precision {
+	if d.Exponent < -money.Scale {
+		d = money.RoundCents(d)
+	}
+	// Digits once scaled to cents (the exponent is -2 or more here).
+	if d.NumDigits()+int64(d.Exponent)+money.Scale > money.Precision {
 		return nil, fmt.Errorf("%q does not fit DECIMAL(18,2)", string(c.v))
 	}
 	return &d, nil
@@ -325,6 +328,9 @@ func parseHSCodes(c cell) ([]string, error) {
 		s = strconv.FormatFloat(f, 'f', 6, 64)
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
+	if isHSDigits(s) {
+		return []string{s}, nil // the common case: "847130"
+	}
 	var out []string
 	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '\n' || r == '|' }) {
 		code, err := hsCode(part)
@@ -339,6 +345,20 @@ func parseHSCodes(c cell) ([]string, error) {
 		return nil, fmt.Errorf("%q has no HS code", s)
 	}
 	return out, nil
+}
+
+// isHSDigits reports whether s is already a clean code: 2 to 10 digits,
+// an even count.
+func isHSDigits(s string) bool {
+	if len(s) < 2 || len(s) > 10 || len(s)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func contains(ss []string, s string) bool {

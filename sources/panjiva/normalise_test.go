@@ -155,7 +155,7 @@ func TestParseValue(t *testing.T) {
 				t.Errorf("parseValue(%q) = %v, want an error", c.in.v, got)
 			}
 		default:
-			if err != nil || got == nil || got.Text('f') != c.want {
+			if err != nil || got == nil || cents(t, got) != c.want {
 				t.Errorf("parseValue(%q) = %v, %v; want %s", c.in.v, got, err, c.want)
 			}
 		}

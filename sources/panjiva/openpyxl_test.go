@@ -30,7 +30,7 @@ func TestOpenpyxlWorkbook(t *testing.T) {
 	for i, w := range want {
 		s := m.ships[i]
 		got := row{s.Sheet, s.BillOfLading, s.ShipmentDate.String(), s.OriginCountry, s.DestinationCountry,
-			strings.Join(s.HSCodes, ","), s.ValueUSD.Text('f'), s.Consignee, s.GoodsDescription, deref(s.WeightKg), deref(s.TEU), s.SourceRow}
+			strings.Join(s.HSCodes, ","), cents(t, s.ValueUSD), s.Consignee, s.GoodsDescription, deref(s.WeightKg), deref(s.TEU), s.SourceRow}
 		if got != w {
 			t.Errorf("shipment %d:\n got %+v\nwant %+v", i, got, w)
 		}

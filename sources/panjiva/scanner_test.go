@@ -52,7 +52,7 @@ func TestScannerLayouts(t *testing.T) {
 		t.Fatalf("shipments %+v, rejects %+v", m.ships, m.rejects)
 	}
 	s := m.ships[0]
-	if s.Sheet != "Hand & Made" || s.SourceRow != 3 || s.ShipmentDate.String() != "2020-01-15" || s.HSCode != "847130" || s.ValueUSD.Text('f') != "2.50" || s.OriginCountry != "KR" {
+	if s.Sheet != "Hand & Made" || s.SourceRow != 3 || s.ShipmentDate.String() != "2020-01-15" || s.HSCode != "847130" || cents(t, s.ValueUSD) != "2.50" || s.OriginCountry != "KR" {
 		t.Errorf("shipment = %+v (value %s)", s, s.ValueUSD.Text('f'))
 	}
 	r := m.rejects[0]

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/tradepipe/tradepipe/internal/money"
@@ -164,6 +165,20 @@ func TestDateSystemsAndWeightUnitsAgree(t *testing.T) {
 	}
 }
 
+// cents formats an amount as DECIMAL(18,2) text, "null" for nil.
+func cents(t *testing.T, d *apd.Decimal) string {
+	t.Helper()
+	if d == nil {
+		return "null"
+	}
+	c, err := money.Cents(*d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := money.FromCents(c)
+	return v.Text('f')
+}
+
 func abs(f float64) float64 {
 	if f < 0 {
 		return -f
@@ -245,10 +260,7 @@ func TestQuirkRows(t *testing.T) {
 	}
 	for i, w := range want {
 		s := m.ships[i]
-		value := "null"
-		if s.ValueUSD != nil {
-			value = s.ValueUSD.Text('f')
-		}
+		value := cents(t, s.ValueUSD)
 		if s.BillOfLading != w.bol || s.ShipmentDate.String() != w.date || s.OriginCountry != w.origin ||
 			s.HSCode != w.hs || strings.Join(s.HSCodes, ",") != w.codes || value != w.value ||
 			deref(s.WeightKg) != w.kg || deref(s.TEU) != w.teu || s.Consignee != w.consignee || s.Sheet != "Export" {
