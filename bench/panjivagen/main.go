@@ -16,8 +16,12 @@ func main() {
 	out := flag.String("out", "panjiva.xlsx", "output path")
 	seed := flag.Uint64("seed", 1, "random seed")
 	quirks := flag.Float64("quirks", 0.005, "share of rows per quirk")
+	sheets := flag.Int("sheets", 0, "sheets to spread the rows over (0: as few as Excel allows)")
 	flag.Parse()
-	st, err := panjivagen.WriteFile(*out, panjivagen.Options{Rows: *rows, Seed: *seed, QuirkShare: *quirks, TitleRows: true, Months: 12})
+	if *sheets == 0 {
+		*sheets = panjivagen.SheetsFor(*rows)
+	}
+	st, err := panjivagen.WriteFile(*out, panjivagen.Options{Rows: *rows, Seed: *seed, QuirkShare: *quirks, TitleRows: true, Months: 12, Sheets: *sheets})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "panjivagen:", err)
 		os.Exit(1)

@@ -109,6 +109,13 @@ var (
 	shippers = []string{"Shenzhen Bright Electronics Co Ltd", "Ningbo Everwin Furniture", "Hai Phong Seafood JSC", "Bremen Maschinenbau GmbH", "Guangzhou Star Footwear", "Busan Precision Parts"}
 )
 
+// maxSheetRows is what a sheet holds below its header and title rows
+// (Excel's limit is 1,048,576 rows).
+const maxSheetRows = 1_048_576 - 4
+
+// SheetsFor returns how many sheets n rows need.
+func SheetsFor(n int) int { return max(1, (n+maxSheetRows-1)/maxSheetRows) }
+
 // Write writes the workbook to w.
 func Write(w io.Writer, o Options) (Stats, error) {
 	f := excelize.NewFile()
@@ -147,6 +154,9 @@ func build(f *excelize.File, o Options) (Stats, error) {
 	}
 	if o.Sheets <= 0 {
 		o.Sheets = 1
+	}
+	if per := (o.Rows + o.Sheets - 1) / o.Sheets; per > maxSheetRows {
+		return st, fmt.Errorf("%d rows on %d sheet(s): a sheet holds at most %d rows", o.Rows, o.Sheets, maxSheetRows)
 	}
 	if o.Date1904 {
 		t := true
