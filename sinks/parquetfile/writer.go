@@ -34,6 +34,12 @@ var codec = &zstd.Codec{Level: zstd.SpeedDefault}
 // paid once per column per partition.
 const pageBufferSize = 64 << 10
 
+// maxRowsPerRowGroup bounds what each open writer holds: parquet-go keeps
+// a row group's column values in memory until it is written out, and a
+// delivery of shipments keeps one writer per month open (36 for three
+// years), so memory is about open partitions × this × row width.
+const maxRowsPerRowGroup = 32 << 10
+
 // Writer streams rows of type T into a Parquet file in a spool directory.
 // It is not safe for concurrent use.
 type Writer[T any] struct {
@@ -53,7 +59,7 @@ func Create[T any](dir string) (*Writer[T], error) {
 		parquet.Compression(codec),
 		parquet.CreatedBy("tradepipe", "", ""),
 		parquet.PageBufferSize(pageBufferSize),
-		parquet.MaxRowsPerRowGroup(128<<10),
+		parquet.MaxRowsPerRowGroup(maxRowsPerRowGroup),
 	)
 	return &Writer[T]{f: f, w: w, buf: make([]T, 0, batchSize)}, nil
 }
