@@ -14,13 +14,19 @@
 # PANDAS_ROWS < ROWS the pandas time for ROWS is a linear extrapolation and
 # is printed as such.
 #
+# With LARGE_ROWS (default 2000000, 0 to skip) it also ingests a workbook
+# of that many rows (over two sheets: a sheet holds 1,048,576 rows) to show
+# where peak RSS levels off.
+#
 # usage: bench/panjiva.sh [ROWS [PANDAS_ROWS]]   (defaults 1000000 1000000)
 # env:   WORK=dir (default a temp dir, removed at the end unless KEEP=1)
+#        LARGE_ROWS=n
 set -euo pipefail
 
 ROWS=${1:-1000000}
 PANDAS_ROWS=${2:-$ROWS}
 SMALL=100000
+LARGE=${LARGE_ROWS:-2000000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-$(mktemp -d /tmp/panjiva-bench.XXXXXX)}
 mkdir -p "$WORK"
@@ -70,6 +76,12 @@ read -r floor_s _ < <("$WORK/floor" "$WORK/big.xlsx")
 read -r tp_s tp_rss < <(ingest "$WORK/big.xlsx")
 tp_summary=$(cat "$WORK/out.txt")
 read -r small_s small_rss < <(ingest "$WORK/small.xlsx")
+large_s=0 large_rss=0
+if [ "$LARGE" -gt 0 ]; then
+	gen "$LARGE" "$WORK/large.xlsx"
+	read -r large_s large_rss < <(ingest "$WORK/large.xlsx")
+	rm -f "$WORK/large.xlsx"
+fi
 cat >"$WORK/read.py" <<'PY'
 import sys, pandas
 df = pandas.read_excel(sys.argv[1], skiprows=3)
@@ -80,6 +92,7 @@ pd_rows=$(cat "$WORK/out.txt")
 
 awk -v rows="$ROWS" -v small="$SMALL" -v prows="$PANDAS_ROWS" -v floor="$floor_s" \
 	-v tp="$tp_s" -v tprss="$tp_rss" -v ss="$small_s" -v srss="$small_rss" \
+	-v large="$LARGE" -v ls="$large_s" -v lrss="$large_rss" \
 	-v pd="$pd_s" -v pdrss="$pd_rss" -v pdread="$pd_rows" -v summary="$tp_summary" -v xlsx="$(stat -c %s "$WORK/big.xlsx")" 'BEGIN {
 	pd_full = pd * rows / prows
 	printf "workbook: %d rows, %.1f MB xlsx\n", rows, xlsx/1e6
@@ -87,9 +100,11 @@ awk -v rows="$ROWS" -v small="$SMALL" -v prows="$PANDAS_ROWS" -v floor="$floor_s
 	printf "floor    (archive/zip inflate to io.Discard): %8.2f s  %10.0f rows/s\n", floor, rows/floor
 	printf "tradepipe ingest (xlsx -> Parquet lake):      %8.2f s  %10.0f rows/s  peak RSS %6.1f MB\n", tp, rows/tp, tprss/1024
 	printf "tradepipe ingest, %d rows:                %8.2f s  %10.0f rows/s  peak RSS %6.1f MB\n", small, ss, small/ss, srss/1024
+	if (large > 0) printf "tradepipe ingest, %d rows:              %8.2f s  %10.0f rows/s  peak RSS %6.1f MB\n", large, ls, large/ls, lrss/1024
 	printf "pandas.read_excel, %d rows (read %d):   %8.2f s  %10.0f rows/s  peak RSS %6.1f MB\n", prows, pdread, pd, prows/pd, pdrss/1024
 	if (prows != rows) printf "pandas, %d rows: EXTRAPOLATED linearly from %d rows: %.1f s\n", rows, prows, pd_full
 	printf "ratio pandas / tradepipe: %.1fx%s\n", pd_full / tp, (prows != rows ? " (pandas extrapolated)" : "")
 	printf "ratio tradepipe / floor:  %.2fx\n", tp / floor
 	printf "peak RSS %d rows / %d rows: %.2f\n", rows, small, tprss / srss
+	if (large > 0) printf "peak RSS %d rows / %d rows: %.2f\n", large, rows, lrss / tprss
 }'
