@@ -201,6 +201,24 @@ func TestIsFROB(t *testing.T) {
 	}
 }
 
+// No header text may name two fields: the table would depend on map order.
+func TestBuiltinAliasesAreUnambiguous(t *testing.T) {
+	seen := map[string]field{}
+	for f, names := range builtinAliases {
+		for _, n := range names {
+			if g, dup := seen[headerKey(n)]; dup && g != f {
+				t.Errorf("%q names %s and %s", n, fieldNames[g], fieldNames[f])
+			}
+			seen[headerKey(n)] = f
+		}
+	}
+	for f := range numFields {
+		if len(builtinAliases[f]) == 0 {
+			t.Errorf("field %s has no alias", fieldNames[f])
+		}
+	}
+}
+
 func TestHeaderMatching(t *testing.T) {
 	tab, err := newAliasTable(map[string]string{"Arrival Dt": "shipment_date"})
 	if err != nil {

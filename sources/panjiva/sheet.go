@@ -177,14 +177,14 @@ func (p *sheetParser) parseRow(b []byte) (used int, complete bool, err error) {
 }
 
 var (
-	rowEnd   = []byte("</row>")
-	cellEnd  = []byte("</c>")
-	isStart  = []byte("<is><t")
-	isEnd    = []byte("</t></is></c>")
-	vStart   = []byte("<v>")
-	vEnd     = []byte("</v></c>")
-	tagT     = []byte("inlineStr")
-	xmlSpace = []byte("_x")
+	rowEnd        = []byte("</row>")
+	cellEnd       = []byte("</c>")
+	isStart       = []byte("<is><t")
+	isEnd         = []byte("</t></is></c>")
+	vStart        = []byte("<v>")
+	vEnd          = []byte("</v></c>")
+	inlineStrType = []byte("inlineStr")
+	ooxmlEscape   = []byte("_x")
 )
 
 // parseCell parses the <c> element at b[pos:], storing its value at its
@@ -244,7 +244,7 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 	k := j + 1 // content starts
 	var c cell
 	switch {
-	case bytes.Equal(typ, tagT) && bytes.HasPrefix(b[k:], isStart):
+	case bytes.Equal(typ, inlineStrType) && bytes.HasPrefix(b[k:], isStart):
 		gt := bytes.IndexByte(b[k+len(isStart):], '>')
 		if gt < 0 {
 			return 0, false, nil
@@ -259,7 +259,7 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 		}
 		c = p.textCell(kindText, b[ts:ts+lt])
 		next = ts + lt + len(isEnd)
-	case !bytes.Equal(typ, tagT) && bytes.HasPrefix(b[k:], vStart):
+	case !bytes.Equal(typ, inlineStrType) && bytes.HasPrefix(b[k:], vStart):
 		vs := k + len(vStart)
 		lt := bytes.IndexByte(b[vs:], '<')
 		if lt < 0 {
@@ -307,7 +307,7 @@ func (p *sheetParser) put(col int, c cell) {
 
 // textCell keeps v as it is, or decoded in the arena when it has escapes.
 func (p *sheetParser) textCell(kind byte, v []byte) cell {
-	if bytes.IndexByte(v, '&') >= 0 || bytes.Contains(v, xmlSpace) {
+	if bytes.IndexByte(v, '&') >= 0 || bytes.Contains(v, ooxmlEscape) {
 		start := len(p.arena)
 		p.arena = appendUnescaped(p.arena, v)
 		return cell{kind: kind, inArena: true, ao: int32(start), ae: int32(len(p.arena))}
