@@ -18,6 +18,7 @@ import (
 	"github.com/tradepipe/tradepipe/sinks/s3lake"
 	"github.com/tradepipe/tradepipe/sources/census"
 	"github.com/tradepipe/tradepipe/sources/gacc"
+	"github.com/tradepipe/tradepipe/sources/panjiva"
 )
 
 // app is the wired program: config, lake, runner and jobs.
@@ -154,6 +155,24 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 		if o.ReconcileTolerance != "" {
 			tol := money.MustParse(o.ReconcileTolerance) // Validate has checked it
 			job.ReconcileTolerance = &tol
+		}
+		if o.Inbox != "" {
+			if job.Inbox, err = lake.Open(ctx, o.Inbox, openers(a.cfg)); err != nil {
+				return nil, fmt.Errorf("open inbox: %w", err)
+			}
+		}
+		return job, nil
+	case *config.PanjivaOptions:
+		src, err := panjiva.New(panjiva.Options{
+			Aliases: o.Aliases, CountryAliases: o.CountryAliases, HeaderSearchRows: o.HeaderSearchRows,
+			Limits: panjiva.Limits{UnzipSizeLimit: o.UnzipSizeLimit, UnzipXMLSizeLimit: o.UnzipXMLSizeLimit},
+		}, a.logger.With("job", j.Name))
+		if err != nil {
+			return nil, err
+		}
+		job := &pipeline.Job{
+			Name: j.Name, Source: panjiva.Name, Parser: src,
+			InboxExts: []string{"xlsx"}, PerDelivery: true,
 		}
 		if o.Inbox != "" {
 			if job.Inbox, err = lake.Open(ctx, o.Inbox, openers(a.cfg)); err != nil {

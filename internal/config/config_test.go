@@ -42,6 +42,13 @@ func TestBadConfigs(t *testing.T) {
 			"jobs.gacc-empty.options: needs an inbox or a base_url",
 			"jobs.gacc-typo.options: ", "field inbx not found",
 		},
+		"panjiva_options.bad.yaml": {
+			"jobs.shipments.options.inbox: required when the job has a schedule",
+			"jobs.shipments.options.aliases[\"Arrival Dt\"]: \"arrival\" is not a field",
+			"jobs.shipments.options.country_aliases[\"Formosa\"]: \"tw\" is not an ISO 3166-1 alpha-2 code",
+			"jobs.shipments.options.header_search_rows: must be 0 (default) or more",
+			"jobs.shipments.options.unzip_xml_size_limit: must not exceed unzip_size_limit",
+		},
 		"many_problems.bad.yaml": {
 			"lake: URL \"s3:///nobucket\": no bucket",
 			"server.listen: \"localhost\" is not host:port",

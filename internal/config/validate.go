@@ -26,6 +26,7 @@ var optionsDecoders = map[string]func(j *Job, path string) (any, Problems){
 	"census":     decodeCensus,
 	"compliance": decodeCompliance,
 	"gacc":       decodeGACC,
+	"panjiva":    decodePanjiva,
 }
 
 // Sources lists the source names a job may use.

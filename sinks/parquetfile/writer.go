@@ -23,6 +23,23 @@ type File struct {
 // per-row overhead low without holding a partition in memory.
 const batchSize = 1024
 
+// codec is shared by every writer: a zstd.Codec pools its encoders, and
+// each encoder holds megabytes of history, so a codec per writer made
+// memory grow with the number of partitions open at once. It holds no
+// per-file state; the bytes written are the same.
+var codec = &zstd.Codec{Level: zstd.SpeedDefault}
+
+// pageBufferSize bounds the uncompressed page each column of each open
+// writer buffers: a delivery keeps one writer per month open, so this is
+// paid once per column per partition.
+const pageBufferSize = 64 << 10
+
+// maxRowsPerRowGroup bounds what each open writer holds: parquet-go keeps
+// a row group's column values in memory until it is written out, and a
+// delivery of shipments keeps one writer per month open (36 for three
+// years), so memory is about open partitions × this × row width.
+const maxRowsPerRowGroup = 32 << 10
+
 // Writer streams rows of type T into a Parquet file in a spool directory.
 // It is not safe for concurrent use.
 type Writer[T any] struct {
@@ -39,10 +56,10 @@ func Create[T any](dir string) (*Writer[T], error) {
 		return nil, fmt.Errorf("create spool file: %w", err)
 	}
 	w := parquet.NewGenericWriter[T](f,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.Compression(codec),
 		parquet.CreatedBy("tradepipe", "", ""),
-		parquet.PageBufferSize(256<<10),
-		parquet.MaxRowsPerRowGroup(128<<10),
+		parquet.PageBufferSize(pageBufferSize),
+		parquet.MaxRowsPerRowGroup(maxRowsPerRowGroup),
 	)
 	return &Writer[T]{f: f, w: w, buf: make([]T, 0, batchSize)}, nil
 }

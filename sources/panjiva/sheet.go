@@ -1,0 +1,525 @@
+package panjiva
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Cell kinds, from the t attribute of <c>.
+const (
+	kindEmpty  byte = iota
+	kindNumber      // t="n" or none: v is the number as written
+	kindText        // t="s", "str" or "inlineStr": v is the text
+	kindBool        // t="b": v is 0 or 1
+	kindError       // t="e": v is the error, e.g. #N/A
+	kindDate        // t="d": v is an ISO 8601 date-time
+)
+
+// cell is one cell of a row. v is valid only until the row callback
+// returns.
+type cell struct {
+	kind byte
+	v    []byte
+	// arena offsets while the row is parsed; see sheetParser.arena.
+	ao, ae  int32
+	inArena bool
+}
+
+// rowFunc receives the 1-based row number and the row's cells indexed by
+// column (A is 0); missing cells are kindEmpty.
+type rowFunc func(row int, cells []cell) error
+
+// maxRowBytes bounds one row's XML; a longer row means a broken file.
+const maxRowBytes = 64 << 20
+
+// streamSheet calls fn for every non-empty row of s, in order, holding at
+// most a few megabytes of the sheet's XML at a time.
+func (wb *workbook) streamSheet(ctx context.Context, s sheetRef, fn rowFunc) error {
+	if rem := wb.limits.UnzipSizeLimit - wb.unzipped; rem < 0 || s.file.UncompressedSize64 > uint64(rem) {
+		return fmt.Errorf("uncompressed size %d bytes exceeds the limit of %d (zip bomb?)", s.file.UncompressedSize64, wb.limits.UnzipSizeLimit)
+	}
+	rc, err := s.file.Open()
+	if err != nil {
+		return fmt.Errorf("open sheet XML: %w", err)
+	}
+	defer rc.Close()
+	pr := newPrefetcher(rc, 1<<20, 4)
+	defer pr.Close()
+	p := &sheetParser{wb: wb, w: window{r: pr, buf: make([]byte, 4<<20)}}
+	wb.unzipped += int64(s.file.UncompressedSize64)
+	return p.run(ctx, fn)
+}
+
+type sheetParser struct {
+	wb    *workbook
+	w     window
+	cells []cell
+	// arena holds decoded text of the current row (entities, inline
+	// strings); cells point into it once the row is complete.
+	arena []byte
+	row   int
+}
+
+func (p *sheetParser) run(ctx context.Context, fn rowFunc) error {
+	n := 0
+	for {
+		data := p.w.data()
+		i := indexTag(data, "row")
+		if i < 0 {
+			// Keep a tail that may hold the start of "<row".
+			p.w.advance(max(0, len(data)-8))
+			ok, err := p.w.more()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return nil
+			}
+			continue
+		}
+		used, complete, err := p.parseRow(data[i:])
+		if err != nil {
+			return fmt.Errorf("row %d: %w", p.row+1, err)
+		}
+		if !complete {
+			if err := p.need(i); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(p.cells) > 0 {
+			if err := fn(p.row, p.cells); err != nil {
+				return err
+			}
+		}
+		p.w.advance(i + used)
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// need discards data before off and reads more, because the element at
+// off is not complete in the window.
+func (p *sheetParser) need(off int) error {
+	p.w.advance(off)
+	ok, err := p.w.more()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("sheet XML ends inside a row (truncated file?)")
+	}
+	return nil
+}
+
+// parseRow parses the <row> element at the start of b into p.cells and
+// p.row. complete is false when b ends before the row does; the caller
+// then reads more and calls again.
+func (p *sheetParser) parseRow(b []byte) (used int, complete bool, err error) {
+	p.cells = p.cells[:0]
+	p.arena = p.arena[:0]
+	gt := bytes.IndexByte(b, '>')
+	if gt < 0 {
+		return 0, false, nil
+	}
+	tag := b[:gt]
+	rowNum := p.row + 1
+	if v := attr(tag, "r"); v != nil {
+		if r, err := strconv.Atoi(string(v)); err == nil {
+			rowNum = r
+		}
+	}
+	if tag[len(tag)-1] == '/' { // <row .../>: no cells
+		p.row = rowNum
+		return gt + 1, true, nil
+	}
+	col := -1
+	pos := gt + 1
+	for {
+		lt := bytes.IndexByte(b[pos:], '<')
+		if lt < 0 || pos+lt+2 >= len(b) {
+			return 0, false, nil
+		}
+		pos += lt
+		switch {
+		case b[pos+1] == 'c' && (b[pos+2] == ' ' || b[pos+2] == '>' || b[pos+2] == '/'):
+			next, ok, err := p.parseCell(b, pos, &col)
+			if err != nil || !ok {
+				return 0, ok, err
+			}
+			pos = next
+		case b[pos+1] == '/' && (bytes.HasPrefix(b[pos:], rowEnd) || len(b)-pos < len(rowEnd)):
+			if len(b)-pos < len(rowEnd) {
+				return 0, false, nil
+			}
+			for i := range p.cells {
+				if c := &p.cells[i]; c.inArena {
+					c.v = p.arena[c.ao:c.ae]
+				}
+			}
+			p.row = rowNum
+			return pos + len(rowEnd), true, nil
+		default: // another element in the row (extLst) or its end tag: step over it
+			e := bytes.IndexByte(b[pos:], '>')
+			if e < 0 {
+				return 0, false, nil
+			}
+			pos += e + 1
+		}
+	}
+}
+
+var (
+	rowEnd        = []byte("</row>")
+	cellEnd       = []byte("</c>")
+	isStart       = []byte("<is><t")
+	isEnd         = []byte("</t></is></c>")
+	vStart        = []byte("<v>")
+	vEnd          = []byte("</v></c>")
+	inlineStrType = []byte("inlineStr")
+	ooxmlEscape   = []byte("_x")
+)
+
+// parseCell parses the <c> element at b[pos:], storing its value at its
+// column. It returns the position after the element; ok is false when b
+// ends first.
+func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool, err error) {
+	// Attributes: r (reference) and t (type); s (style) is not needed.
+	j := pos + 2
+	var ref, typ []byte
+	for {
+		for j < len(b) && isSpace(b[j]) {
+			j++
+		}
+		if j >= len(b) {
+			return 0, false, nil
+		}
+		if b[j] == '>' || b[j] == '/' {
+			break
+		}
+		eq := bytes.IndexByte(b[j:], '=')
+		if eq < 0 || j+eq+1 >= len(b) {
+			return 0, false, nil
+		}
+		name := b[j : j+eq]
+		q := b[j+eq+1]
+		if q != '"' && q != '\'' {
+			return 0, false, fmt.Errorf("malformed attribute in %.40q", b[pos:])
+		}
+		e := bytes.IndexByte(b[j+eq+2:], q)
+		if e < 0 {
+			return 0, false, nil
+		}
+		val := b[j+eq+2 : j+eq+2+e]
+		switch string(name) {
+		case "r":
+			ref = val
+		case "t":
+			typ = val
+		}
+		j += eq + 2 + e + 1
+	}
+	if ref != nil {
+		c, ok := columnIndex(ref)
+		if !ok {
+			return 0, false, fmt.Errorf("bad cell reference %q", ref)
+		}
+		*col = c
+	} else {
+		*col++
+	}
+	if b[j] == '/' { // <c .../>: styled but empty
+		if j+1 >= len(b) {
+			return 0, false, nil
+		}
+		return j + 2, true, nil
+	}
+	k := j + 1 // content starts
+	var c cell
+	switch {
+	case bytes.Equal(typ, inlineStrType) && bytes.HasPrefix(b[k:], isStart):
+		gt := bytes.IndexByte(b[k+len(isStart):], '>')
+		if gt < 0 {
+			return 0, false, nil
+		}
+		ts := k + len(isStart) + gt + 1
+		lt := bytes.IndexByte(b[ts:], '<')
+		if lt < 0 {
+			return 0, false, nil
+		}
+		if !bytes.HasPrefix(b[ts+lt:], isEnd) {
+			return p.slowCell(b, pos, k, typ, *col)
+		}
+		c = p.textCell(kindText, b[ts:ts+lt])
+		next = ts + lt + len(isEnd)
+	case !bytes.Equal(typ, inlineStrType) && bytes.HasPrefix(b[k:], vStart):
+		vs := k + len(vStart)
+		lt := bytes.IndexByte(b[vs:], '<')
+		if lt < 0 {
+			return 0, false, nil
+		}
+		if !bytes.HasPrefix(b[vs+lt:], vEnd) {
+			return p.slowCell(b, pos, k, typ, *col)
+		}
+		c, err = p.typedCell(typ, b[vs:vs+lt])
+		if err != nil {
+			return 0, false, fmt.Errorf("cell %s: %w", ref, err)
+		}
+		next = vs + lt + len(vEnd)
+	default:
+		return p.slowCell(b, pos, k, typ, *col)
+	}
+	p.put(*col, c)
+	return next, true, nil
+}
+
+// slowCell handles any other cell layout: formulas, rich text, phonetic
+// runs, whitespace between elements.
+func (p *sheetParser) slowCell(b []byte, pos, k int, typ []byte, col int) (int, bool, error) {
+	end := bytes.Index(b[k:], cellEnd)
+	if end < 0 {
+		return 0, false, nil
+	}
+	c, err := p.cellValue(typ, b[k:k+end])
+	if err != nil {
+		return 0, false, fmt.Errorf("cell at column %d: %w", col+1, err)
+	}
+	p.put(col, c)
+	return k + end + len(cellEnd), true, nil
+}
+
+func (p *sheetParser) put(col int, c cell) {
+	if c.kind == kindEmpty {
+		return
+	}
+	for len(p.cells) <= col {
+		p.cells = append(p.cells, cell{})
+	}
+	p.cells[col] = c
+}
+
+// textCell keeps v as it is, or decoded in the arena when it has escapes.
+func (p *sheetParser) textCell(kind byte, v []byte) cell {
+	if bytes.IndexByte(v, '&') >= 0 || bytes.Contains(v, ooxmlEscape) {
+		start := len(p.arena)
+		p.arena = appendUnescaped(p.arena, v)
+		return cell{kind: kind, inArena: true, ao: int32(start), ae: int32(len(p.arena))}
+	}
+	return cell{kind: kind, v: v}
+}
+
+func (p *sheetParser) cellValue(t, content []byte) (cell, error) {
+	if string(t) == "inlineStr" {
+		start := len(p.arena)
+		p.arena = inlineText(p.arena, content)
+		return cell{kind: kindText, inArena: true, ao: int32(start), ae: int32(len(p.arena))}, nil
+	}
+	vi := indexTag(content, "v")
+	if vi < 0 {
+		return cell{}, nil // a formula without a cached value, or nothing
+	}
+	gt := bytes.IndexByte(content[vi:], '>')
+	if gt < 0 || content[vi+gt-1] == '/' {
+		return cell{}, nil
+	}
+	v := content[vi+gt+1:]
+	e := bytes.Index(v, []byte("</v>"))
+	if e < 0 {
+		return cell{}, errors.New("truncated <v>")
+	}
+	return p.typedCell(t, v[:e])
+}
+
+// typedCell interprets the text of a <v> by the cell's type.
+func (p *sheetParser) typedCell(t, v []byte) (cell, error) {
+	var kind byte
+	switch string(t) {
+	case "", "n":
+		kind = kindNumber
+	case "s":
+		idx, err := strconv.Atoi(string(v))
+		if err != nil || idx < 0 || idx >= len(p.wb.shared) {
+			return cell{}, fmt.Errorf("shared string index %q out of range", v)
+		}
+		return cell{kind: kindText, v: p.wb.shared[idx]}, nil
+	case "str":
+		kind = kindText
+	case "b":
+		kind = kindBool
+	case "e":
+		kind = kindError
+	case "d":
+		kind = kindDate
+	default:
+		kind = kindText
+	}
+	return p.textCell(kind, v), nil
+}
+
+// attr returns the value of attribute name in a start tag, or nil.
+func attr(tag []byte, name string) []byte {
+	for off := 0; ; {
+		i := bytes.Index(tag[off:], []byte(name))
+		if i < 0 {
+			return nil
+		}
+		i += off
+		j := i + len(name)
+		if i > 0 && isSpace(tag[i-1]) && j+1 < len(tag) && tag[j] == '=' && (tag[j+1] == '"' || tag[j+1] == '\'') {
+			q := tag[j+1]
+			rest := tag[j+2:]
+			e := bytes.IndexByte(rest, q)
+			if e < 0 {
+				return nil
+			}
+			return rest[:e]
+		}
+		off = j
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// columnIndex turns the letters of a cell reference (AB12) into a 0-based
+// column index.
+func columnIndex(ref []byte) (int, bool) {
+	n := 0
+	i := 0
+	for ; i < len(ref) && ref[i] >= 'A' && ref[i] <= 'Z'; i++ {
+		n = n*26 + int(ref[i]-'A'+1)
+	}
+	if i == 0 || n > 16384 {
+		return 0, false
+	}
+	return n - 1, true
+}
+
+// window is a sliding view of a stream.
+type window struct {
+	r      io.Reader
+	buf    []byte
+	lo, hi int
+	eof    bool
+}
+
+func (w *window) data() []byte  { return w.buf[w.lo:w.hi] }
+func (w *window) advance(n int) { w.lo += n }
+
+// more reads more of the stream behind data, growing the buffer when data
+// fills it. It reports false at the end of the stream.
+func (w *window) more() (bool, error) {
+	if w.eof {
+		return false, nil
+	}
+	if w.lo > 0 {
+		w.hi = copy(w.buf, w.buf[w.lo:w.hi])
+		w.lo = 0
+	}
+	if w.hi == len(w.buf) {
+		if len(w.buf) >= maxRowBytes {
+			return false, fmt.Errorf("a row is longer than %d bytes of XML", maxRowBytes)
+		}
+		nb := make([]byte, 2*len(w.buf))
+		copy(nb, w.buf[:w.hi])
+		w.buf = nb
+	}
+	for {
+		n, err := w.r.Read(w.buf[w.hi:])
+		w.hi += n
+		if err == io.EOF {
+			w.eof = true
+			return n > 0, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("read sheet XML: %w", err)
+		}
+		if n > 0 {
+			return true, nil
+		}
+	}
+}
+
+// prefetcher decompresses ahead in its own goroutine, so inflating the
+// next megabyte overlaps with parsing this one.
+type prefetcher struct {
+	full  chan block
+	free  chan []byte
+	done  chan struct{}
+	gone  chan struct{} // closed when the goroutine has returned
+	cur   block
+	off   int
+	ended bool
+}
+
+type block struct {
+	b   []byte
+	err error
+}
+
+func newPrefetcher(r io.Reader, size, n int) *prefetcher {
+	p := &prefetcher{full: make(chan block, n), free: make(chan []byte, n+1), done: make(chan struct{}), gone: make(chan struct{})}
+	for range n + 1 {
+		p.free <- make([]byte, size)
+	}
+	go func() {
+		defer close(p.gone)
+		defer close(p.full)
+		for {
+			var buf []byte
+			select {
+			case buf = <-p.free:
+			case <-p.done:
+				return
+			}
+			n, err := io.ReadFull(r, buf)
+			if err == io.ErrUnexpectedEOF {
+				err = io.EOF
+			}
+			select {
+			case p.full <- block{buf[:n], err}:
+			case <-p.done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return p
+}
+
+func (p *prefetcher) Read(b []byte) (int, error) {
+	for p.off == len(p.cur.b) {
+		if p.cur.err != nil {
+			return 0, p.cur.err
+		}
+		if p.cur.b != nil {
+			p.free <- p.cur.b[:cap(p.cur.b)]
+		}
+		blk, ok := <-p.full
+		if !ok {
+			return 0, io.EOF
+		}
+		p.cur, p.off = blk, 0
+	}
+	n := copy(b, p.cur.b[p.off:])
+	p.off += n
+	return n, nil
+}
+
+// Close stops the goroutine and waits for it (at most one block read), so
+// the caller may then close the underlying reader.
+func (p *prefetcher) Close() {
+	if !p.ended {
+		p.ended = true
+		close(p.done)
+		<-p.gone
+	}
+}
