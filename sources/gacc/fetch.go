@@ -15,7 +15,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tradepipe/tradepipe/internal/retry"
@@ -27,65 +26,7 @@ import (
 // maxBody bounds a fetched page or table; a release page is tens of KB.
 const maxBody = 64 << 20
 
-// ErrNotModified is FetchConditional's answer when the server says the
-// input has not changed since the validators given (HTTP 304).
-var ErrNotModified = errors.New("not modified")
-
-// Validators are the HTTP cache validators a server sent with an input.
-type Validators struct {
-	ETag         string
-	LastModified string
-}
-
-// ValidatorStore remembers the validators of the last fetch of each URL,
-// so that polling a release page often costs a 304. Implementations must be
-// safe for concurrent use.
-type ValidatorStore interface {
-	// Load returns the validators saved for url, zero when none.
-	Load(ctx context.Context, url string) (Validators, error)
-	// Save records the validators of a fetched input of url that parsed.
-	Save(ctx context.Context, url string, v Validators) error
-}
-
-// MemoryValidators is a ValidatorStore in process memory: a restart fetches
-// every page once in full.
-type MemoryValidators struct {
-	mu sync.Mutex
-	m  map[string]Validators
-}
-
-// Load implements ValidatorStore.
-func (s *MemoryValidators) Load(_ context.Context, u string) (Validators, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[u], nil
-}
-
-// Save implements ValidatorStore.
-func (s *MemoryValidators) Save(_ context.Context, u string, v Validators) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]Validators{}
-	}
-	s.m[u] = v
-	return nil
-}
-
-// ConditionalFetcher is a fetcher that can ask for an input only when it
-// changed. The gacc Source implements it; sources.Fetcher's Fetch is
-// FetchConditional with the validators of the Source's ValidatorStore.
-type ConditionalFetcher interface {
-	// FetchConditional is sources.Fetcher.Fetch sending If-None-Match and
-	// If-Modified-Since from prev. It returns an error wrapping
-	// ErrNotModified when the server answers 304.
-	FetchConditional(ctx context.Context, m civil.Month, dir string, prev Validators) (*sources.Release, error)
-}
-
-var (
-	_ sources.Fetcher    = (*Source)(nil)
-	_ ConditionalFetcher = (*Source)(nil)
-)
+var _ sources.ConditionalFetcher = (*Source)(nil)
 
 // LatestRelease is the newest month whose GACC figures are out at now: the
 // preliminary release comes around the 7th–13th of the next month and the
@@ -106,39 +47,30 @@ func (s *Source) perMonth() bool {
 	return strings.Contains(s.opts.BaseURL, "{month}")
 }
 
-// Fetch implements sources.Fetcher. It sends the validators saved when the
-// URL's last fetched input parsed (see Parse) and returns (nil, nil) when
-// the server answers 304 (the page has not changed) or 404 (the month's
-// page is not out yet).
+// Fetch implements sources.Fetcher: the whole page, unconditionally. It
+// returns (nil, nil) when the server answers 404 (the month's page is not
+// out yet).
 func (s *Source) Fetch(ctx context.Context, m civil.Month, dir string) (*sources.Release, error) {
+	return s.FetchIfModified(ctx, m, dir, sources.Validators{})
+}
+
+// FetchIfModified implements sources.ConditionalFetcher: the pipeline keeps
+// the validators of the last published fetch and passes them in; a 304
+// returns an error wrapping sources.ErrNotModified at once. Otherwise 429
+// and 5xx are retried with exponential backoff and full jitter, honouring
+// Retry-After; other 4xx are permanent.
+func (s *Source) FetchIfModified(ctx context.Context, m civil.Month, dir string, prev sources.Validators) (*sources.Release, error) {
 	if s.opts.BaseURL == "" {
 		return nil, sources.Permanent(errors.New("gacc: no base_url: this job reads only its inbox"))
 	}
-	u := s.URL(m)
-	prev, err := s.opts.Validators.Load(ctx, u)
-	if err != nil {
-		return nil, fmt.Errorf("load validators of %s: %w", u, err)
-	}
-	rel, err := s.FetchConditional(ctx, m, dir, prev)
-	if errors.Is(err, ErrNotModified) {
-		s.NotModified++
-		s.logger.Info("gacc page not modified", "url", u, "month", m.String())
-		return nil, nil
-	}
-	return rel, err
-}
-
-// FetchConditional implements ConditionalFetcher, with retries: 429 and
-// 5xx are retried with exponential backoff and full jitter, honouring
-// Retry-After; other 4xx are permanent.
-func (s *Source) FetchConditional(ctx context.Context, m civil.Month, dir string, prev Validators) (*sources.Release, error) {
 	u := s.URL(m)
 	for attempt := 1; ; attempt++ {
 		rel, retryAfter, err := s.try(ctx, m, dir, prev)
 		if err == nil {
 			return rel, nil
 		}
-		if errors.Is(err, ErrNotModified) {
+		if errors.Is(err, sources.ErrNotModified) {
+			s.NotModified++
 			return nil, err
 		}
 		err = fmt.Errorf("fetch gacc %s (attempt %d of %d): %w", u, attempt, s.opts.MaxAttempts, err)
@@ -157,7 +89,7 @@ func (s *Source) FetchConditional(ctx context.Context, m civil.Month, dir string
 	}
 }
 
-func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev Validators) (*sources.Release, time.Duration, error) {
+func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev sources.Validators) (*sources.Release, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	u := s.URL(m)
@@ -179,7 +111,10 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev Valida
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
-		return nil, 0, ErrNotModified
+		if prev.IsZero() {
+			return nil, 0, sources.Permanent(errors.New("HTTP 304 to a request that was not conditional"))
+		}
+		return nil, 0, sources.ErrNotModified
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusNoContent:
 		return nil, 0, nil
 	case resp.StatusCode == http.StatusOK:

@@ -98,7 +98,7 @@ func readPage(t *testing.T, name string) string {
 	return string(b)
 }
 
-func TestFetchConditionalETag(t *testing.T) {
+func TestFetchIfModifiedETag(t *testing.T) {
 	srv := &pageServer{body: readPage(t, "release_2017_12.html"), etag: `"v1"`}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
@@ -112,20 +112,15 @@ func TestFetchConditionalETag(t *testing.T) {
 	if rel.URI != ts.URL+"/statistics/2017/12.html" || rel.Month != m(2017, 12) || rel.Ext != "html" || rel.ETag != `"v1"` {
 		t.Errorf("release = %+v", rel)
 	}
-	// Not parsed yet: the next poll must not be conditional, or a page
-	// that never made it into the lake would be skipped.
-	if again, err := s.Fetch(ctx, m(2017, 12), t.TempDir()); err != nil || again == nil {
-		t.Fatalf("fetch before parse: %v, %v", again, err)
-	}
-	out := &sink{}
-	if err := s.Parse(ctx, rel, out); err != nil {
+	if err := s.Parse(ctx, rel, &sink{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(rel.ReleaseID, "20180123T000000Z-") {
 		t.Errorf("release id %q: the page's PubDate should name the vintage", rel.ReleaseID)
 	}
-	if none, err := s.Fetch(ctx, m(2017, 12), t.TempDir()); none != nil || err != nil {
-		t.Fatalf("unchanged page: %v, %v; want (nil, nil) on 304", none, err)
+	// The pipeline passes back the validators of the published fetch.
+	if none, err := s.FetchIfModified(ctx, m(2017, 12), t.TempDir(), sources.ValidatorsOf(rel)); none != nil || !errors.Is(err, sources.ErrNotModified) {
+		t.Fatalf("unchanged page: %v, %v; want ErrNotModified on 304", none, err)
 	}
 	if s.NotModified != 1 {
 		t.Errorf("NotModified = %d", s.NotModified)
@@ -135,13 +130,12 @@ func TestFetchConditionalETag(t *testing.T) {
 		p.body = strings.Replace(p.body, "15,450,123.4", "15,460,000", 1)
 		p.etag = `"v2"`
 	})
-	rev, err := s.Fetch(ctx, m(2017, 12), t.TempDir())
+	rev, err := s.FetchIfModified(ctx, m(2017, 12), t.TempDir(), sources.ValidatorsOf(rel))
 	if err != nil || rev == nil || rev.SHA256 == rel.SHA256 || rev.ETag != `"v2"` {
 		t.Fatalf("revised page: %+v, %v", rev, err)
 	}
 	got := srv.requests()
 	want := []string{
-		"/statistics/2017/12.html inm= ims=",
 		"/statistics/2017/12.html inm= ims=",
 		`/statistics/2017/12.html inm="v1" ims=`,
 		`/statistics/2017/12.html inm="v1" ims=`,
@@ -149,13 +143,9 @@ func TestFetchConditionalETag(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	// FetchConditional says 304 plainly.
-	if _, err := s.FetchConditional(ctx, m(2017, 12), t.TempDir(), Validators{ETag: `"v2"`}); !errors.Is(err, ErrNotModified) {
-		t.Errorf("FetchConditional with the current ETag: %v, want ErrNotModified", err)
-	}
 }
 
-func TestFetchConditionalLastModified(t *testing.T) {
+func TestFetchIfModifiedLastModified(t *testing.T) {
 	lm := time.Date(2018, 1, 23, 2, 0, 0, 0, time.UTC)
 	srv := &pageServer{body: readPage(t, "release_2020_01-02.html"), lastModified: lm}
 	ts := httptest.NewServer(srv)
@@ -166,10 +156,7 @@ func TestFetchConditionalLastModified(t *testing.T) {
 	if err != nil || rel == nil || rel.LastModified == "" || !rel.Month.IsZero() {
 		t.Fatalf("fetch: %+v, %v (a URL without {month} names no month)", rel, err)
 	}
-	if err := s.Parse(ctx, rel, &sink{}); err != nil {
-		t.Fatal(err)
-	}
-	if none, err := s.Fetch(ctx, m(2020, 3), t.TempDir()); none != nil || err != nil {
+	if none, err := s.FetchIfModified(ctx, m(2020, 3), t.TempDir(), sources.ValidatorsOf(rel)); none != nil || !errors.Is(err, sources.ErrNotModified) {
 		t.Fatalf("unchanged page: %v, %v", none, err)
 	}
 	if got := srv.requests(); !strings.HasSuffix(got[1], "ims="+lm.Format(http.TimeFormat)) {

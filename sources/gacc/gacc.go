@@ -38,9 +38,6 @@ type Options struct {
 	MaxAttempts int           // default 5
 	BaseBackoff time.Duration // default 1s
 	MaxBackoff  time.Duration // default 2m
-	// Validators keeps the ETag/Last-Modified of past fetches; nil means
-	// in process memory.
-	Validators ValidatorStore
 }
 
 // Source is the gacc source: a Parser for downloaded detail tables and
@@ -84,9 +81,6 @@ func New(opts Options, client *http.Client, logger *slog.Logger) (*Source, error
 	if opts.MaxBackoff == 0 {
 		opts.MaxBackoff = 2 * time.Minute
 	}
-	if opts.Validators == nil {
-		opts.Validators = &MemoryValidators{}
-	}
 	if client == nil {
 		client = &http.Client{}
 	}
@@ -109,21 +103,8 @@ var (
 // rejected), HTML (a release page, or a detail table saved as HTML), or
 // delimited text (CSV/TSV in UTF-8, UTF-16 or GB18030). For a release page
 // that states its publication date it sets r.ReleaseID from that date.
-//
-// After a fetched input (one with HTTP validators) parsed, its validators
-// are saved, so the next poll of the URL is conditional. They are saved
-// here and not at fetch time so that an input that failed to parse is
-// fetched in full again.
 func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitter) error {
-	if err := s.parse(ctx, r, e); err != nil {
-		return err
-	}
-	if (r.ETag != "" || r.LastModified != "") && (strings.HasPrefix(r.URI, "http://") || strings.HasPrefix(r.URI, "https://")) {
-		if err := s.opts.Validators.Save(ctx, r.URI, Validators{ETag: r.ETag, LastModified: r.LastModified}); err != nil {
-			s.logger.Warn("gacc validators not saved; the next poll fetches in full", "url", r.URI, "err", err)
-		}
-	}
-	return nil
+	return s.parse(ctx, r, e)
 }
 
 func (s *Source) parse(ctx context.Context, r *sources.Release, e sources.Emitter) error {
