@@ -85,3 +85,50 @@ func Scrub(err error) error {
 	}
 	return err
 }
+
+// Policy says how often and how long to retry.
+type Policy struct {
+	MaxAttempts int
+	Base, Max   time.Duration                              // backoff window: first, cap
+	Jitter      func(time.Duration) time.Duration          // nil: FullJitter
+	Sleep       func(context.Context, time.Duration) error // nil: Sleep
+}
+
+// Do calls try until it succeeds, fails with an error that stop says is
+// final, or p.MaxAttempts attempts have failed; ctx being done also ends
+// it. try returns, with a retryable error, the wait the server asked for
+// (Retry-After): the wait before the next attempt is the larger of that
+// (capped at p.Max) and the backoff. onRetry, when not nil, hears of each
+// retry before its wait. A failure is returned as "attempt N of M: err".
+func Do[T any](ctx context.Context, p Policy, stop func(error) bool, try func() (T, time.Duration, error), onRetry func(attempt int, wait time.Duration, err error)) (T, error) {
+	jitter, sleep := p.Jitter, p.Sleep
+	if jitter == nil {
+		jitter = FullJitter
+	}
+	if sleep == nil {
+		sleep = Sleep
+	}
+	for attempt := 1; ; attempt++ {
+		v, asked, err := try()
+		if err == nil {
+			return v, nil
+		}
+		if stop(err) {
+			return v, err
+		}
+		err = fmt.Errorf("attempt %d of %d: %w", attempt, p.MaxAttempts, err)
+		if attempt >= p.MaxAttempts || ctx.Err() != nil {
+			return v, err
+		}
+		wait := Backoff(attempt, p.Base, p.Max, jitter)
+		if asked > wait {
+			wait = min(asked, p.Max)
+		}
+		if onRetry != nil {
+			onRetry(attempt, wait, err)
+		}
+		if serr := sleep(ctx, wait); serr != nil {
+			return v, fmt.Errorf("%w (while waiting to retry after: %v)", serr, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -71,5 +72,59 @@ func TestSnippetAndScrub(t *testing.T) {
 	err := Scrub(&url.Error{Op: "Get", URL: "https://api.example/x?key=SECRET", Err: errors.New("connection refused")})
 	if strings.Contains(err.Error(), "SECRET") || err.Error() != "Get: connection refused" {
 		t.Errorf("Scrub = %q", err)
+	}
+}
+
+func TestDo(t *testing.T) {
+	final := errors.New("final")
+	flaky := errors.New("flaky")
+	for _, tc := range []struct {
+		name      string
+		results   []error         // what each attempt returns
+		asked     []time.Duration // Retry-After per attempt
+		wantErr   error
+		wantCalls int
+		wantWaits []time.Duration
+	}{
+		{name: "first try", results: []error{nil}, wantCalls: 1},
+		{name: "retries then succeeds", results: []error{flaky, flaky, nil}, wantCalls: 3, wantWaits: []time.Duration{time.Second, 2 * time.Second}},
+		{name: "stops on a final error", results: []error{flaky, final}, wantErr: final, wantCalls: 2, wantWaits: []time.Duration{time.Second}},
+		{name: "gives up", results: []error{flaky, flaky, flaky}, wantErr: flaky, wantCalls: 3, wantWaits: []time.Duration{time.Second, 2 * time.Second}},
+		{name: "honours Retry-After, capped", results: []error{flaky, flaky, nil}, asked: []time.Duration{5 * time.Second, time.Hour},
+			wantCalls: 3, wantWaits: []time.Duration{5 * time.Second, 10 * time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var waits []time.Duration
+			p := Policy{MaxAttempts: 3, Base: time.Second, Max: 10 * time.Second,
+				Jitter: func(d time.Duration) time.Duration { return d },
+				Sleep:  func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }}
+			calls := 0
+			v, err := Do(context.Background(), p, func(err error) bool { return errors.Is(err, final) },
+				func() (int, time.Duration, error) {
+					i := calls
+					calls++
+					var asked time.Duration
+					if i < len(tc.asked) {
+						asked = tc.asked[i]
+					}
+					return i, asked, tc.results[i]
+				}, nil)
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) || calls != tc.wantCalls {
+				t.Fatalf("v %d err %v calls %d; want err %v calls %d", v, err, calls, tc.wantErr, tc.wantCalls)
+			}
+			if tc.wantErr == flaky && !strings.Contains(err.Error(), "attempt 3 of 3") {
+				t.Errorf("err %q does not say the attempts", err)
+			}
+			if fmt.Sprint(waits) != fmt.Sprint(tc.wantWaits) {
+				t.Errorf("waits %v, want %v", waits, tc.wantWaits)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Do(ctx, Policy{MaxAttempts: 5, Base: time.Hour, Max: time.Hour}, func(error) bool { return false },
+		func() (int, time.Duration, error) { return 0, 0, errors.New("down") }, nil)
+	if err == nil || !strings.Contains(err.Error(), "attempt 1 of 5") {
+		t.Errorf("cancelled context: %v, want a stop after the first attempt", err)
 	}
 }

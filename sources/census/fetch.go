@@ -50,28 +50,26 @@ func (s *Source) Fetch(ctx context.Context, m civil.Month, dir string) (*sources
 // If-None-Match and If-Modified-Since; a 304 answer is ErrNotModified.
 func (s *Source) FetchIfModified(ctx context.Context, m civil.Month, dir string, prev sources.Validators) (*sources.Release, error) {
 	public := s.requestURL(m, false)
-	for attempt := 1; ; attempt++ {
-		rel, retryAfter, err := s.try(ctx, m, dir, prev)
-		if err == nil {
-			return rel, nil
-		}
-		if errors.Is(err, sources.ErrNotModified) {
-			return nil, fmt.Errorf("fetch census %s: %w", public, err)
-		}
-		err = fmt.Errorf("fetch census %s (attempt %d of %d): %w", public, attempt, s.opts.MaxAttempts, err)
-		if errors.Is(err, sources.ErrPermanent) || attempt >= s.opts.MaxAttempts || ctx.Err() != nil {
-			return nil, err
-		}
-		wait := retry.Backoff(attempt, s.opts.BaseBackoff, s.opts.MaxBackoff, s.jitter)
-		if retryAfter > wait {
-			wait = min(retryAfter, s.opts.MaxBackoff)
-		}
-		s.Retries++
-		s.logger.Warn("census fetch retry", "month", m.String(), "attempt", attempt, "wait", wait, "err", err)
-		if err := s.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("fetch census %s: %w", public, err)
-		}
+	rel, err := retry.Do(ctx, s.retryPolicy(), stopRetrying,
+		func() (*sources.Release, time.Duration, error) { return s.try(ctx, m, dir, prev) },
+		func(attempt int, wait time.Duration, err error) {
+			s.Retries++
+			s.logger.Warn("census fetch retry", "month", m.String(), "attempt", attempt, "wait", wait, "err", err)
+		})
+	if err != nil {
+		return nil, fmt.Errorf("fetch census %s: %w", public, err)
 	}
+	return rel, nil
+}
+
+// stopRetrying is true for answers no retry changes: a permanent error or
+// "not modified".
+func stopRetrying(err error) bool {
+	return errors.Is(err, sources.ErrPermanent) || errors.Is(err, sources.ErrNotModified)
+}
+
+func (s *Source) retryPolicy() retry.Policy {
+	return retry.Policy{MaxAttempts: s.opts.MaxAttempts, Base: s.opts.BaseBackoff, Max: s.opts.MaxBackoff, Jitter: s.jitter, Sleep: s.sleep}
 }
 
 // try makes one request. It returns the wait the server asked for with a

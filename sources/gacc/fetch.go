@@ -64,29 +64,23 @@ func (s *Source) FetchIfModified(ctx context.Context, m civil.Month, dir string,
 		return nil, sources.Permanent(errors.New("gacc: no base_url: this job reads only its inbox"))
 	}
 	u := s.URL(m)
-	for attempt := 1; ; attempt++ {
-		rel, retryAfter, err := s.try(ctx, m, dir, prev)
-		if err == nil {
-			return rel, nil
-		}
-		if errors.Is(err, sources.ErrNotModified) {
-			s.NotModified++
-			return nil, err
-		}
-		err = fmt.Errorf("fetch gacc %s (attempt %d of %d): %w", u, attempt, s.opts.MaxAttempts, err)
-		if errors.Is(err, sources.ErrPermanent) || attempt >= s.opts.MaxAttempts || ctx.Err() != nil {
-			return nil, err
-		}
-		wait := retry.Backoff(attempt, s.opts.BaseBackoff, s.opts.MaxBackoff, s.jitter)
-		if retryAfter > wait {
-			wait = min(retryAfter, s.opts.MaxBackoff)
-		}
-		s.Retries++
-		s.logger.Warn("gacc fetch retry", "url", u, "attempt", attempt, "wait", wait, "err", err)
-		if err := s.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("fetch gacc %s: %w", u, err)
-		}
+	policy := retry.Policy{MaxAttempts: s.opts.MaxAttempts, Base: s.opts.BaseBackoff, Max: s.opts.MaxBackoff, Jitter: s.jitter, Sleep: s.sleep}
+	rel, err := retry.Do(ctx, policy,
+		func(err error) bool {
+			return errors.Is(err, sources.ErrPermanent) || errors.Is(err, sources.ErrNotModified)
+		},
+		func() (*sources.Release, time.Duration, error) { return s.try(ctx, m, dir, prev) },
+		func(attempt int, wait time.Duration, err error) {
+			s.Retries++
+			s.logger.Warn("gacc fetch retry", "url", u, "attempt", attempt, "wait", wait, "err", err)
+		})
+	if errors.Is(err, sources.ErrNotModified) {
+		s.NotModified++
 	}
+	if err != nil {
+		return nil, fmt.Errorf("fetch gacc %s: %w", u, err)
+	}
+	return rel, nil
 }
 
 func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev sources.Validators) (*sources.Release, time.Duration, error) {

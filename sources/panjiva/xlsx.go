@@ -295,7 +295,7 @@ func inlineText(dst, b []byte) []byte {
 // appendUnescaped appends s with XML entities and OOXML _xHHHH_ escapes
 // decoded.
 func appendUnescaped(dst, s []byte) []byte {
-	if bytes.IndexByte(s, '&') < 0 && bytes.Index(s, []byte("_x")) < 0 {
+	if bytes.IndexByte(s, '&') < 0 && !bytes.Contains(s, []byte("_x")) {
 		return append(dst, s...)
 	}
 	for len(s) > 0 {
