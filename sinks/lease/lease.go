@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,29 @@ type Options struct {
 	Prefix string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Alive reports whether the process named by a lease's owner may still
+	// hold it. A lease whose holder is known dead is free at once, so a
+	// process restarted after a crash (systemd's Restart=) does not wait out
+	// the TTL. Nil means HolderAlive.
+	Alive func(owner string) bool
+}
+
+// HolderAlive is the default Options.Alive: an owner of the default form
+// hostname:pid:token is dead when it names this host and no process has
+// that pid. Anything else (another host, another form, a pid in use,
+// possibly reused) counts as alive, and the lease is waited out: a wrong
+// "dead" would let two writers in, a wrong "alive" only waits.
+func HolderAlive(owner string) bool {
+	parts := strings.Split(owner, ":")
+	if len(parts) != 3 {
+		return true
+	}
+	host, _ := os.Hostname()
+	pid, err := strconv.Atoi(parts[1])
+	if err != nil || parts[0] != host || pid <= 0 || pid == os.Getpid() {
+		return true
+	}
+	return processExists(pid)
 }
 
 // Record is the content of a lease object.
@@ -123,6 +147,9 @@ func New(opts Options, logger *slog.Logger) (*Locker, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Alive == nil {
+		opts.Alive = HolderAlive
 	}
 	if opts.Owner == "" {
 		host, _ := os.Hostname()
@@ -227,11 +254,15 @@ func (l *Locker) acquire(ctx context.Context, partition, key string) (*holding, 
 		var old Record
 		bad := json.Unmarshal(body, &old) != nil
 		now = l.opts.Now().UTC()
-		if bad || Free(old, now) {
+		orphaned := !bad && !Free(old, now) && !l.opts.Alive(old.Owner)
+		if bad || Free(old, now) || orphaned {
 			rec.Acquired, rec.Renewed, rec.Expires = now, now, now.Add(l.opts.TTL)
 			etag, err := l.opts.Lake.PutIfMatch(ctx, key, cur, encode(rec))
 			if err == nil {
-				if !old.Released {
+				switch {
+				case orphaned:
+					log.Warn("took over the lease of a dead process", "previous_owner", old.Owner, "expires_at", old.Expires)
+				case !old.Released:
 					log.Warn("took over an expired lease", "previous_owner", old.Owner, "expired_at", old.Expires)
 				}
 				return &holding{l: l, key: key, rec: rec, etag: etag}, nil

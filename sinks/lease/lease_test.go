@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -180,6 +182,39 @@ func run(t *testing.T, newLake func(t *testing.T) lake.Conditional) {
 		rec := read(t, l, key)
 		if rec.Owner != "b" || !rec.Expires.Equal(t0.Add(2*time.Minute)) {
 			t.Fatalf("after takeover: %+v", rec)
+		}
+	})
+
+	// A process killed while holding a lease, restarted on the same host,
+	// takes its partitions back at once instead of waiting out the TTL.
+	t.Run("LeaseOfADeadProcessIsTakenOver", func(t *testing.T) {
+		l := newLake(t)
+		host, _ := os.Hostname()
+		gone := exec.Command("true")
+		if err := gone.Run(); err != nil {
+			t.Fatal(err)
+		}
+		owner := fmt.Sprintf("%s:%d:deadbeef", host, gone.Process.Pid)
+		if lease.HolderAlive(owner) {
+			t.Skipf("pid %d was reused already", gone.Process.Pid)
+		}
+		body, _ := json.Marshal(lease.Record{Partition: part, Owner: owner, Token: "x", Expires: time.Now().Add(time.Hour)})
+		b := mustLocker(t, lease.Options{Lake: l, Owner: "b", Poll: 5 * time.Millisecond})
+		if _, err := l.PutIfAbsent(ctx, b.Key(part), strings.NewReader(string(body))); err != nil {
+			t.Fatal(err)
+		}
+		short, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		_, unlock, err := b.Lock(short, part)
+		if err != nil {
+			t.Fatalf("lease of a dead process not taken over: %v", err)
+		}
+		unlock()
+		// A live holder on this host, or one on another host, is waited for.
+		for _, alive := range []string{fmt.Sprintf("%s:%d:x", host, os.Getpid()), "otherhost:1:x", "a"} {
+			if !lease.HolderAlive(alive) {
+				t.Errorf("HolderAlive(%q) = false", alive)
+			}
 		}
 	})
 
