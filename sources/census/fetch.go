@@ -2,18 +2,17 @@ package census
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/tradepipe/tradepipe/sources/internal/httpget"
 
 	"github.com/tradepipe/tradepipe/internal/retry"
 
@@ -23,7 +22,7 @@ import (
 
 // maxBody bounds a response: a month of HS10 exports to one partner is a
 // few MB; anything far larger is not a trade API answer.
-const maxBody = 256 << 20
+const maxBody int64 = 256 << 20
 
 // requestURL builds the query for month m. With key false it is the URI
 // recorded as provenance: it must never carry the API key.
@@ -77,67 +76,37 @@ func (s *Source) retryPolicy() retry.Policy {
 func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev sources.Validators) (*sources.Release, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.requestURL(m, true), nil)
-	if err != nil {
-		return nil, 0, sources.Permanent(retry.Scrub(err))
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "tradepipe")
-	if prev.ETag != "" {
-		req.Header.Set("If-None-Match", prev.ETag)
-	}
-	if prev.LastModified != "" {
-		req.Header.Set("If-Modified-Since", prev.LastModified)
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return nil, 0, retry.Scrub(err)
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNoContent:
-		return nil, 0, nil
-	case resp.StatusCode == http.StatusNotModified && !prev.IsZero():
-		return nil, 0, sources.ErrNotModified
-	case resp.StatusCode == http.StatusOK:
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, retry.RetryAfter(resp.Header.Get("Retry-After"), s.now()), fmt.Errorf("HTTP %d: %s", resp.StatusCode, retry.Snippet(resp.Body))
-	default:
-		// 400 is the API's answer to an unknown variable or bad predicate;
-		// 401/403 a bad key; none gets better by retrying.
-		return nil, 0, sources.Permanent(fmt.Errorf("HTTP %d: %s", resp.StatusCode, retry.Snippet(resp.Body)))
-	}
-	fetched := s.now().UTC()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return nil, 0, fmt.Errorf("read body: %w", retry.Scrub(err))
-	}
-	if len(body) > maxBody {
-		return nil, 0, sources.Permanent(fmt.Errorf("body larger than %d bytes", maxBody))
+	// 400 is the API's answer to an unknown variable or bad predicate and
+	// 401/403 a bad key: httpget makes them permanent.
+	resp, wait, err := httpget.Get(ctx, s.client, httpget.Request{
+		URL: s.requestURL(m, true), Accept: "application/json", Prev: prev,
+		MaxBody: maxBody, NoData: []int{http.StatusNoContent}, Now: s.now,
+	})
+	if resp == nil || err != nil {
+		return nil, wait, err
 	}
 	// A connection cut mid-body can still end in a clean EOF when the server
 	// sent no Content-Length; the JSON must be whole.
-	if !json.Valid(body) {
-		return nil, 0, fmt.Errorf("truncated or invalid JSON body (%d bytes)", len(body))
+	if !json.Valid(resp.Body) {
+		return nil, 0, fmt.Errorf("truncated or invalid JSON body (%d bytes)", len(resp.Body))
 	}
-	sum := sha256.Sum256(body)
-	hexSum := hex.EncodeToString(sum[:])
-	path := filepath.Join(dir, fmt.Sprintf("census-%s-%s-%s.json", s.opts.Flow, m, hexSum[:12]))
-	if err := os.WriteFile(path, body, 0o600); err != nil {
+	path := filepath.Join(dir, fmt.Sprintf("census-%s-%s-%s.json", s.opts.Flow, m, resp.SHA256[:12]))
+	if err := os.WriteFile(path, resp.Body, 0o600); err != nil {
 		return nil, 0, sources.Permanent(fmt.Errorf("spool response: %w", err))
 	}
+	v := resp.Validators()
 	return &sources.Release{
 		Source:       "census",
 		URI:          s.requestURL(m, false),
 		Name:         m.String(),
 		Path:         path,
-		Size:         int64(len(body)),
-		SHA256:       hexSum,
+		Size:         int64(len(resp.Body)),
+		SHA256:       resp.SHA256,
 		Ext:          "json",
-		ReleaseID:    sources.ReleaseID(fetched, hexSum),
+		ReleaseID:    sources.ReleaseID(resp.FetchedAt, resp.SHA256),
 		Month:        m,
-		FetchedAt:    fetched,
-		ETag:         resp.Header.Get("ETag"),
-		LastModified: resp.Header.Get("Last-Modified"),
+		FetchedAt:    resp.FetchedAt,
+		ETag:         v.ETag,
+		LastModified: v.LastModified,
 	}, 0, nil
 }

@@ -3,11 +3,8 @@ package gacc
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -17,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tradepipe/tradepipe/sources/internal/httpget"
+
 	"github.com/tradepipe/tradepipe/internal/retry"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
@@ -24,7 +23,7 @@ import (
 )
 
 // maxBody bounds a fetched page or table; a release page is tens of KB.
-const maxBody = 64 << 20
+const maxBody int64 = 64 << 20
 
 var _ sources.ConditionalFetcher = (*Source)(nil)
 
@@ -87,70 +86,40 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	u := s.URL(m)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, 0, sources.Permanent(err)
+	// 404: the month's page is not out yet.
+	resp, wait, err := httpget.Get(ctx, s.client, httpget.Request{
+		URL: u, Prev: prev, MaxBody: maxBody,
+		NoData: []int{http.StatusNotFound, http.StatusNoContent}, Now: s.now,
+	})
+	if resp == nil || err != nil {
+		return nil, wait, err
 	}
-	req.Header.Set("User-Agent", "tradepipe")
-	if prev.ETag != "" {
-		req.Header.Set("If-None-Match", prev.ETag)
-	}
-	if prev.LastModified != "" {
-		req.Header.Set("If-Modified-Since", prev.LastModified)
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNotModified:
-		if prev.IsZero() {
-			return nil, 0, sources.Permanent(errors.New("HTTP 304 to a request that was not conditional"))
-		}
-		return nil, 0, sources.ErrNotModified
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusNoContent:
-		return nil, 0, nil
-	case resp.StatusCode == http.StatusOK:
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, retry.RetryAfter(resp.Header.Get("Retry-After"), s.now()), fmt.Errorf("HTTP %d: %s", resp.StatusCode, retry.Snippet(resp.Body))
-	default:
-		return nil, 0, sources.Permanent(fmt.Errorf("HTTP %d: %s", resp.StatusCode, retry.Snippet(resp.Body)))
-	}
-	fetched := s.now().UTC()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return nil, 0, fmt.Errorf("read body: %w", err)
-	}
-	if len(body) > maxBody {
-		return nil, 0, sources.Permanent(fmt.Errorf("body larger than %d bytes", maxBody))
-	}
-	if cl := resp.ContentLength; cl >= 0 && int64(len(body)) != cl {
-		return nil, 0, fmt.Errorf("truncated body: %d of %d bytes", len(body), cl)
-	}
-	ext := extOf(u, resp.Header.Get("Content-Type"), body)
-	if ext == "html" && !bytes.Contains(bytes.ToLower(body), []byte("</table>")) {
+	ext := extOf(u, resp.Header.Get("Content-Type"), resp.Body)
+	if ext == "html" && !bytes.Contains(bytes.ToLower(resp.Body), []byte("</table>")) {
 		// A page cut mid-table has no closing tag; retry.
-		return nil, 0, fmt.Errorf("page has no complete table (%d bytes)", len(body))
+		return nil, 0, fmt.Errorf("page has no complete table (%d bytes)", len(resp.Body))
 	}
-	sum := sha256.Sum256(body)
-	hexSum := hex.EncodeToString(sum[:])
-	p := filepath.Join(dir, fmt.Sprintf("gacc-%s-%s.%s", m, hexSum[:12], ext))
-	if err := os.WriteFile(p, body, 0o600); err != nil {
+	p := filepath.Join(dir, fmt.Sprintf("gacc-%s-%s.%s", m, resp.SHA256[:12], ext))
+	if err := os.WriteFile(p, resp.Body, 0o600); err != nil {
 		return nil, 0, sources.Permanent(fmt.Errorf("spool response: %w", err))
 	}
+	urlPath := path.Base(u)
+	if i := strings.IndexAny(urlPath, "?#"); i >= 0 {
+		urlPath = urlPath[:i]
+	}
+	v := resp.Validators()
 	rel := &sources.Release{
 		Source:       Name,
 		URI:          u,
-		Name:         fmt.Sprintf("%s-%s.%s", strings.TrimSuffix(path.Base(req.URL.Path), path.Ext(req.URL.Path)), m, ext),
+		Name:         fmt.Sprintf("%s-%s.%s", strings.TrimSuffix(urlPath, path.Ext(urlPath)), m, ext),
 		Path:         p,
-		Size:         int64(len(body)),
-		SHA256:       hexSum,
+		Size:         int64(len(resp.Body)),
+		SHA256:       resp.SHA256,
 		Ext:          ext,
-		ReleaseID:    sources.ReleaseID(fetched, hexSum),
-		FetchedAt:    fetched,
-		ETag:         resp.Header.Get("ETag"),
-		LastModified: resp.Header.Get("Last-Modified"),
+		ReleaseID:    sources.ReleaseID(resp.FetchedAt, resp.SHA256),
+		FetchedAt:    resp.FetchedAt,
+		ETag:         v.ETag,
+		LastModified: v.LastModified,
 	}
 	if s.perMonth() {
 		rel.Month = m
