@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tradepipe/tradepipe/examples"
+
 	"github.com/tradepipe/tradepipe/sinks/lake/laketest"
 
 	"github.com/tradepipe/tradepipe/internal/duckdbtest"
@@ -30,23 +32,8 @@ var fixedNow = time.Date(2026, 11, 27, 12, 0, 0, 123456789, time.UTC)
 func exampleInbox(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	files, err := filepath.Glob("../examples/census/*.json")
-	if err != nil || len(files) != 18 {
-		t.Fatalf("example responses: %d files, %v", len(files), err)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dst := filepath.Join(dir, filepath.Base(f))
-		if err := os.WriteFile(dst, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		mt := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-		if err := os.Chtimes(dst, mt, mt); err != nil {
-			t.Fatal(err)
-		}
+	if err := examples.CopyCensus(dir, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }

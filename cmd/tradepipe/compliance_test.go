@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tradepipe/tradepipe/examples"
 )
 
 // The examples quick start: ingest, compute the compliance job, then the
@@ -18,18 +21,8 @@ func TestComplianceCommand(t *testing.T) {
 	if err := os.MkdirAll(inbox, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob("../../examples/census/*.json")
-	if len(files) != 18 {
-		t.Fatalf("%d example files", len(files))
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(inbox, filepath.Base(f)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := examples.CopyCensus(inbox, time.Time{}); err != nil {
+		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "tradepipe.yaml")
 	yaml := `lake: file://` + filepath.Join(dir, "lake") + `

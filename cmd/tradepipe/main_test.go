@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tradepipe/tradepipe/examples"
 )
 
 // testConfig writes a config with a temp lake and an inbox holding copies
@@ -20,10 +23,8 @@ func testConfig(t *testing.T) (cfg, inbox, lakeDir string) {
 	if err := os.MkdirAll(inbox, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob("../../examples/census/*.json")
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		_ = os.WriteFile(filepath.Join(inbox, filepath.Base(f)), b, 0o644)
+	if err := examples.CopyCensus(inbox, time.Time{}); err != nil {
+		t.Fatal(err)
 	}
 	cfg = filepath.Join(dir, "tradepipe.yaml")
 	body := fmt.Sprintf(`lake: file://%s

@@ -2,10 +2,11 @@ package compliance
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tradepipe/tradepipe/examples"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -23,18 +24,8 @@ import (
 func examplesLake(t *testing.T) (*lake.Dir, string) {
 	t.Helper()
 	inboxDir := t.TempDir()
-	files, err := filepath.Glob("../../examples/census/*.json")
-	if err != nil || len(files) != 18 {
-		t.Fatalf("example responses: %d files, %v", len(files), err)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(inboxDir, filepath.Base(f)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := examples.CopyCensus(inboxDir, time.Time{}); err != nil {
+		t.Fatal(err)
 	}
 	root := t.TempDir()
 	l, err := lake.NewDir(root)
