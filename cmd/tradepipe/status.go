@@ -44,18 +44,6 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	if err != nil {
 		return 0, err
 	}
-	failed := map[string][]*pipeline.Entry{}
-	for _, j := range exec.Jobs() {
-		entries, err := exec.Ledger().Entries(ctx, j.Name)
-		if err != nil {
-			return 0, err
-		}
-		for _, e := range entries {
-			if e.Status == pipeline.LedgerFailed || e.Status == pipeline.LedgerInterrupted {
-				failed[j.Name] = append(failed[j.Name], e)
-			}
-		}
-	}
 	recs, err := pipeline.ReconcileRecords(ctx, a.lake)
 	if err != nil {
 		return 0, err
@@ -63,7 +51,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return exitOK, enc.Encode(map[string]any{"jobs": jobs, "failed_partitions": failed, "backfills": backfills, "reconciliation": recs})
+		return exitOK, enc.Encode(map[string]any{"jobs": jobs, "backfills": backfills, "reconciliation": recs})
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "JOB\tSOURCE\tSCHEDULE\tNEXT RUN\tLAST RUN\tPARTITIONS\tROWS\tQUARANTINED")
@@ -85,9 +73,9 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	if err := tw.Flush(); err != nil {
 		return 0, err
 	}
-	for job, es := range failed {
-		for _, e := range es {
-			fmt.Fprintf(stdout, "%s %s %s: %s\n", strings.ToUpper(e.Status), job, e.Month, e.Error)
+	for _, j := range jobs {
+		for _, e := range j.Failed {
+			fmt.Fprintf(stdout, "%s %s %s: %s\n", strings.ToUpper(e.Status), j.Name, e.Month, e.Error)
 		}
 	}
 	checked := 0

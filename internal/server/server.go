@@ -145,6 +145,8 @@ type JobInfo struct {
 	Counts   map[string]int `json:"partitions"`
 	Rows     int64          `json:"rows"`
 	Quarant  int64          `json:"quarantined_rows"`
+	// Failed are the months whose last run failed or was interrupted.
+	Failed []*pipeline.Entry `json:"failed_partitions,omitempty"`
 }
 
 // LastRun is a job's most recently finished month.
@@ -171,6 +173,9 @@ func Jobs(ctx context.Context, exec *pipeline.Executor, now time.Time) ([]JobInf
 		}
 		for _, e := range entries {
 			info.Counts[e.Status]++
+			if e.Status == pipeline.LedgerFailed || e.Status == pipeline.LedgerInterrupted {
+				info.Failed = append(info.Failed, e)
+			}
 			info.Rows += e.Rows
 			info.Quarant += e.Quarantined
 			// Entries come oldest month first, so on equal times the

@@ -195,3 +195,19 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestJobsListFailedPartitions(t *testing.T) {
+	f := newFixture(t, Options{Token: "t"})
+	f.api.Fail("2020-04", 5)
+	if code, _, raw := f.do(t, "POST", "/api/v1/jobs/census-exports/runs", "t", ""); code != 202 {
+		t.Fatalf("trigger: %d %s", code, raw)
+	}
+	waitFor(t, func() bool {
+		e, _ := f.exec.Ledger().Entry(context.Background(), "census-exports", civil.Month{Year: 2020, Month: 4})
+		return e != nil && e.Status == pipeline.LedgerFailed && !f.exec.Running("census-exports")
+	})
+	_, _, raw := f.do(t, "GET", "/api/v1/jobs", "", "")
+	if !strings.Contains(raw, `"failed_partitions"`) || !strings.Contains(raw, "HTTP 500") || !strings.Contains(raw, `"failed": 1`) {
+		t.Errorf("jobs does not list the failed month with its error:\n%s", raw)
+	}
+}
