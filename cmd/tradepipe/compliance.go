@@ -10,7 +10,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
-	"github.com/tradepipe/tradepipe/internal/compliance"
+	"github.com/tradepipe/tradepipe/compliance"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/reference"

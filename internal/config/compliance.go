@@ -10,7 +10,7 @@ import (
 )
 
 // ComplianceOptions are the options of a compliance job (the Phase One
-// metrics computed from the lake's trade_flows; internal/compliance).
+// metrics computed from the lake's trade_flows; compliance).
 type ComplianceOptions struct {
 	// Baseline is lake (default: 2017 from the lake, same classifier),
 	// piie_original or piie_revised (PIIE's published figures).
