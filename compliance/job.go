@@ -94,7 +94,11 @@ func (j *Job) Publish(ctx context.Context, rep *Report, series []*Series) ([]Wri
 	for _, s := range series {
 		inputs[string(s.Basis)] = s.Inputs
 	}
-	pub := &publish.Publisher{Lake: j.Lake, Now: j.Now}
+	cl, ok := j.Lake.(lake.Conditional)
+	if !ok {
+		return nil, fmt.Errorf("lake %s cannot write conditionally", j.Lake.URL())
+	}
+	pub := &publish.Publisher{Lake: cl, Now: j.Now}
 	var done []Written
 	for _, k := range keys {
 		p := schema.CompliancePartition(k.basis, k.year)
@@ -138,9 +142,7 @@ func (j *Job) publishPartition(ctx context.Context, pub *publish.Publisher, p sc
 		return false, err
 	}
 	if g := old.Group("part-00000"); g != nil && len(g.Files) == 1 && g.Files[0].SHA256 == f.SHA256 {
-		if _, err := j.Lake.Stat(ctx, p.Path+"/"+publish.SuccessName); err == nil {
-			return true, nil
-		}
+		return true, pub.Settle(ctx, old)
 	}
 	_, err = pub.Publish(ctx, publish.Commit{
 		Partition: p,

@@ -68,6 +68,10 @@ func New(opts Options, logger *slog.Logger, reg prometheus.Registerer) (*Runner,
 	if opts.Lake == nil {
 		return nil, errors.New("pipeline: no lake")
 	}
+	cl, ok := opts.Lake.(lake.Conditional)
+	if !ok {
+		return nil, fmt.Errorf("pipeline: lake %s cannot write conditionally, which commits need", opts.Lake.URL())
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -90,7 +94,7 @@ func New(opts Options, logger *slog.Logger, reg prometheus.Registerer) (*Runner,
 	return &Runner{
 		opts:    opts,
 		logger:  logger,
-		pub:     &publish.Publisher{Lake: opts.Lake, Now: opts.Now, Hook: opts.PublishHook},
+		pub:     &publish.Publisher{Lake: cl, Now: opts.Now, Hook: opts.PublishHook},
 		metrics: m,
 	}, nil
 }
