@@ -30,12 +30,12 @@ type Manifest struct {
 	// Seq numbers the partition's commits from 1; Parent is the commit this
 	// one replaced (0 for the first). One commit is one snapshot of the
 	// partition, so a table format (Iceberg) can be written from the log.
-	Seq           int64   `json:"seq"`
-	Parent        int64   `json:"parent"`
-	Dataset       string  `json:"dataset"`
-	Partition     string  `json:"partition"`
-	Period        string  `json:"period,omitempty"` // YYYY-MM
-	Groups        []Group `json:"groups"`
+	Seq       int64   `json:"seq"`
+	Parent    int64   `json:"parent"`
+	Dataset   string  `json:"dataset"`
+	Partition string  `json:"partition"`
+	Period    string  `json:"period,omitempty"` // YYYY-MM
+	Groups    []Group `json:"groups"`
 	// Rows and QuarantinedRows sum the groups.
 	Rows            int64     `json:"rows"`
 	QuarantinedRows int64     `json:"quarantined_rows"`
