@@ -104,6 +104,9 @@ func New(opts Options, logger *slog.Logger, reg prometheus.Registerer) (*Runner,
 // cancellation the partition being published is left at its previous
 // version and the summary says which failed.
 func (r *Runner) RunOnce(ctx context.Context, job *Job) *Summary {
+	if err := r.Recover(ctx); err != nil {
+		return &Summary{Results: []Result{{Job: job.Name, Status: StatusFailed, Err: err}}}
+	}
 	if job.Inbox != nil {
 		return r.runInbox(ctx, job)
 	}
@@ -147,6 +150,10 @@ func (r *Runner) RunMonth(ctx context.Context, job *Job, m civil.Month) []Result
 // Ingest pushes local files through job's source now.
 func (r *Runner) Ingest(ctx context.Context, job *Job, paths []string) *Summary {
 	s := &Summary{}
+	if err := r.Recover(ctx); err != nil {
+		s.Add(Result{Job: job.Name, Status: StatusFailed, Err: err})
+		return s
+	}
 	for _, p := range paths {
 		rel, err := localRelease(job.Source, p)
 		if err != nil {
@@ -190,6 +197,30 @@ func (r *Runner) runInbox(ctx context.Context, job *Job) *Summary {
 		s.Add(results...)
 	}
 	return s
+}
+
+// Recover finishes what a crash left: every partition whose view may lag
+// its latest commit (a pending marker) is settled under its lease, so the
+// view equals the commit and unreferenced files are collected. Runs call
+// it first; it costs one listing when nothing is pending. ctx bounds it.
+func (r *Runner) Recover(ctx context.Context) error {
+	dirs, err := r.pub.Pending(ctx)
+	if err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
+	for _, dir := range dirs {
+		lctx, unlock, err := r.opts.Locker.Lock(ctx, dir)
+		if err != nil {
+			return fmt.Errorf("recover %s: lock: %w", dir, err)
+		}
+		err = r.pub.Recover(lctx, dir)
+		unlock()
+		if err != nil {
+			return fmt.Errorf("recover %s: %w", dir, err)
+		}
+		r.logger.Info("recovered partition view", "partition", dir)
+	}
+	return nil
 }
 
 // ProcessRelease archives rel, parses it and publishes every partition it
