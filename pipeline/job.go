@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"path"
 	"regexp"
 	"slices"
@@ -83,12 +85,21 @@ var unsafeRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // DeliveryName is a delivery's name in lake paths: the input's base name
 // without extension, reduced to characters safe in every object store and
-// query engine.
+// query engine, and a hash of its source location. A delivery is its
+// location: week1/export.xlsx and week2/export.xlsx are two deliveries,
+// and a corrected file at the same location replaces the one it corrects.
 func DeliveryName(rel *sources.Release) string {
 	name := strings.TrimSuffix(rel.Name, path.Ext(rel.Name))
+	name = strings.TrimSuffix(name, path.Ext(name)) // export.json.gz
 	name = strings.Trim(unsafeRE.ReplaceAllString(name, "_"), "._")
 	if name == "" {
-		name = "delivery-" + rel.SHA256[:min(12, len(rel.SHA256))]
+		name = "delivery"
 	}
-	return name
+	return name + "-" + uriHash(rel.URI)[:8]
+}
+
+// uriHash is the hex sha256 of a source location.
+func uriHash(uri string) string {
+	sum := sha256.Sum256([]byte(uri))
+	return hex.EncodeToString(sum[:])
 }
