@@ -16,6 +16,7 @@ import (
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/pipeline/state"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 	"github.com/tradepipe/tradepipe/sources"
@@ -35,7 +36,7 @@ type inputRecord struct {
 }
 
 func inputKey(job *Job, sha string) string {
-	return fmt.Sprintf("_state/inputs/%s/%s.json", job.Name, sha)
+	return state.InputKey(job.Name, sha)
 }
 
 func (r *Runner) rememberInput(ctx context.Context, job *Job, rel *sources.Release, results []Result, col *collector) error {
@@ -93,7 +94,7 @@ type locationRecord struct {
 }
 
 func locationKey(job *Job, uri string) string {
-	return fmt.Sprintf("_state/inputs/%s/by-location/%s.json", job.Name, uriHash(uri)[:32])
+	return state.LocationKey(job.Name, uriHash(uri)[:32])
 }
 
 // withdrawDropped removes, for a per-delivery job, the delivery's rows from

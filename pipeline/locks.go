@@ -37,3 +37,21 @@ func (l *processLocks) Lock(ctx context.Context, p string) (context.Context, fun
 		return nil, nil, ctx.Err()
 	}
 }
+
+// HoldProber is implemented by Lockers that can tell whether a name is
+// held now by a live holder. The scheduler resumes a month left "running"
+// as soon as its run lease is not held, instead of waiting for its
+// heartbeat to go stale.
+type HoldProber interface {
+	// Held reports whether name is held now. ctx bounds the check; an
+	// error means the store could not be read (the caller then waits).
+	Held(ctx context.Context, name string) (bool, error)
+}
+
+// Held implements HoldProber for the holds of this process.
+func (l *processLocks) Held(_ context.Context, p string) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch, ok := l.locks[p]
+	return ok && len(ch) > 0, nil
+}

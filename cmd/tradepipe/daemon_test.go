@@ -111,7 +111,7 @@ func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
 // process would.
 func storedBackfill(t *testing.T, lakeDir, id string) (state string, done []string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(lakeDir, "_state/backfills", id+".json"))
+	b, err := os.ReadFile(filepath.Join(lakeDir, "_state/v1/backfills", id+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -387,7 +387,7 @@ func TestS3Inbox(t *testing.T) {
 		t.Errorf("failed/broken.json: %v", err)
 	}
 	var records []string
-	for o, err := range l.List(ctx, "_state/inputs/census-exports/") {
+	for o, err := range l.List(ctx, "_state/v1/inputs/census-exports/") {
 		if err != nil {
 			t.Fatal(err)
 		}
