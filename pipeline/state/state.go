@@ -41,7 +41,9 @@ func BackfillKey(id string) string { return BackfillPrefix + id + ".json" }
 const LeasePrefix = Root + "leases/"
 
 // FetchKey holds the validators of job's last published fetch of m.
-func FetchKey(job string, m civil.Month) string { return Root + "fetch/" + job + "/" + m.String() + ".json" }
+func FetchKey(job string, m civil.Month) string {
+	return Root + "fetch/" + job + "/" + m.String() + ".json"
+}
 
 // ReconcilePrefix is where reconciliation records live.
 const ReconcilePrefix = Root + "reconcile/"
