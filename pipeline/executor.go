@@ -189,6 +189,38 @@ func (e *Executor) RunOnce(ctx context.Context, job, trigger string) (*Summary, 
 	return e.runLocked(ctx, job, trigger), nil
 }
 
+// Ingest pushes local files through job's source now (`tradepipe ingest`):
+// like any run it waits for the job's run in progress, takes the partition
+// leases, records every month it touched in the ledger (trigger "ingest")
+// and counts in metrics. Jobs downstream run after it when it changed a
+// partition. ctx bounds the run.
+func (e *Executor) Ingest(ctx context.Context, name string, paths []string) (*Summary, error) {
+	job, ok := e.jobs[name]
+	if !ok {
+		return nil, fmt.Errorf("no job %q", name)
+	}
+	if job.Derive != nil {
+		return nil, fmt.Errorf("job %s is derived from the lake and takes no files", name)
+	}
+	lock := e.jobLocks[name]
+	select {
+	case lock <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	start := e.now()
+	e.runs.WithLabelValues(name, TriggerIngest).Inc()
+	s := e.runner.Ingest(ctx, job, paths)
+	e.recordByMonth(ctx, job, TriggerIngest, 1, s)
+	e.durations.WithLabelValues(name).Observe(e.now().Sub(start).Seconds())
+	if !s.Failed() {
+		e.lastOK.WithLabelValues(name).Set(float64(e.now().Unix()))
+	}
+	<-lock
+	e.runDownstream(ctx, name, s)
+	return s, nil
+}
+
 // runDownstream runs, once each, the jobs that list job in after: when
 // any of job's partitions changed.
 func (e *Executor) runDownstream(ctx context.Context, job string, s *Summary) {
@@ -211,8 +243,14 @@ func (e *Executor) runLocked(ctx context.Context, name, trigger string) *Summary
 	switch {
 	case job.Derive != nil:
 		// A derived dataset has no month of its own: the ledger keeps it
-		// under month 0000-00.
-		s.Add(job.Derive(ctx)...)
+		// under month 0000-00, and its run lease is that month's.
+		lctx, unlock, err := e.runner.opts.Locker.Lock(ctx, RunLease(job.Name, civil.Month{}))
+		if err != nil {
+			s.Add(Result{Job: name, Status: StatusFailed, Err: fmt.Errorf("run lease: %w", err)})
+			break
+		}
+		s.Add(e.runner.RunDerived(lctx, job)...)
+		unlock()
 		e.record(ctx, job, civil.Month{}, trigger, 1, s.Results)
 	case job.Inbox != nil:
 		s = e.runInbox(ctx, job, trigger)
@@ -243,6 +281,12 @@ func (e *Executor) runInbox(ctx context.Context, job *Job, trigger string) *Summ
 			break
 		}
 	}
+	e.recordByMonth(ctx, job, trigger, attempts, s)
+	return s
+}
+
+// recordByMonth records each month a run of job touched.
+func (e *Executor) recordByMonth(ctx context.Context, job *Job, trigger string, attempts int, s *Summary) {
 	byMonth := map[civil.Month][]Result{}
 	for _, r := range s.Results {
 		if !r.Month.IsZero() {
@@ -252,7 +296,6 @@ func (e *Executor) runInbox(ctx context.Context, job *Job, trigger string) *Summ
 	for m, rs := range byMonth {
 		e.record(ctx, job, m, trigger, attempts, rs)
 	}
-	return s
 }
 
 // RunMonth runs one (job, month) of a live job: a run identity. It holds

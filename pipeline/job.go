@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"path"
@@ -39,8 +38,9 @@ type Job struct {
 	// partition's single file, part-00000 (trade_flows).
 	PerDelivery bool
 	// Derive, when set, makes a job computed from the lake rather than
-	// read from a source (the compliance metrics): a run calls it.
-	Derive func(ctx context.Context) []Result
+	// read from a source (the compliance metrics): a run computes through
+	// it and the engine commits what it returns.
+	Derive Deriver
 	// Policy is how the scheduler runs the job.
 	Policy Policy
 	// ReconcileTolerance is the relative difference between a month's HS

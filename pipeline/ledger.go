@@ -33,6 +33,7 @@ const (
 	TriggerManual   = "manual"
 	TriggerUpstream = "upstream"
 	TriggerResume   = "resume"
+	TriggerIngest   = "ingest"
 )
 
 // Entry is the ledger's record of one (job, month).

@@ -174,7 +174,14 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	if err != nil {
 		return 0, err
 	}
-	s := a.runner.Ingest(ctx, job, pos[1:])
+	exec, err := a.executor(nil)
+	if err != nil {
+		return 0, err
+	}
+	s, err := exec.Ingest(ctx, job.Name, pos[1:])
+	if err != nil {
+		return 0, err
+	}
 	fmt.Fprintf(stdout, "job %s: ", job.Name)
 	s.Print(stdout)
 	if s.Failed() {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tradepipe/tradepipe/compliance"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/pipeline"
@@ -69,8 +70,9 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 		if o, ok := j.Decoded.(*config.ComplianceOptions); ok {
 			a.compliance[j.Name] = o
 			name := j.Name
-			job := &pipeline.Job{Name: name, Source: "compliance", Policy: policy(j),
-				Derive: func(ctx context.Context) []pipeline.Result { return a.runCompliance(ctx, name, o).Results }}
+			cj := compliance.NewJob(name, l, cfg.SpoolDir, logger.With("job", name))
+			cj.Options, cj.Bases = complianceOptions(o)
+			job := &pipeline.Job{Name: name, Source: "compliance", Policy: policy(j), Derive: cj}
 			a.jobs[name] = job
 			continue
 		}
