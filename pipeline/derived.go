@@ -26,7 +26,9 @@ type Deriver interface {
 type DeriverFunc func(ctx context.Context, spool string) ([]Derived, error)
 
 // Derive implements Deriver.
-func (f DeriverFunc) Derive(ctx context.Context, spool string) ([]Derived, error) { return f(ctx, spool) }
+func (f DeriverFunc) Derive(ctx context.Context, spool string) ([]Derived, error) {
+	return f(ctx, spool)
+}
 
 // Derived is one computed partition: its file replaces the partition's
 // single group, part-00000.
