@@ -147,7 +147,7 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 			// xls too: some downloads are HTML tables named .xls; a real
 			// legacy workbook then fails with a clear error and moves to
 			// failed/ instead of lying in the inbox unnoticed.
-			InboxExts: []string{"csv", "xlsx", "xls", "html", "htm"}, Window: j.Window,
+			InboxExts: []string{"csv", "xlsx", "xls", "html", "htm", "gz"}, Window: j.Window,
 		}
 		if o.BaseURL != "" {
 			job.Fetcher, job.Latest = src, gacc.LatestRelease
