@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/pipeline"
 )
 
@@ -140,29 +141,56 @@ func upstreamFirst(jobs []*pipeline.Job) []*pipeline.Job {
 	return out
 }
 
+// planRow is a plan item with its schedule's zone.
+type planRow struct {
+	pipeline.PlanItem
+	Zone string `json:"zone,omitempty"`
+}
+
 func printPlan(ctx context.Context, exec *pipeline.Executor, asJSON bool, w io.Writer) error {
 	items, err := pipeline.NewScheduler(exec, nil, nil).Plan(ctx)
 	if err != nil {
 		return err
 	}
+	rows := make([]planRow, len(items))
+	for i, it := range items {
+		rows[i] = planRow{PlanItem: it}
+		if it.Schedule != "" {
+			rows[i].Zone = config.ScheduleZone(it.Schedule)
+		}
+	}
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(items)
+		return enc.Encode(rows)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB\tSCHEDULE\tLAST TICK\tMISSED\tNEXT RUN\tPLAN")
-	for _, it := range items {
-		sched := it.Schedule
-		if sched == "" {
-			sched = "-"
-			if len(it.After) > 0 {
-				sched = "after " + strings.Join(it.After, ",")
-			}
+	fmt.Fprintln(tw, "JOB\tSCHEDULE\tZONE\tLAST TICK\tMISSED\tNEXT RUN\tPLAN")
+	for _, it := range rows {
+		sched, zone := schedule(it.Schedule, it.After), it.Zone
+		if zone == "" {
+			zone = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", it.Job, sched, when(it.Watermark), it.Missed, when(it.NextFire), it.Description)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", it.Job, sched, zone, when(it.Watermark), it.Missed, when(it.NextFire), it.Description)
 	}
 	return tw.Flush()
+}
+
+// schedule shows a job's schedule without its CRON_TZ prefix (the zone has
+// its own column), or what it runs after.
+func schedule(spec string, after []string) string {
+	if spec == "" {
+		if len(after) > 0 {
+			return "after " + strings.Join(after, ", ")
+		}
+		return "-"
+	}
+	if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
+		if _, rest, ok := strings.Cut(spec, " "); ok {
+			return rest
+		}
+	}
+	return spec
 }
 
 func when(t time.Time) string {

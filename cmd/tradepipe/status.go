@@ -67,7 +67,7 @@ func cmdStatus(g *globals, asJSON bool) error {
 		return enc.Encode(map[string]any{"jobs": jobs, "backfills": backfills, "reconciliation": recs})
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB\tSOURCE\tSCHEDULE\tNEXT RUN\tLAST RUN\tPARTITIONS\tROWS\tQUARANTINED")
+	fmt.Fprintln(tw, "JOB\tSOURCE\tSCHEDULE\tZONE\tNEXT RUN\tLAST RUN\tPARTITIONS\tROWS\tQUARANTINED")
 	for _, j := range jobs {
 		last := "-"
 		if j.LastRun != nil {
@@ -77,11 +77,11 @@ func cmdStatus(g *globals, asJSON bool) error {
 			}
 			last = fmt.Sprintf("%s %s (%s, %s)", m, j.LastRun.Status, j.LastRun.Trigger, when(j.LastRun.FinishedAt))
 		}
-		sched := j.Schedule
-		if sched == "" {
-			sched = "-"
+		zone := j.Zone
+		if zone == "" {
+			zone = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", j.Name, j.Source, sched, when(j.NextRun), last, counts(j.Counts), j.Rows, j.Quarant)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", j.Name, j.Source, schedule(j.Schedule, j.After), zone, when(j.NextRun), last, counts(j.Counts), j.Rows, j.Quarant)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

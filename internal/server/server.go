@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
@@ -138,6 +139,7 @@ type JobInfo struct {
 	Name     string         `json:"name"`
 	Source   string         `json:"source"`
 	Schedule string         `json:"schedule,omitempty"`
+	Zone     string         `json:"zone,omitempty"` // the schedule's time zone: CRON_TZ, else UTC
 	After    []string       `json:"after,omitempty"`
 	NextRun  time.Time      `json:"next_run,omitzero"`
 	Running  bool           `json:"running"`
@@ -165,6 +167,7 @@ func Jobs(ctx context.Context, exec *pipeline.Executor, now time.Time) ([]JobInf
 		info := JobInfo{Name: j.Name, Source: j.Source, Schedule: j.Policy.Spec, After: j.Policy.After,
 			Running: exec.Running(j.Name), Counts: map[string]int{}}
 		if j.Policy.Schedule != nil {
+			info.Zone = config.ScheduleZone(j.Policy.Spec)
 			_, info.NextRun = pipeline.NextFire(j.Policy.Schedule, pipeline.JitterFor(j.Name, j.Policy.Jitter), now)
 		}
 		entries, err := exec.Ledger().Entries(ctx, j.Name)
