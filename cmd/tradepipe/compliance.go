@@ -121,6 +121,20 @@ The flags override the compliance job's config. It reads only.`,
 	return c
 }
 
+// complianceChart writes the chart of the config's compliance job, computed
+// from the lake, for the status page; nothing when there is no such job.
+func (a *app) complianceChart(ctx context.Context, w io.Writer) error {
+	if len(a.compliance) == 0 {
+		return nil
+	}
+	opts, bs := complianceOptions(complianceConfig(a.cfg))
+	rep, _, err := compliance.NewJob("compliance", a.lake, a.cfg.SpoolDir, nil).Compute(ctx, bs, opts)
+	if err != nil {
+		return err
+	}
+	return compliance.WriteSVG(w, rep)
+}
+
 // cmdCompliance prints the Phase One compliance report from the lake.
 func cmdCompliance(g *globals, cf complianceFlags) error {
 	ctx, stdout, stderr := g.ctx, g.stdout, g.stderr

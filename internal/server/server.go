@@ -30,6 +30,8 @@ type Options struct {
 	// Loopback tells whether the listener accepts loopback connections
 	// only; without a token, mutating calls are allowed only then.
 	Loopback bool
+	// Page is what the status page at / shows besides the jobs (page.go).
+	Page PageSources
 }
 
 // Server serves the API. Runs and backfills it starts use the work
@@ -63,6 +65,7 @@ func New(opts Options, work context.Context, exec *pipeline.Executor, sched *pip
 	s.mux.HandleFunc("GET /api/v1/backfills", s.listBackfills)
 	s.mux.HandleFunc("GET /api/v1/backfills/{id}", s.getBackfill)
 	s.mux.HandleFunc("DELETE /api/v1/backfills/{id}", s.mutating(s.cancelBackfill))
+	s.routePage()
 	return s
 }
 
