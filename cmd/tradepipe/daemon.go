@@ -31,7 +31,9 @@ func daemon(ctx context.Context, a *app, exec *pipeline.Executor, reg *prometheu
 		a.logger.Warn("no API token set: mutating API calls are refused on a non-loopback listener", "token_env", a.cfg.Server.TokenEnv)
 	}
 	page := server.PageSources{
-		Reconciliation:  func(ctx context.Context) ([]pipeline.ReconcileRecord, error) { return pipeline.ReconcileRecords(ctx, a.lake) },
+		Reconciliation: func(ctx context.Context) ([]pipeline.ReconcileRecord, error) {
+			return pipeline.ReconcileRecords(ctx, a.lake)
+		},
 		ComplianceChart: a.complianceChart,
 		Version:         versionString(),
 	}
