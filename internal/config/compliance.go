@@ -61,7 +61,7 @@ func decodeCompliance(j *Job, path string) (any, Problems) {
 		ps = append(ps, Problem{Path: path + ".baseline", Msg: fmt.Sprintf("%q is not lake, piie_original or piie_revised", o.Baseline)})
 	}
 	if o.Definition != "" && o.Definition != "original" && o.Definition != "revised" {
-		ps = append(ps, Problem{path + ".definition", fmt.Sprintf("%q is not original or revised", o.Definition)})
+		ps = append(ps, Problem{Path: path + ".definition", Msg: fmt.Sprintf("%q is not original or revised", o.Definition)})
 	}
 	if o.Proration != "linear" && o.Proration != "seasonal" {
 		ps = append(ps, Problem{Path: path + ".proration", Msg: fmt.Sprintf("%q is not linear or seasonal", o.Proration)})
