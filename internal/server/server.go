@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
@@ -29,6 +30,8 @@ type Options struct {
 	// Loopback tells whether the listener accepts loopback connections
 	// only; without a token, mutating calls are allowed only then.
 	Loopback bool
+	// Page is what the status page at / shows besides the jobs (page.go).
+	Page PageSources
 }
 
 // Server serves the API. Runs and backfills it starts use the work
@@ -62,6 +65,7 @@ func New(opts Options, work context.Context, exec *pipeline.Executor, sched *pip
 	s.mux.HandleFunc("GET /api/v1/backfills", s.listBackfills)
 	s.mux.HandleFunc("GET /api/v1/backfills/{id}", s.getBackfill)
 	s.mux.HandleFunc("DELETE /api/v1/backfills/{id}", s.mutating(s.cancelBackfill))
+	s.routePage()
 	return s
 }
 
@@ -138,6 +142,7 @@ type JobInfo struct {
 	Name     string         `json:"name"`
 	Source   string         `json:"source"`
 	Schedule string         `json:"schedule,omitempty"`
+	Zone     string         `json:"zone,omitempty"` // the schedule's time zone: CRON_TZ, else UTC
 	After    []string       `json:"after,omitempty"`
 	NextRun  time.Time      `json:"next_run,omitzero"`
 	Running  bool           `json:"running"`
@@ -165,6 +170,7 @@ func Jobs(ctx context.Context, exec *pipeline.Executor, now time.Time) ([]JobInf
 		info := JobInfo{Name: j.Name, Source: j.Source, Schedule: j.Policy.Spec, After: j.Policy.After,
 			Running: exec.Running(j.Name), Counts: map[string]int{}}
 		if j.Policy.Schedule != nil {
+			info.Zone = config.ScheduleZone(j.Policy.Spec)
 			_, info.NextRun = pipeline.NextFire(j.Policy.Schedule, pipeline.JitterFor(j.Name, j.Policy.Jitter), now)
 		}
 		entries, err := exec.Ledger().Entries(ctx, j.Name)
