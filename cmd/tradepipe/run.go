@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tradepipe/tradepipe/compliance"
 	"io"
 	"slices"
 	"strings"
@@ -100,6 +101,14 @@ func cmdRun(g *globals, once, plan, asJSON bool, only []string) error {
 	}
 	if err := printSummary(g.stdout, runs); err != nil {
 		return err
+	}
+	for _, r := range runs {
+		if rep, ok := a.reports.Load(r.name); ok {
+			fmt.Fprintln(g.stdout)
+			if err := compliance.WriteTracker(g.stdout, rep.(*compliance.Report)); err != nil {
+				return err
+			}
+		}
 	}
 	if total.Failed() {
 		g.code = exitFailed

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,8 +30,11 @@ type app struct {
 	jobs   map[string]*pipeline.Job
 	// compliance jobs are computed from the lake, not read from a source.
 	compliance map[string]*config.ComplianceOptions
-	logger     *slog.Logger
-	reg        prometheus.Registerer
+	// reports holds each compliance job's last report (job name →
+	// *compliance.Report), which run --once prints as the tracker.
+	reports sync.Map
+	logger  *slog.Logger
+	reg     prometheus.Registerer
 }
 
 // openers are the lake URL schemes besides file://.
