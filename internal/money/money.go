@@ -119,7 +119,7 @@ func Add(a, b apd.Decimal) apd.Decimal {
 // dollars), with the precision the product needs.
 func Mul(a, b apd.Decimal) apd.Decimal {
 	var out apd.Decimal
-	if _, err := exact(a.NumDigits() + b.NumDigits()).Mul(&out, &a, &b); err != nil {
+	if _, err := exact(a.NumDigits()+b.NumDigits()).Mul(&out, &a, &b); err != nil {
 		panic(fmt.Sprintf("money: mul %s × %s: %v", a.String(), b.String(), err))
 	}
 	return out
