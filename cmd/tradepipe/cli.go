@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/tradepipe/tradepipe/internal/config"
+	"github.com/tradepipe/tradepipe/internal/redact"
 )
 
 // Exit codes (ARCHITECTURE.md).
@@ -95,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tradepipe %s: %v\n", cmd, err)
 		return exitUsage
 	default:
-		fmt.Fprintf(stderr, "tradepipe %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "tradepipe %s: %s\n", cmd, redact.New(redact.EnvSecrets(os.Environ())...).Scrub(err.Error()))
 		return exitFailed
 	}
 }
@@ -166,15 +167,17 @@ func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
 	return exitOK, nil
 }
 
-// newLogger logs JSON when stderr is not a terminal, text when it is.
+// newLogger logs JSON when stderr is not a terminal, text when it is,
+// with the secrets of the environment scrubbed from every line.
 func newLogger(stderr io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	var h slog.Handler = slog.NewJSONHandler(stderr, opts)
 	if f, ok := stderr.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return slog.New(slog.NewTextHandler(stderr, opts))
+			h = slog.NewTextHandler(stderr, opts)
 		}
 	}
-	return slog.New(slog.NewJSONHandler(stderr, opts))
+	return slog.New(redact.New(redact.EnvSecrets(os.Environ())...).Handler(h))
 }
 
 func printVersion(w io.Writer) {
