@@ -137,6 +137,7 @@ func (c *Config) Validate() error {
 		add("jobs", "after: cycle %s", cyc)
 	}
 	ps = append(ps, c.checkOverlappingWriters()...)
+	ps = append(ps, c.checkInboxes()...)
 	if len(ps) == 0 {
 		return nil
 	}
