@@ -53,7 +53,9 @@ func (a location) overlaps(b location) bool {
 	if a.store != b.store {
 		return false
 	}
-	inside := func(x, y string) bool { return x == y || y == "/" || strings.HasPrefix(x, strings.TrimSuffix(y, "/")+"/") }
+	inside := func(x, y string) bool {
+		return x == y || y == "/" || strings.HasPrefix(x, strings.TrimSuffix(y, "/")+"/")
+	}
 	return inside(a.path, b.path) || inside(b.path, a.path)
 }
 
