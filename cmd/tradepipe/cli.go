@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tradepipe/tradepipe/internal/config"
+	"github.com/tradepipe/tradepipe/internal/redact"
 )
 
 // Exit codes (ARCHITECTURE.md).
@@ -76,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	default:
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s: %s\n", name, redact.New(redact.EnvSecrets(os.Environ())...).Scrub(err.Error()))
 		return exitFailed
 	}
 }
