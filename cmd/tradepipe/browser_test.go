@@ -120,7 +120,7 @@ jobs:
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := newApp(ctx, c, slog.New(slog.DiscardHandler), nil)
+	a, err := newApp(ctx, c, slog.New(slog.DiscardHandler), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

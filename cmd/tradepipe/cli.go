@@ -40,6 +40,7 @@ type globals struct {
 	verbose        int
 	logLevel       string
 	console        *console // stderr shared by logs and progress bar, on a terminal
+	closers        []func() // run calls them when the command is done
 	// code is the exit code a command that ran chose (0 or 1); errors map
 	// to codes in run.
 	code int
@@ -54,6 +55,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
+	for _, c := range g.closers {
+		c()
+	}
 	name := "tradepipe"
 	if cmd != nil && cmd != root {
 		name = cmd.CommandPath()

@@ -63,7 +63,11 @@ func cmdRun(g *globals, once, plan, asJSON bool, only []string) error {
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	a, err := newApp(ctx, cfg, logger, reg)
+	tr, err := g.tracer()
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, logger, reg, tr)
 	if err != nil {
 		return err
 	}
@@ -223,7 +227,11 @@ is parsed, its rows published to the lake, and a summary printed.`,
 			if err != nil {
 				return err
 			}
-			a, err := newApp(g.ctx, cfg, logger, nil)
+			tr, err := g.tracer()
+			if err != nil {
+				return err
+			}
+			a, err := newApp(g.ctx, cfg, logger, nil, tr)
 			if err != nil {
 				return err
 			}

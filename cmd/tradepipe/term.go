@@ -96,7 +96,7 @@ func (g *globals) logger() (*slog.Logger, error) {
 		}
 	}
 	if !tty {
-		return slog.New(slog.NewJSONHandler(g.stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: durationText})), nil
+		return slog.New(traceHandler{slog.NewJSONHandler(g.stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: durationText})}), nil
 	}
 	if g.console == nil {
 		g.console = &console{w: g.stderr}
@@ -107,7 +107,7 @@ func (g *globals) logger() (*slog.Logger, error) {
 		}
 		return a
 	}})
-	return slog.New(&onceHandler{Handler: h, seen: &sync.Map{}}), nil
+	return slog.New(traceHandler{&onceHandler{Handler: h, seen: &sync.Map{}}}), nil
 }
 
 // durationText logs a duration as "1m30s", not as nanoseconds.

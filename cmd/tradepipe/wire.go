@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
@@ -51,7 +52,8 @@ func locker(l lake.Lake, logger *slog.Logger) (pipeline.Locker, error) {
 	return lease.New(lease.Options{Lake: c}, logger)
 }
 
-func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer) (*app, error) {
+// newApp wires the program; tr may be nil (no tracing).
+func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tr trace.Tracer) (*app, error) {
 	l, err := lake.Open(ctx, cfg.Lake, openers(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("open lake: %w", err)
@@ -60,7 +62,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
-	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir, Locker: lk}, logger, reg)
+	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir, Locker: lk, Tracer: tr}, logger, reg)
 	if err != nil {
 		return nil, err
 	}
