@@ -45,6 +45,7 @@ type Server struct {
 	work   context.Context
 	wg     sync.WaitGroup
 	mux    *http.ServeMux
+	runs   runTable // for GET /api/v1/runs/{id} (runs.go)
 }
 
 // New returns a server. sched may be nil (healthz then reports the API
@@ -61,6 +62,7 @@ func New(opts Options, work context.Context, exec *pipeline.Executor, sched *pip
 	s.mux.HandleFunc("GET /api/v1/jobs", s.jobs)
 	s.mux.HandleFunc("GET /api/v1/jobs/{job}/partitions", s.partitions)
 	s.mux.HandleFunc("POST /api/v1/jobs/{job}/runs", s.mutating(s.runJob))
+	s.mux.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
 	s.mux.HandleFunc("POST /api/v1/backfills", s.mutating(s.createBackfill))
 	s.mux.HandleFunc("GET /api/v1/backfills", s.listBackfills)
 	s.mux.HandleFunc("GET /api/v1/backfills/{id}", s.getBackfill)
@@ -227,11 +229,15 @@ func (s *Server) runJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no job %q", job))
 		return
 	}
-	id := fmt.Sprintf("%s-%s", job, time.Now().UTC().Format("20060102T150405.000Z"))
+	now := time.Now()
+	id := fmt.Sprintf("%s-%s", job, now.UTC().Format("20060102T150405.000Z"))
+	s.runs.start(id, job, now)
 	s.spawn(func() {
-		if _, err := s.exec.Run(s.work, job, pipeline.TriggerManual); err != nil {
+		sum, err := s.exec.Run(s.work, job, pipeline.TriggerManual)
+		if err != nil {
 			s.logger.Error("manual run", "job", job, "err", err)
 		}
+		s.runs.finish(id, sum, err, time.Now())
 	})
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": id, "job": job})
 }
