@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -31,7 +32,28 @@ type Options struct {
 	Through   civil.Month
 	Baseline  string // lake, piie_original or piie_revised
 	Proration string // linear or seasonal
-	Services  Services
+	// Definition is the product set counted as covered; "" follows the
+	// baseline: original for piie_original, revised otherwise (so a
+	// published baseline and the purchases compared with it count the same
+	// goods).
+	Definition reference.Definition
+	Services   Services
+}
+
+// MaxAmbiguousShare is the share of a month's trade that may be ambiguous
+// (HS codes coarser than the Annex lines under them) before the month is
+// refused as too coarse. Real Census HS6 data is ambiguous only in 271012
+// (naphtha inside light oils): 0.43% of 2017, under 1.5% in every month of
+// 2017–2020; HS2 data is mostly ambiguous. Below the limit the report's
+// headline states the share.
+const MaxAmbiguousShare = 0.05
+
+// DefinitionFor is the product set Options.Definition "" stands for.
+func DefinitionFor(baseline string) reference.Definition {
+	if baseline == BaselinePIIEOriginal {
+		return reference.Original
+	}
+	return reference.Revised
 }
 
 // Services are the annual services purchases (BEA), which the lake does
@@ -65,11 +87,19 @@ type Report struct {
 	Through   civil.Month
 	Baseline  string
 	Proration string
-	Requested []reference.Basis // bases asked for
-	Bases     []reference.Basis // bases with rows
-	Rows      []schema.Compliance
-	TwoYear   []TwoYear
-	Notes     []string
+	// Definition is the product set counted as covered.
+	Definition reference.Definition
+	Requested  []reference.Basis // bases asked for
+	Bases      []reference.Basis // bases with rows
+	Rows       []schema.Compliance
+	TwoYear    []TwoYear
+	// Headline are facts a reader must see beside the figures (the
+	// unclassifiable share).
+	Headline []string
+	Notes    []string
+	// Months holds, per basis, each reported or baseline month's figure
+	// with its sub-category values and HS levels.
+	Months map[reference.Basis]map[civil.Month]*Figure
 }
 
 var (
@@ -101,7 +131,25 @@ func Compute(series []*Series, o Options) (*Report, error) {
 	if o.Proration != ProrationLinear && o.Proration != ProrationSeasonal {
 		return nil, fmt.Errorf("proration %q is not linear or seasonal", o.Proration)
 	}
-	rep := &Report{Through: o.Through, Baseline: o.Baseline, Proration: o.Proration}
+	if o.Definition == "" {
+		o.Definition = DefinitionFor(o.Baseline)
+	}
+	if _, err := reference.ParseDefinition(string(o.Definition)); err != nil {
+		return nil, err
+	}
+	rep := &Report{Through: o.Through, Baseline: o.Baseline, Proration: o.Proration, Definition: o.Definition,
+		Months: map[reference.Basis]map[civil.Month]*Figure{}}
+	classified := make([]*Series, len(series))
+	for i, s := range series {
+		c, head, err := classify(s, o.Definition)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Basis, err)
+		}
+		classified[i] = c
+		rep.Headline = append(rep.Headline, head...)
+		rep.Months[s.Basis] = c.Figures
+	}
+	series = classified
 	if rep.Through.IsZero() {
 		for _, s := range series {
 			for m := range s.Figures {
@@ -159,6 +207,90 @@ func Compute(series []*Series, o Options) (*Report, error) {
 	})
 	return rep, nil
 }
+
+// classify combines and classifies each figure of s (reference.Combine)
+// into a new series. It refuses months too coarse for the Annex (more than
+// MaxAmbiguousShare ambiguous), naming them and their levels; otherwise it
+// returns a headline line stating the ambiguous share when there is one,
+// and notes on mixed levels.
+func classify(s *Series, def reference.Definition) (*Series, []string, error) {
+	cls := reference.NewClassifier(s.Basis, def)
+	out := &Series{Basis: s.Basis, Figures: map[civil.Month]*Figure{}, Inputs: s.Inputs, Notes: slices.Clone(s.Notes)}
+	var coarse, overlaps []string
+	var amb, total int64
+	ambCodes := map[string]bool{}
+	months := slices.SortedFunc(maps.Keys(s.Figures), func(a, b civil.Month) int {
+		if a.Before(b) {
+			return -1
+		}
+		if b.Before(a) {
+			return 1
+		}
+		return 0
+	})
+	mixed := map[string][]string{}
+	for _, m := range months {
+		f := s.Figures[m]
+		c, err := cls.Combine(f.Cents)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", m, err)
+		}
+		nf := &Figure{Covers: f.Covers, Cents: f.Cents, Values: map[reference.Category]apd.Decimal{},
+			Subs: map[string]apd.Decimal{}, Levels: c.Levels}
+		var sum int64
+		for cat, v := range c.Cents {
+			nf.Values[cat] = money.FromCents(v)
+			sum += v
+		}
+		for sub, v := range c.SubCents {
+			nf.Subs[sub] = money.FromCents(v)
+		}
+		out.Figures[m] = nf
+		a := c.Cents[reference.Ambiguous]
+		if sum > 0 && float64(a)/float64(sum) > MaxAmbiguousShare {
+			coarse = append(coarse, fmt.Sprintf("%s (%s, %.0f%% ambiguous)", m, reference.LevelNames(c.Levels), 100*float64(a)/float64(sum)))
+		}
+		amb += a
+		total += sum
+		for _, k := range c.AmbiguousCodes {
+			ambCodes[k] = true
+		}
+		if len(c.Levels) > 1 {
+			l := reference.LevelNames(c.Levels)
+			mixed[l] = append(mixed[l], m.String())
+		}
+		for _, k := range c.Overlaps {
+			overlaps = append(overlaps, m.String()+" "+k)
+		}
+	}
+	if len(coarse) > 0 {
+		return nil, nil, fmt.Errorf("data too coarse for Annex 6.1 (over %.0f%% of a month's trade in HS codes that hold covered and uncovered lines): %s; load HS6 or finer, with HS10 (Census) or HS8 (GACC) under 2710 and 2711",
+			100*MaxAmbiguousShare, strings.Join(coarse, ", "))
+	}
+	for _, l := range slices.Sorted(maps.Keys(mixed)) {
+		ms := mixed[l]
+		out.Notes = append(out.Notes, fmt.Sprintf("%s: %s combined (each dollar once, finer rows first) in %s", s.Basis, l, monthList(ms)))
+	}
+	if len(overlaps) > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("%s: finer rows exceed the coarser code, finer rows used: %s", s.Basis, strings.Join(overlaps, ", ")))
+	}
+	var head []string
+	if amb > 0 {
+		head = append(head, fmt.Sprintf("%s: %.2f%% of trade (%s bn of %s bn, all months read) is in HS codes the Annex splits below their level (%s) and is counted in no category",
+			s.Basis, 100*float64(amb)/float64(total), Bn(ptr(money.FromCents(amb))), Bn(ptr(money.FromCents(total))), strings.Join(slices.Sorted(maps.Keys(ambCodes)), ", ")))
+	}
+	return out, head, nil
+}
+
+// monthList shortens a sorted list of months to "2017-01..2017-12, 2020-01".
+func monthList(ms []string) string {
+	if len(ms) <= 3 {
+		return strings.Join(ms, ", ")
+	}
+	return fmt.Sprintf("%s..%s (%d months)", ms[0], ms[len(ms)-1], len(ms))
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // monthsOf describes a basis's months: which have a figure, and which are
 // folded into a later combined figure.

@@ -119,8 +119,8 @@ func BasisTitle(b string) string {
 
 // Heading is the report's one-line description.
 func (rep *Report) Heading() string {
-	return fmt.Sprintf("Phase One compliance through %s: baseline %s, proration %s; USD billions",
-		rep.Through, rep.Baseline, rep.Proration)
+	return fmt.Sprintf("Phase One compliance through %s: baseline %s, %s product set, proration %s; USD billions",
+		rep.Through, rep.Baseline, rep.Definition, rep.Proration)
 }
 
 // WriteTable writes the report for a terminal: per basis, one line per
@@ -128,6 +128,9 @@ func (rep *Report) Heading() string {
 // and the notes.
 func WriteTable(w io.Writer, rep *Report) error {
 	fmt.Fprintln(w, rep.Heading())
+	for _, h := range rep.Headline {
+		fmt.Fprintf(w, "NOTE %s\n", h)
+	}
 	for _, b := range rep.Bases {
 		fmt.Fprintf(w, "\n%s\n", BasisTitle(string(b)))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -76,7 +76,7 @@ func TestWriteTableSVGHTML(t *testing.T) {
 	if err := WriteTable(&tb, rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"baseline piie_original, proration linear", "US exports to China", "China imports from the US", "35.68", "40.4%"} {
+	for _, want := range []string{"baseline piie_original, original product set, proration linear", "US exports to China", "China imports from the US", "35.68", "40.4%"} {
 		if !strings.Contains(tb.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, tb.String())
 		}

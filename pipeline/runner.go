@@ -215,7 +215,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	}
 	col := newCollector(r.opts.SpoolDir, r.opts.Now().UTC())
 	defer col.abort() // removes spool files, published or not
-	if err := job.Parser.Parse(ctx, rel, col); err != nil {
+	if err := sources.SafeParse(ctx, job.Parser, rel, col); err != nil {
 		return fail(err)
 	}
 	inputs := []publish.Input{{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID, RawKey: rawKey}}

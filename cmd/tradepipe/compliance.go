@@ -23,7 +23,7 @@ import (
 // options and bases.
 func complianceOptions(o *config.ComplianceOptions) (compliance.Options, []reference.Basis) {
 	billion := *apd.New(1, 9)
-	out := compliance.Options{Baseline: o.Baseline, Proration: o.Proration}
+	out := compliance.Options{Baseline: o.Baseline, Proration: o.Proration, Definition: reference.Definition(o.Definition)}
 	if o.Services.Baseline2017 != nil {
 		b := money.Mul(o.Services.Baseline2017.Decimal, billion)
 		out.Services.Baseline2017USD = &b

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tradepipe/tradepipe/examples"
+	"github.com/tradepipe/tradepipe/internal/censustest"
 )
 
 // testConfig writes a config with a temp lake and an inbox holding copies
@@ -23,7 +23,7 @@ func testConfig(t *testing.T) (cfg, inbox, lakeDir string) {
 	if err := os.MkdirAll(inbox, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := examples.CopyCensus(inbox, time.Time{}); err != nil {
+	if err := censustest.CopySynthetic(inbox, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	cfg = filepath.Join(dir, "tradepipe.yaml")

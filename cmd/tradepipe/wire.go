@@ -129,7 +129,7 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 		}
 		job := &pipeline.Job{
 			Name: j.Name, Source: "census", Parser: src, Fetcher: src,
-			InboxExts: []string{"json"}, Window: j.Window, Latest: census.LatestRelease,
+			InboxExts: []string{"json", "gz"}, Window: j.Window, Latest: census.LatestRelease,
 		}
 		if o.Inbox != "" {
 			if job.Inbox, err = lake.Open(ctx, o.Inbox, openers(a.cfg)); err != nil {

@@ -17,6 +17,10 @@ type ComplianceOptions struct {
 	Baseline string `yaml:"baseline"`
 	// Proration is linear (default: months/12) or seasonal (2017 shares).
 	Proration string `yaml:"proration"`
+	// Definition is the product set: original (Annex 6.1 as printed) or
+	// revised (plus Census 880000, aircraft); default: original for
+	// baseline piie_original, revised otherwise.
+	Definition string `yaml:"definition"`
 	// Bases are us_exports and/or cn_imports; default both.
 	Bases []string `yaml:"bases"`
 	// Services are annual (BEA) and not in the lake.
@@ -55,6 +59,9 @@ func decodeCompliance(j *Job, path string) (any, Problems) {
 	ps := decodeNode(&j.Options, o, path)
 	if !slices.Contains([]string{"lake", "piie_original", "piie_revised"}, o.Baseline) {
 		ps = append(ps, Problem{Path: path + ".baseline", Msg: fmt.Sprintf("%q is not lake, piie_original or piie_revised", o.Baseline)})
+	}
+	if o.Definition != "" && o.Definition != "original" && o.Definition != "revised" {
+		ps = append(ps, Problem{Path: path + ".definition", Msg: fmt.Sprintf("%q is not original or revised", o.Definition)})
 	}
 	if o.Proration != "linear" && o.Proration != "seasonal" {
 		ps = append(ps, Problem{Path: path + ".proration", Msg: fmt.Sprintf("%q is not linear or seasonal", o.Proration)})

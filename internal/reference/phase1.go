@@ -17,6 +17,12 @@ import (
 //go:embed phase1_annex_6_1.tsv
 var annexTSV string
 
+// phase1_national_lines.tsv: lines trackers count that the Attachment does
+// not print (Census 880000); see the file's header.
+//
+//go:embed phase1_national_lines.tsv
+var nationalTSV string
+
 // phase1_figures.tsv: the treaty increments (Art. 6.2.1) and PIIE's
 // published 2017 baselines, in USD billions; see the file's header.
 //
@@ -69,6 +75,55 @@ type AnnexLine struct {
 	Category    Category
 	Subcategory string
 	Description string
+}
+
+// NationalLine is a line a reporting country's data needs beside the
+// Attachment's (see phase1_national_lines.tsv).
+type NationalLine struct {
+	AnnexLine
+	Basis      Basis
+	Definition Definition
+	Source     string
+}
+
+var national = sync.OnceValues(func() ([]NationalLine, error) {
+	var out []NationalLine
+	for i, line := range strings.Split(nationalTSV, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 7 {
+			return nil, fmt.Errorf("embedded national lines line %d: %d fields, want 7", i+1, len(f))
+		}
+		b, c := Basis(f[0]), Category(f[3])
+		if b != USExports && b != CNImports {
+			return nil, fmt.Errorf("embedded national lines line %d: basis %q", i+1, f[0])
+		}
+		if _, err := ParseDefinition(f[1]); err != nil {
+			return nil, fmt.Errorf("embedded national lines line %d: %w", i+1, err)
+		}
+		if c != Manufactured && c != Agriculture && c != Energy {
+			return nil, fmt.Errorf("embedded national lines line %d: category %q", i+1, f[3])
+		}
+		if !digits(f[2]) {
+			return nil, fmt.Errorf("embedded national lines line %d: hs %q", i+1, f[2])
+		}
+		out = append(out, NationalLine{
+			AnnexLine: AnnexLine{HS: f[2], Category: c, Subcategory: f[4], Description: f[5]},
+			Basis:     b, Definition: Definition(f[1]), Source: f[6],
+		})
+	}
+	return out, nil
+})
+
+// NationalLines returns the lines of phase1_national_lines.tsv.
+func NationalLines() []NationalLine {
+	l, err := national()
+	if err != nil {
+		panic(err) // the embedded table is part of the binary; tests cover it
+	}
+	return l
 }
 
 type figures struct {
