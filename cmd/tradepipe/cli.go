@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -120,6 +121,14 @@ Exit codes: 0 success; 1 a job or partition failed; 2 usage or config error.`,
 			g.code = exitUsage
 			return nil
 		},
+	}
+	// A bad --log-level is a usage error for every command, logging or not.
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		var l slog.Level
+		if g.logLevel != "" && l.UnmarshalText([]byte(g.logLevel)) != nil {
+			return usageError{fmt.Sprintf("--log-level %q is not debug, info, warn or error", g.logLevel)}
+		}
+		return nil
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err.Error()} })
