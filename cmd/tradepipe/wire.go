@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -191,7 +192,7 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 func (a *app) job(name string) (*pipeline.Job, error) {
 	j, ok := a.jobs[name]
 	if !ok {
-		return nil, usageError{fmt.Sprintf("no job %q (jobs: %v)", name, a.cfg.JobNames())}
+		return nil, usageError{fmt.Sprintf("no job %q (jobs: %s)", name, strings.Join(a.cfg.JobNames(), ", "))}
 	}
 	return j, nil
 }
