@@ -201,3 +201,51 @@ func TestLogsNotTerminal(t *testing.T) {
 		t.Error("--log-level loud accepted")
 	}
 }
+
+// A backfill on a terminal shows a progress bar; with -v its info logs
+// land whole on their own lines and the bar never breaks one.
+func TestBackfillOnTerminal(t *testing.T) {
+	bin := buildBinary(t)
+	examplesDir, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "tradepipe.yaml")
+	body := fmt.Sprintf(`lake: file://%s/lake
+jobs:
+  census-exports:
+    source: census
+    options: {flow: export, partner: "5700", level: HS6, base_url: "file://%s/census/exports-hs6-5700-{year}-{month}.json.gz"}
+`, dir, examplesDir)
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runTTY(t, bin, "backfill", "census-exports", "--from", "2017-01", "--to", "2017-06", "--parallel", "2", "-v", "--config", cfg)
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if !strings.Contains(out, "months") || !strings.Contains(out, "/6") {
+		t.Errorf("no progress bar drawn:\n%q", out)
+	}
+	logs := 0
+	for _, l := range screen(out) {
+		l = strings.TrimRight(l, " ")
+		switch {
+		case strings.Contains(l, "level="):
+			logs++
+			if !regexp.MustCompile(`^time=\d\d:\d\d:\d\d level=(INFO|WARN) msg=`).MatchString(l) {
+				t.Errorf("log line broken by the bar: %q", l)
+			}
+		case strings.HasPrefix(l, "backfill "), l == "":
+		default:
+			t.Errorf("unexpected line on the screen: %q", l)
+		}
+	}
+	if logs < 6 {
+		t.Errorf("%d log lines, want one per partition at least:\n%s", logs, strings.Join(screen(out), "\n"))
+	}
+	if !regexp.MustCompile(`(?m)^backfill bf-\S+ succeeded: 6 months done \(0 failed\), 0 pending, \d+ rows$`).MatchString(strings.Join(screen(out), "\n")) {
+		t.Errorf("no summary line:\n%s", strings.Join(screen(out), "\n"))
+	}
+}
