@@ -99,7 +99,7 @@ func (g *globals) logger() (*slog.Logger, error) {
 		}
 	}
 	if !tty {
-		return slog.New(scrub.Handler(slog.NewJSONHandler(g.stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: durationText}))), nil
+		return slog.New(scrub.Handler(traceHandler{slog.NewJSONHandler(g.stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: durationText})})), nil
 	}
 	if g.console == nil {
 		g.console = &console{w: g.stderr}
@@ -110,7 +110,7 @@ func (g *globals) logger() (*slog.Logger, error) {
 		}
 		return a
 	}})
-	return slog.New(scrub.Handler(&onceHandler{Handler: h, seen: &sync.Map{}})), nil
+	return slog.New(scrub.Handler(traceHandler{&onceHandler{Handler: h, seen: &sync.Map{}}})), nil
 }
 
 // durationText logs a duration as "1m30s", not as nanoseconds.

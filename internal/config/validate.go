@@ -273,6 +273,21 @@ func checkHTTPURL(path, raw string) Problems {
 	return nil
 }
 
+// checkBaseURL accepts a source's base_url: http(s), or file:// (absolute,
+// or file://./ relative) to replay saved responses.
+func checkBaseURL(path, raw string) Problems {
+	if u, err := url.Parse(raw); err == nil && u.Scheme == "file" {
+		if u.Host != "" && u.Host != "." && u.Host != "localhost" || u.Path == "" {
+			return Problems{{Path: path, Msg: fmt.Sprintf("%q: a file URL is file:///abs/path or file://./rel/path", raw)}}
+		}
+		return nil
+	}
+	if ps := checkHTTPURL(path, raw); ps != nil {
+		return Problems{{Path: path, Msg: fmt.Sprintf("%q is not an http(s) or file:// URL", raw)}}
+	}
+	return nil
+}
+
 func checkEnvName(path, name string) Problems {
 	if name != "" && !envNameRE.MatchString(name) {
 		return Problems{{Path: path, Msg: fmt.Sprintf("%q is not an environment variable name", name)}}

@@ -53,6 +53,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	runs    coalescer
+	results runTable // for GET /api/v1/runs/{id} (runs.go)
 }
 
 // New returns a server. sched may be nil (healthz then reports the API
@@ -69,6 +70,7 @@ func New(opts Options, work context.Context, exec *pipeline.Executor, sched *pip
 	s.mux.HandleFunc("GET /api/v1/jobs", s.jobs)
 	s.mux.HandleFunc("GET /api/v1/jobs/{job}/partitions", s.partitions)
 	s.mux.HandleFunc("POST /api/v1/jobs/{job}/runs", s.mutating(s.runJob))
+	s.mux.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
 	s.mux.HandleFunc("POST /api/v1/backfills", s.mutating(s.createBackfill))
 	s.mux.HandleFunc("GET /api/v1/backfills", s.listBackfills)
 	s.mux.HandleFunc("GET /api/v1/backfills/{id}", s.getBackfill)
@@ -236,18 +238,22 @@ func (s *Server) runJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no job %q", job))
 		return
 	}
-	id, start := s.runs.admit(job, fmt.Sprintf("%s-%s", job, time.Now().UTC().Format("20060102T150405.000000Z")))
+	now := time.Now()
+	id, start := s.runs.admit(job, fmt.Sprintf("%s-%s", job, now.UTC().Format("20060102T150405.000000Z")))
 	if !start {
 		// A run of the job is already waiting to start: it will see
 		// whatever this request wanted run.
 		writeJSON(w, http.StatusAccepted, map[string]any{"id": id, "job": job, "coalesced": true})
 		return
 	}
+	s.results.start(id, job, now)
 	s.spawn(func() {
 		defer s.runs.done(job)
-		if _, err := s.exec.Run(s.work, job, pipeline.TriggerManual); err != nil {
+		sum, err := s.exec.Run(s.work, job, pipeline.TriggerManual)
+		if err != nil {
 			s.logger.Error("manual run", "job", job, "err", err)
 		}
+		s.results.finish(id, sum, err, time.Now())
 	})
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": id, "job": job})
 }
