@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"time"
 
 	"github.com/tradepipe/tradepipe/internal/reference"
 	"github.com/tradepipe/tradepipe/internal/schema"
@@ -18,14 +17,15 @@ import (
 // Job computes the metrics from a lake's committed state; as a
 // pipeline.Deriver the engine runs it and commits what it computes.
 type Job struct {
-	Name       string // job name, recorded in manifests
-	Lake       lake.Lake
-	Bases      []reference.Basis // nil: every basis with data
-	Options    Options
-	SpoolDir   string // local directory for Parquet files before upload; "" is the system temp dir
-	Classifier *reference.Classifier
-	Logger     *slog.Logger
-	Now        func() time.Time // stamps manifests; nil is time.Now
+	Name     string // job name, recorded in manifests
+	Lake     lake.Lake
+	Bases    []reference.Basis // the bases Derive reports
+	Options  Options           // what Derive computes
+	SpoolDir string            // local directory for Parquet files before upload; "" is the system temp dir
+	Logger   *slog.Logger
+	// OnReport, when set, receives each report Derive computes (the CLI
+	// prints the last one after run --once).
+	OnReport func(*Report)
 }
 
 // NewJob returns a job over l; a nil logger discards.
@@ -33,7 +33,7 @@ func NewJob(name string, l lake.Lake, spoolDir string, logger *slog.Logger) *Job
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Job{Name: name, Lake: l, SpoolDir: spoolDir, Classifier: reference.NewClassifier(), Logger: logger}
+	return &Job{Name: name, Lake: l, SpoolDir: spoolDir, Logger: logger}
 }
 
 // Compute reads the bases' trade_flows and computes the report. ctx bounds
@@ -41,7 +41,7 @@ func NewJob(name string, l lake.Lake, spoolDir string, logger *slog.Logger) *Job
 func (j *Job) Compute(ctx context.Context, bs []reference.Basis, o Options) (*Report, []*Series, error) {
 	var series []*Series
 	for _, b := range bs {
-		s, err := ReadSeries(ctx, j.Lake, b, j.Classifier)
+		s, err := ReadSeries(ctx, j.Lake, b)
 		if err != nil {
 			return nil, nil, fmt.Errorf("read %s: %w", b, err)
 		}
@@ -63,6 +63,9 @@ func (j *Job) Derive(ctx context.Context, spool string) ([]pipeline.Derived, err
 	rep, series, err := j.Compute(ctx, j.Bases, j.Options)
 	if err != nil {
 		return nil, err
+	}
+	if j.OnReport != nil {
+		j.OnReport(rep)
 	}
 	for _, n := range rep.Notes {
 		j.Logger.Warn("compliance note", "job", j.Name, "note", n)

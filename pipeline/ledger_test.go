@@ -117,12 +117,11 @@ func TestRunningMonthOfDeadHolderResumesAtOnce(t *testing.T) {
 	l, _ := lake.NewDir(t.TempDir())
 	job := fixtureJob("census-exports", newFixture())
 	e := leaseExecutor(t, l, "daemon-a", job)
-	host, _ := os.Hostname()
 	dead := exec.Command("true")
 	if err := dead.Run(); err != nil {
 		t.Skip("no process to outlive:", err)
 	}
-	deadOwner := fmt.Sprintf("%s:%d:x", host, dead.Process.Pid)
+	deadOwner := lease.ProcessOwner(dead.Process.Pid, "x")
 	lk := e.runner.opts.Locker.(*lease.Locker)
 	for m, owner := range map[civil.Month]string{month(2020, 2): deadOwner, month(2020, 3): "other-host:1:y"} {
 		if _, err := e.Ledger().UpdateEntry(ctx, job.Name, m, func(en *Entry) {

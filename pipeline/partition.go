@@ -12,10 +12,15 @@ import (
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 	"github.com/tradepipe/tradepipe/sources"
+	"go.opentelemetry.io/otel/trace"
 )
 
-func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Release, col *collector, d *dataPart, group string, inputs []publish.Input) Result {
-	res := Result{Job: job.Name, Partition: d.p.Path, Month: d.p.Month, Input: rel.URI, InputSHA256: rel.SHA256}
+// publishPartition takes data partition d of rel from its spool file to
+// its commit, under the partition's lease.
+func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Release, col *collector, d *dataPart, group string, inputs []publish.Input) (res Result) {
+	ctx, span := r.opts.Tracer.Start(ctx, "partition", trace.WithAttributes(attrJob.String(job.Name), attrPartition.String(d.p.Path)))
+	defer func() { endPartition(span, res) }()
+	res = Result{Job: job.Name, Partition: d.p.Path, Month: d.p.Month, Input: rel.URI, InputSHA256: rel.SHA256}
 	if d.w != nil {
 		res.Rows = d.w.Rows()
 	}
@@ -68,7 +73,8 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
-	_, err = r.pub.Publish(ctx, publish.Commit{
+	cctx, commit := r.opts.Tracer.Start(ctx, "commit", trace.WithAttributes(attrPartition.String(d.p.Path)))
+	_, err = r.pub.Publish(cctx, publish.Commit{
 		Partition: d.p,
 		Group: publish.Group{
 			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
@@ -77,6 +83,7 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		},
 		Local: local,
 	})
+	endSpan(commit, err)
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sinks/lake"
@@ -29,6 +31,9 @@ type Options struct {
 	// Locker gives one writer at a time a partition. Nil means a lock
 	// within this process only, which is enough for one process per lake.
 	Locker Locker
+	// Tracer makes the spans of runs, partitions, fetches and commits
+	// (tracing.go). Nil means no tracing.
+	Tracer trace.Tracer
 }
 
 type Runner struct {
@@ -60,6 +65,9 @@ func New(opts Options, logger *slog.Logger, reg prometheus.Registerer) (*Runner,
 	}
 	if opts.Locker == nil {
 		opts.Locker = &processLocks{}
+	}
+	if opts.Tracer == nil {
+		opts.Tracer = noop.NewTracerProvider().Tracer("")
 	}
 	m, err := newMetrics(reg)
 	if err != nil {
@@ -98,15 +106,15 @@ func (r *Runner) RunMonth(ctx context.Context, job *Job, m civil.Month) []Result
 	defer os.RemoveAll(dir)
 	rel, err := r.fetch(ctx, job, m, dir)
 	if errors.Is(err, sources.ErrNotModified) {
-		r.logger.Info("not modified", "job", job.Name, "month", m.String())
+		r.logger.InfoContext(ctx, "not modified", "job", job.Name, "month", m.String())
 		return r.record(job, []Result{{Job: job.Name, Month: m, Status: StatusUnchanged}})
 	}
 	if err != nil {
-		r.logger.Error("fetch failed", "job", job.Name, "month", m.String(), "err", err)
+		r.logger.ErrorContext(ctx, "fetch failed", "job", job.Name, "month", m.String(), "err", err)
 		return r.record(job, []Result{{Job: job.Name, Month: m, Status: StatusFailed, Err: err}})
 	}
 	if rel == nil {
-		r.logger.Info("no data yet", "job", job.Name, "month", m.String())
+		r.logger.InfoContext(ctx, "no data yet", "job", job.Name, "month", m.String())
 		return []Result{{Job: job.Name, Month: m, Status: StatusEmpty}}
 	}
 	results := r.ProcessRelease(ctx, job, rel)
@@ -190,11 +198,11 @@ func (r *Runner) Recover(ctx context.Context) error {
 func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Release) []Result {
 	log := r.logger.With("job", job.Name, "input", rel.URI, "sha256", rel.SHA256[:12])
 	fail := func(err error) []Result {
-		log.Error("input failed", "err", err)
+		log.ErrorContext(ctx, "input failed", "err", err)
 		return r.record(job, []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusFailed, Err: err}})
 	}
 	if done, ok := r.alreadyPublished(ctx, job, rel); ok {
-		log.Info("input unchanged", "partitions", len(done))
+		log.InfoContext(ctx, "input unchanged", "partitions", len(done))
 		return r.record(job, r.reconcileAfter(ctx, job, done))
 	}
 	rawKey, err := r.archive(ctx, rel)
@@ -203,7 +211,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	}
 	col := newCollector(r.opts.SpoolDir, r.opts.Now().UTC())
 	defer col.abort() // removes spool files, published or not
-	if err := job.Parser.Parse(ctx, rel, col); err != nil {
+	if err := sources.SafeParse(ctx, job.Parser, rel, col); err != nil {
 		return fail(err)
 	}
 	inputs := []publish.Input{{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID, RawKey: rawKey}}
@@ -215,7 +223,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 		if q := col.quarantineFor(d.p); q != nil {
 			seenQ[q.p.Path] = true
 		}
-		log.Info("partition", "partition", d.p.Path, "status", res.Status, "rows", res.Rows, "quarantined", res.Quarantined)
+		log.InfoContext(ctx, "partition", "partition", d.p.Path, "status", res.Status, "rows", res.Rows, "quarantined", res.Quarantined)
 		results = append(results, res)
 	}
 	// Rejected rows whose month could not be read belong to no data
