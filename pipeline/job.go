@@ -59,8 +59,9 @@ func (j *Job) WindowMonths(now time.Time) []civil.Month {
 	return civil.Range(last.AddMonths(1-j.Window), last)
 }
 
-// takes reports whether the inbox key is an input of j: a wanted extension,
-// not under failed/, not a hidden or metadata file.
+// takes reports whether the inbox key is an input of j: a wanted
+// extension (a multi-part one such as "json.gz" matches whole), not under
+// failed/, not a hidden or metadata file.
 func (j *Job) takes(key string) bool {
 	if strings.HasPrefix(key, "failed/") {
 		return false
@@ -69,8 +70,10 @@ func (j *Job) takes(key string) bool {
 	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
 		return false
 	}
-	ext := strings.TrimPrefix(path.Ext(base), ".")
-	return len(j.InboxExts) == 0 || slices.Contains(j.InboxExts, strings.ToLower(ext))
+	lower := strings.ToLower(base)
+	return len(j.InboxExts) == 0 || slices.ContainsFunc(j.InboxExts, func(ext string) bool {
+		return strings.HasSuffix(lower, "."+strings.ToLower(ext))
+	})
 }
 
 // groupName is the file group a release writes in each partition.
