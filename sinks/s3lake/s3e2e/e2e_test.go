@@ -56,7 +56,7 @@ func censusJob(t *testing.T, inbox lake.Lake) *pipeline.Job {
 // how many there are (one partition each).
 func uploadExamples(t *testing.T, inbox lake.Lake) int {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(examples, "*.json"))
+	files, err := filepath.Glob(filepath.Join(examples, "*.json.gz"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("examples: %v, %v", files, err)
 	}
