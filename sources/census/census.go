@@ -25,7 +25,7 @@ type Options struct {
 	// same release, for the Annex 6.1 lines defined below HS6 (naphtha
 	// 2710.12.25, other LPG 2711.19.90); the classifier combines the levels
 	// without counting a dollar twice.
-	Detail []string
+	Detail  []string
 	BaseURL string
 	// APIKey is sent as &key=; it never appears in errors, logs or URIs.
 	APIKey      string
