@@ -3,6 +3,8 @@ package deploy
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,10 +122,55 @@ func manifests(t *testing.T) map[string]any {
 				t.Errorf("%s document %d (%s): %v", f, i, meta.Kind, err)
 				continue
 			}
+			// encoding/json matches field names case-insensitively, the
+			// API server does not: compare the spelling with the type's.
+			var raw, typed any
+			back, err := json.Marshal(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := yaml.Unmarshal([]byte(doc), &raw); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(back, &typed); err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range misspelled(raw, typed, "") {
+				t.Errorf("%s document %d (%s): %s", f, i, meta.Kind, e)
+			}
 			objs[meta.Kind+"/"+meta.Metadata.Name] = obj
 		}
 	}
 	return objs
+}
+
+// misspelled lists the keys of raw that the typed object spells with other
+// letter case (timezone for timeZone), recursively.
+func misspelled(raw, typed any, path string) []string {
+	var out []string
+	switch r := raw.(type) {
+	case map[string]any:
+		tm, _ := typed.(map[string]any)
+		for k, v := range r {
+			if tv, ok := tm[k]; ok {
+				out = append(out, misspelled(v, tv, path+"."+k)...)
+				continue
+			}
+			for tk := range tm {
+				if strings.EqualFold(tk, k) {
+					out = append(out, fmt.Sprintf("%s.%s is spelled %s", path, k, tk))
+				}
+			}
+		}
+	case []any:
+		ts, _ := typed.([]any)
+		for i, v := range r {
+			if i < len(ts) {
+				out = append(out, misspelled(v, ts[i], fmt.Sprintf("%s[%d]", path, i))...)
+			}
+		}
+	}
+	return out
 }
 
 func TestKubernetesManifests(t *testing.T) {

@@ -60,7 +60,11 @@ func cmdBackfill(g *globals, bf backfillFlags, pos []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, logger, nil)
+	tr, err := g.tracer()
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, logger, nil, tr)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tradepipe/tradepipe/internal/config"
+	"github.com/tradepipe/tradepipe/internal/redact"
 )
 
 // Exit codes (ARCHITECTURE.md).
@@ -40,6 +43,7 @@ type globals struct {
 	verbose        int
 	logLevel       string
 	console        *console // stderr shared by logs and progress bar, on a terminal
+	closers        []func() // run calls them when the command is done
 	// code is the exit code a command that ran chose (0 or 1); errors map
 	// to codes in run.
 	code int
@@ -54,6 +58,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
+	for _, c := range g.closers {
+		c()
+	}
 	name := "tradepipe"
 	if cmd != nil && cmd != root {
 		name = cmd.CommandPath()
@@ -76,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	default:
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s: %s\n", name, redact.New(redact.EnvSecrets(os.Environ())...).Scrub(err.Error()))
 		return exitFailed
 	}
 }
@@ -116,6 +123,14 @@ Exit codes: 0 success; 1 a job or partition failed; 2 usage or config error.`,
 			g.code = exitUsage
 			return nil
 		},
+	}
+	// A bad --log-level is a usage error for every command, logging or not.
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		var l slog.Level
+		if g.logLevel != "" && l.UnmarshalText([]byte(g.logLevel)) != nil {
+			return usageError{fmt.Sprintf("--log-level %q is not debug, info, warn or error", g.logLevel)}
+		}
+		return nil
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err.Error()} })

@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tradepipe/tradepipe/compliance"
 	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/tradepipe/tradepipe/compliance"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
@@ -64,7 +65,11 @@ func cmdRun(g *globals, once, plan, asJSON bool, only []string) error {
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	a, err := newApp(ctx, cfg, logger, reg)
+	tr, err := g.tracer()
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, logger, reg, tr)
 	if err != nil {
 		return err
 	}
@@ -232,7 +237,11 @@ is parsed, its rows published to the lake, and a summary printed.`,
 			if err != nil {
 				return err
 			}
-			a, err := newApp(g.ctx, cfg, logger, nil)
+			tr, err := g.tracer()
+			if err != nil {
+				return err
+			}
+			a, err := newApp(g.ctx, cfg, logger, nil, tr)
 			if err != nil {
 				return err
 			}

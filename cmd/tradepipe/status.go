@@ -41,7 +41,7 @@ func cmdStatus(g *globals, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, logger, nil)
+	a, err := newApp(ctx, cfg, logger, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -9,12 +9,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
 
+	"github.com/tradepipe/tradepipe/examples"
 	"github.com/tradepipe/tradepipe/internal/censustest"
 )
 
@@ -114,12 +116,17 @@ func TestRunOnceOnTerminal(t *testing.T) {
 			t.Errorf("log line on the terminal: %q\nscreen:\n%s", l, screen)
 		}
 	}
-	// The summary: an aligned table, a line per job and the total.
+	// The summary: an aligned table, a line per job and the total, whose
+	// rows add up and match the line scripts read.
 	header := regexp.MustCompile(`^JOB +WRITTEN +UNCHANGED +EMPTY +FAILED +ROWS +QUARANTINED +TOOK$`)
-	row := func(name string, written, rows int) *regexp.Regexp {
-		return regexp.MustCompile(fmt.Sprintf(`^%s +%d +0 +0 +0 +%d +0 +[0-9.]+m?s$`, regexp.QuoteMeta(name), written, rows))
+	row := func(name string, written int) *regexp.Regexp {
+		w := `[0-9]+`
+		if written >= 0 {
+			w = fmt.Sprint(written)
+		}
+		return regexp.MustCompile(fmt.Sprintf(`^%s +(%s) +0 +0 +0 +([0-9]+) +0 +[0-9.]+m?s$`, regexp.QuoteMeta(name), w))
 	}
-	want := []*regexp.Regexp{header, row("census-exports", 18, 864), row("gacc-imports", 31, 872), row("total", 49, 1736)}
+	want := []*regexp.Regexp{header, row("census-exports", examples.CensusMonths), row("gacc-imports", -1), row("total", -1)}
 	start := -1
 	for i, l := range lines {
 		if header.MatchString(l) {
@@ -129,10 +136,21 @@ func TestRunOnceOnTerminal(t *testing.T) {
 	if start < 0 || start+len(want) > len(lines) {
 		t.Fatalf("no summary table:\n%s", screen)
 	}
+	var written, rows [4]int
 	for i, re := range want {
-		if l := lines[start+i]; !re.MatchString(l) {
+		l := lines[start+i]
+		m := re.FindStringSubmatch(l)
+		if m == nil {
 			t.Errorf("summary line %d = %q, want %s", i, l, re)
+			continue
 		}
+		if i > 0 {
+			written[i], _ = strconv.Atoi(m[1])
+			rows[i], _ = strconv.Atoi(m[2])
+		}
+	}
+	if written[3] != written[1]+written[2] || rows[3] != rows[1]+rows[2] || rows[1] == 0 || rows[2] == 0 {
+		t.Errorf("totals do not add up: written %v, rows %v", written, rows)
 	}
 	// Columns line up: WRITTEN starts at the same offset on each row.
 	col := strings.Index(lines[start], "WRITTEN")
@@ -152,7 +170,7 @@ func TestRunOnceOnTerminal(t *testing.T) {
 		t.Errorf("reconciliation warning shown %d times, want once as WARNING: %q\n%s", len(warnings), warnings, screen)
 	}
 	// The line scripts read stays whole, last.
-	if last := lines[len(lines)-1]; last != "partitions: 49 written, 0 unchanged, 0 failed, 0 empty; rows: 1736 written, 0 quarantined" {
+	if last := lines[len(lines)-1]; last != fmt.Sprintf("partitions: %d written, 0 unchanged, 0 failed, 0 empty; rows: %d written, 0 quarantined", written[3], rows[3]) {
 		t.Errorf("last line = %q", last)
 	}
 
@@ -161,7 +179,7 @@ func TestRunOnceOnTerminal(t *testing.T) {
 	if code != exitOK || !strings.Contains(screen, "level=INFO") || strings.Contains(screen, `{"time"`) {
 		t.Errorf("-v: exit %d, want text info logs:\n%s", code, screen)
 	}
-	if !strings.Contains(screen, "partitions: 0 written, 18 unchanged") {
+	if !strings.Contains(screen, fmt.Sprintf("partitions: 0 written, %d unchanged", examples.CensusMonths)) {
 		t.Errorf("second run not unchanged:\n%s", screen)
 	}
 }
@@ -182,5 +200,53 @@ func TestLogsNotTerminal(t *testing.T) {
 	g.logLevel = "loud"
 	if _, err := g.logger(); err == nil {
 		t.Error("--log-level loud accepted")
+	}
+}
+
+// A backfill on a terminal shows a progress bar; with -v its info logs
+// land whole on their own lines and the bar never breaks one.
+func TestBackfillOnTerminal(t *testing.T) {
+	bin := buildBinary(t)
+	examplesDir, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "tradepipe.yaml")
+	body := fmt.Sprintf(`lake: file://%s/lake
+jobs:
+  census-exports:
+    source: census
+    options: {flow: export, partner: "5700", level: HS6, base_url: "file://%s/census/exports-hs6-5700-{year}-{month}.json.gz"}
+`, dir, examplesDir)
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runTTY(t, bin, "backfill", "census-exports", "--from", "2017-01", "--to", "2017-06", "--parallel", "2", "-v", "--config", cfg)
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if !strings.Contains(out, "months") || !strings.Contains(out, "/6") {
+		t.Errorf("no progress bar drawn:\n%q", out)
+	}
+	logs := 0
+	for _, l := range screen(out) {
+		l = strings.TrimRight(l, " ")
+		switch {
+		case strings.Contains(l, "level="):
+			logs++
+			if !regexp.MustCompile(`^time=\d\d:\d\d:\d\d level=(INFO|WARN) msg=`).MatchString(l) {
+				t.Errorf("log line broken by the bar: %q", l)
+			}
+		case strings.HasPrefix(l, "backfill "), l == "":
+		default:
+			t.Errorf("unexpected line on the screen: %q", l)
+		}
+	}
+	if logs < 6 {
+		t.Errorf("%d log lines, want one per partition at least:\n%s", logs, strings.Join(screen(out), "\n"))
+	}
+	if !regexp.MustCompile(`(?m)^backfill bf-\S+ succeeded: 6 months done \(0 failed\), 0 pending, \d+ rows$`).MatchString(strings.Join(screen(out), "\n")) {
+		t.Errorf("no summary line:\n%s", strings.Join(screen(out), "\n"))
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
@@ -55,7 +57,8 @@ func locker(l lake.Lake, logger *slog.Logger) (pipeline.Locker, error) {
 	return lease.New(lease.Options{Lake: c}, logger)
 }
 
-func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer) (*app, error) {
+// newApp wires the program; tr may be nil (no tracing).
+func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tr trace.Tracer) (*app, error) {
 	l, err := lake.Open(ctx, cfg.Lake, openers(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("open lake: %w", err)
@@ -64,7 +67,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
-	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir, Locker: lk}, logger, reg)
+	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir, Locker: lk, Tracer: tr}, logger, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +196,7 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 func (a *app) job(name string) (*pipeline.Job, error) {
 	j, ok := a.jobs[name]
 	if !ok {
-		return nil, usageError{fmt.Sprintf("no job %q (jobs: %v)", name, a.cfg.JobNames())}
+		return nil, usageError{fmt.Sprintf("no job %q (jobs: %s)", name, strings.Join(a.cfg.JobNames(), ", "))}
 	}
 	return j, nil
 }

@@ -47,7 +47,7 @@ func decodeCensus(j *Job, path string) (any, Problems) {
 		ps = append(ps, Problem{Path: path + ".max_attempts", Msg: "must be 0 (default) or more"})
 	}
 	ps = append(ps, checkEnvName(path+".api_key_env", o.APIKeyEnv)...)
-	ps = append(ps, checkHTTPURL(path+".base_url", o.BaseURL)...)
+	ps = append(ps, checkBaseURL(path+".base_url", o.BaseURL)...)
 	ps = append(ps, checkURL(path+".inbox", o.Inbox)...)
 	if j.Window == 0 {
 		j.Window = 3

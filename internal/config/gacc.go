@@ -50,7 +50,7 @@ func decodeGACC(j *Job, path string) (any, Problems) {
 			ps = append(ps, Problem{Path: path + ".reconcile_tolerance", Msg: fmt.Sprintf("%q is not a decimal between 0 and 1 (0.005 is 0.5%%)", o.ReconcileTolerance)})
 		}
 	}
-	ps = append(ps, checkHTTPURL(path+".base_url", o.BaseURL)...)
+	ps = append(ps, checkBaseURL(path+".base_url", o.BaseURL)...)
 	ps = append(ps, checkURL(path+".inbox", o.Inbox)...)
 	if j.Window == 0 {
 		j.Window = 2

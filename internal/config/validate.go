@@ -90,6 +90,16 @@ func (c *Config) Validate() error {
 		add("server.token_env", "%q is not an environment variable name", c.Server.TokenEnv)
 	}
 
+	for i, h := range c.Server.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, ":/ ") {
+			add(fmt.Sprintf("server.allowed_hosts[%d]", i), "%q is not a host name (no scheme, port or path)", h)
+		}
+	}
+	for i, o := range c.Server.TrustedOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			add(fmt.Sprintf("server.trusted_origins[%d]", i), "%q is not an origin such as https://ops.example", o)
+		}
+	}
 	if len(c.Jobs.All()) == 0 {
 		add("jobs", "no jobs defined")
 	}
@@ -158,6 +168,7 @@ func (c *Config) Validate() error {
 		add("jobs", "after: cycle %s", cyc)
 	}
 	ps = append(ps, c.checkOverlappingWriters()...)
+	ps = append(ps, c.checkInboxes()...)
 	if len(ps) == 0 {
 		return nil
 	}
@@ -258,6 +269,21 @@ func checkHTTPURL(path, raw string) Problems {
 	}
 	if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Problems{{Path: path, Msg: fmt.Sprintf("%q is not an http(s) URL", raw)}}
+	}
+	return nil
+}
+
+// checkBaseURL accepts a source's base_url: http(s), or file:// (absolute,
+// or file://./ relative) to replay saved responses.
+func checkBaseURL(path, raw string) Problems {
+	if u, err := url.Parse(raw); err == nil && u.Scheme == "file" {
+		if u.Host != "" && u.Host != "." && u.Host != "localhost" || u.Path == "" {
+			return Problems{{Path: path, Msg: fmt.Sprintf("%q: a file URL is file:///abs/path or file://./rel/path", raw)}}
+		}
+		return nil
+	}
+	if ps := checkHTTPURL(path, raw); ps != nil {
+		return Problems{{Path: path, Msg: fmt.Sprintf("%q is not an http(s) or file:// URL", raw)}}
 	}
 	return nil
 }

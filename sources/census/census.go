@@ -1,6 +1,8 @@
 package census
 
 import (
+	"github.com/tradepipe/tradepipe/sources/internal/replay"
+
 	"context"
 	"fmt"
 	"log/slog"
@@ -25,7 +27,10 @@ type Options struct {
 	// same release, for the Annex 6.1 lines defined below HS6 (naphtha
 	// 2710.12.25, other LPG 2711.19.90); the classifier combines the levels
 	// without counting a dollar twice.
-	Detail  []string
+	Detail []string
+	// BaseURL is the API's root; a file:// URL replays saved responses
+	// instead: its {year} and {month} are the month's, e.g.
+	// file://./examples/census/exports-hs6-5700-{year}-{month}.json.gz.
 	BaseURL string
 	// APIKey is sent as &key=; it never appears in errors, logs or URIs.
 	APIKey      string
@@ -80,7 +85,10 @@ func New(opts Options, client *http.Client, logger *slog.Logger) (*Source, error
 	if opts.MaxBackoff == 0 {
 		opts.MaxBackoff = 2 * time.Minute
 	}
-	if client == nil {
+	switch {
+	case client == nil && replay.IsFileURL(opts.BaseURL):
+		client = replay.Client() // saved responses, offline
+	case client == nil:
 		client = &http.Client{}
 	}
 	if logger == nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tradepipe/tradepipe/sources/internal/httpget"
+	"github.com/tradepipe/tradepipe/sources/internal/replay"
 
 	"github.com/tradepipe/tradepipe/internal/retry"
 
@@ -29,6 +30,9 @@ const maxBody int64 = 256 << 20
 // requestURL builds the query for month m. With key false it is the URI
 // recorded as provenance: it must never carry the API key.
 func (s *Source) requestURL(m civil.Month, withKey bool) string {
+	if replay.IsFileURL(s.opts.BaseURL) {
+		return replay.Month(s.opts.BaseURL, m.Year, int(m.Month))
+	}
 	return s.queryURL(m, s.opts.Level, "", withKey)
 }
 
@@ -98,11 +102,12 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 	}
 	// A connection cut mid-body can still end in a clean EOF when the server
 	// sent no Content-Length; the JSON must be whole.
-	if !json.Valid(resp.Body) {
+	// (Saved responses replayed from file:// may be gzipped.)
+	if body, err := gunzipped(resp.Body); err != nil || !json.Valid(body) {
 		return nil, 0, fmt.Errorf("truncated or invalid JSON body (%d bytes)", len(resp.Body))
 	}
 	body, sum := resp.Body, resp.SHA256
-	if len(s.opts.Detail) > 0 {
+	if len(s.opts.Detail) > 0 && !replay.IsFileURL(s.opts.BaseURL) {
 		// The detail lines come out with the same FT-900 release, so the
 		// main answer's validators stand for the whole.
 		var err error

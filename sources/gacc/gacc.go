@@ -1,6 +1,8 @@
 package gacc
 
 import (
+	"github.com/tradepipe/tradepipe/sources/internal/replay"
+
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -82,7 +84,10 @@ func New(opts Options, client *http.Client, logger *slog.Logger) (*Source, error
 	if opts.MaxBackoff == 0 {
 		opts.MaxBackoff = 2 * time.Minute
 	}
-	if client == nil {
+	switch {
+	case client == nil && replay.IsFileURL(opts.BaseURL):
+		client = replay.Client() // saved pages, offline
+	case client == nil:
 		client = &http.Client{}
 	}
 	if logger == nil {
