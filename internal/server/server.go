@@ -130,6 +130,9 @@ func (s *Server) mutating(h http.HandlerFunc) http.HandlerFunc {
 				return
 			}
 		}
+		if !jsonBody(w, r) {
+			return
+		}
 		h(w, r)
 	}
 }
