@@ -60,8 +60,10 @@ for bin in "${bins[@]}"; do
 		set -e
 		rss=$(awk -F: '/Maximum resident/ {printf "%.0f", $2/1024}' "$run/time")
 		secs=$(awk -F': ' '/Elapsed \(wall/ {print $2}' "$run/time")
-		last=$(grep -v '^\s*$' "$run/stderr" | tail -n 1 | cut -c1-160)
-		if [ "$code" = 0 ]; then last="$(tail -n 1 "$run/stdout" | cut -c1-160)"; fi
+		# The line that says what happened: a panic's first line, else the
+		# last line of stderr, else (exit 0) the summary.
+		last=$({ grep -m1 '^panic:' "$run/stderr" || grep -v '^\s*$' "$run/stderr" | tail -n 1 || true; } | cut -c1-200)
+		if [ -z "$last" ]; then last="$(tail -n 1 "$run/stdout" | cut -c1-200)"; fi
 		printf '%-7s %-18s %4s %10s %7s  %s\n' "$bin" "$file" "$code" "$rss" "$secs" "$last"
 	done
 done
