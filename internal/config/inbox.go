@@ -81,7 +81,7 @@ func (c *Config) checkInboxes() Problems {
 		raw := ib.InboxURL()
 		if u, err := lake.ParseURL(raw); err == nil && u.Scheme == "file" && !filepath.IsAbs(filepath.FromSlash(u.Path)) {
 			if c := path.Clean(u.Path); c == ".." || strings.HasPrefix(c, "../") {
-				ps = append(ps, Problem{p, fmt.Sprintf("%q climbs out of the working directory; write the absolute path if that directory is meant", raw)})
+				ps = append(ps, Problem{Path: p, Msg: fmt.Sprintf("%q climbs out of the working directory; write the absolute path if that directory is meant", raw)})
 				continue
 			}
 		}
@@ -90,16 +90,16 @@ func (c *Config) checkInboxes() Problems {
 			continue // checkURL has said why
 		}
 		if loc.store == "" && loc.path == "/" {
-			ps = append(ps, Problem{p, fmt.Sprintf("%q is the filesystem root", raw)})
+			ps = append(ps, Problem{Path: p, Msg: fmt.Sprintf("%q is the filesystem root", raw)})
 			continue
 		}
 		if lakeErr == nil && loc.overlaps(lakeLoc) {
-			ps = append(ps, Problem{p, fmt.Sprintf("%q overlaps the lake %q: the run would move the lake's own files", raw, c.Lake)})
+			ps = append(ps, Problem{Path: p, Msg: fmt.Sprintf("%q overlaps the lake %q: the run would move the lake's own files", raw, c.Lake)})
 			continue
 		}
 		for _, o := range seen {
 			if loc.overlaps(o.loc) {
-				ps = append(ps, Problem{p, fmt.Sprintf("%q overlaps the inbox of job %s: each would take the other's files", raw, o.job)})
+				ps = append(ps, Problem{Path: p, Msg: fmt.Sprintf("%q overlaps the inbox of job %s: each would take the other's files", raw, o.job)})
 			}
 		}
 		seen = append(seen, inbox{j.Name, loc})

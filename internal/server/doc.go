@@ -1,5 +1,8 @@
 // Package server is the operator HTTP API: job and partition status,
-// manual runs, backfills, /healthz and Prometheus /metrics.
+// manual runs (GET /api/v1/runs/{id} for the id POST returns, kept in
+// memory until the daemon restarts), backfills, /healthz, Prometheus
+// /metrics, and the read-only status page at / (page.go: server-rendered,
+// embedded stylesheet, no script).
 //
 // Mutating calls need "Authorization: Bearer <token>" (401 without, 403
 // when wrong; compared in constant time; the scheme is case-insensitive).

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/redact"
 	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
@@ -30,6 +31,8 @@ type Options struct {
 	// Loopback tells whether the listener accepts loopback connections
 	// only; without a token, mutating calls are allowed only then.
 	Loopback bool
+	// Page is what the status page at / shows besides the jobs (page.go).
+	Page PageSources
 	// AllowedHosts are the names (without port) the Host header may carry
 	// besides loopback names; on a non-loopback listener, when empty, any.
 	AllowedHosts []string
@@ -51,6 +54,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	runs    coalescer
+	results runTable // for GET /api/v1/runs/{id} (runs.go)
 }
 
 // New returns a server. sched may be nil (healthz then reports the API
@@ -67,10 +71,12 @@ func New(opts Options, work context.Context, exec *pipeline.Executor, sched *pip
 	s.mux.HandleFunc("GET /api/v1/jobs", s.jobs)
 	s.mux.HandleFunc("GET /api/v1/jobs/{job}/partitions", s.partitions)
 	s.mux.HandleFunc("POST /api/v1/jobs/{job}/runs", s.mutating(s.runJob))
+	s.mux.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
 	s.mux.HandleFunc("POST /api/v1/backfills", s.mutating(s.createBackfill))
 	s.mux.HandleFunc("GET /api/v1/backfills", s.listBackfills)
 	s.mux.HandleFunc("GET /api/v1/backfills/{id}", s.getBackfill)
 	s.mux.HandleFunc("DELETE /api/v1/backfills/{id}", s.mutating(s.cancelBackfill))
+	s.routePage()
 	s.handler = s.guard(s.mux)
 	return s
 }
@@ -151,6 +157,7 @@ type JobInfo struct {
 	Name     string         `json:"name"`
 	Source   string         `json:"source"`
 	Schedule string         `json:"schedule,omitempty"`
+	Zone     string         `json:"zone,omitempty"` // the schedule's time zone: CRON_TZ, else UTC
 	After    []string       `json:"after,omitempty"`
 	NextRun  time.Time      `json:"next_run,omitzero"`
 	Running  bool           `json:"running"`
@@ -178,6 +185,7 @@ func Jobs(ctx context.Context, exec *pipeline.Executor, now time.Time) ([]JobInf
 		info := JobInfo{Name: j.Name, Source: j.Source, Schedule: j.Policy.Spec, After: j.Policy.After,
 			Running: exec.Running(j.Name), Counts: map[string]int{}}
 		if j.Policy.Schedule != nil {
+			info.Zone = config.ScheduleZone(j.Policy.Spec)
 			_, info.NextRun = pipeline.NextFire(j.Policy.Schedule, pipeline.JitterFor(j.Name, j.Policy.Jitter), now)
 		}
 		entries, err := exec.Ledger().Entries(ctx, j.Name)
@@ -238,18 +246,22 @@ func (s *Server) runJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no job %q", job))
 		return
 	}
-	id, start := s.runs.admit(job, fmt.Sprintf("%s-%s", job, time.Now().UTC().Format("20060102T150405.000000Z")))
+	now := time.Now()
+	id, start := s.runs.admit(job, fmt.Sprintf("%s-%s", job, now.UTC().Format("20060102T150405.000000Z")))
 	if !start {
 		// A run of the job is already waiting to start: it will see
 		// whatever this request wanted run.
 		writeJSON(w, http.StatusAccepted, map[string]any{"id": id, "job": job, "coalesced": true})
 		return
 	}
+	s.results.start(id, job, now)
 	s.spawn(func() {
 		defer s.runs.done(job)
-		if _, err := s.exec.Run(s.work, job, pipeline.TriggerManual); err != nil {
+		sum, err := s.exec.Run(s.work, job, pipeline.TriggerManual)
+		if err != nil {
 			s.logger.Error("manual run", "job", job, "err", err)
 		}
+		s.results.finish(id, sum, err, time.Now())
 	})
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": id, "job": job})
 }
