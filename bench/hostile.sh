@@ -61,9 +61,9 @@ for bin in "${bins[@]}"; do
 		rss=$(awk -F: '/Maximum resident/ {printf "%.0f", $2/1024}' "$run/time")
 		secs=$(awk -F': ' '/Elapsed \(wall/ {print $2}' "$run/time")
 		# The line that says what happened: a panic's first line, else the
-		# last line of stderr, else (exit 0) the summary.
-		last=$({ grep -m1 '^panic:' "$run/stderr" || grep -v '^\s*$' "$run/stderr" | tail -n 1 || true; } | cut -c1-200)
-		if [ -z "$last" ]; then last="$(tail -n 1 "$run/stdout" | cut -c1-200)"; fi
+		# summary's first FAILED line, else its last line.
+		last=$({ grep -m1 '^panic:' "$run/stderr" || grep -m1 'FAILED' "$run/stdout" || grep -v '^\s*$' "$run/stdout" | tail -n 1 || true; } |
+			sed -e "s|$WORK/in/||g" -e "s|$run/||g" | cut -c1-220)
 		printf '%-7s %-18s %4s %10s %7s  %s\n' "$bin" "$file" "$code" "$rss" "$secs" "$last"
 	done
 done
