@@ -62,7 +62,7 @@ for bin in "${bins[@]}"; do
 		secs=$(awk -F': ' '/Elapsed \(wall/ {print $2}' "$run/time")
 		# The line that says what happened: a panic's first line, else the
 		# summary's first FAILED line, else its last line.
-		last=$({ grep -m1 '^panic:' "$run/stderr" || grep -m1 'FAILED' "$run/stdout" || grep -v '^\s*$' "$run/stdout" | tail -n 1 || true; } |
+		last=$({ grep -m1 '^panic:' "$run/stderr" || grep -m1 '^FAILED ' "$run/stdout" || grep -v '^\s*$' "$run/stdout" | tail -n 1 || true; } |
 			sed -e "s|$WORK/in/||g" -e "s|$run/||g" | cut -c1-220)
 		printf '%-7s %-18s %4s %10s %7s  %s\n' "$bin" "$file" "$code" "$rss" "$secs" "$last"
 	done
