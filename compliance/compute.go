@@ -3,6 +3,7 @@ package compliance
 import (
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -38,6 +39,67 @@ type Options struct {
 	// goods).
 	Definition reference.Definition
 	Services   Services
+	// Synthetic lists the bases whose lake data are synthetic samples (the
+	// quick start's GACC files); the report, chart and HTML say so.
+	Synthetic []reference.Basis
+}
+
+// Release is one input behind a basis's figures.
+type Release struct {
+	Source    string // census, gacc
+	ReleaseID string // YYYYMMDDTHHMMSSZ-<sha12>: the vintage's date (publication, else fetch or drop)
+	URI       string // where it was read from
+}
+
+func (s *Series) noteRelease(r Release) {
+	if s.seen == nil {
+		s.seen = map[Release]bool{}
+	}
+	if !s.seen[r] {
+		s.seen[r] = true
+		s.Releases = append(s.Releases, r)
+	}
+}
+
+// Provenance says in one line where a basis's figures come from: the
+// source, its inputs (first and last by name) and the date of their
+// release ids (the publication date when the source states one, as GACC
+// pages do; else when the input was fetched or dropped), and whether the
+// data are a synthetic sample.
+func (rep *Report) Provenance(b reference.Basis) string {
+	rs := rep.Releases[b]
+	if len(rs) == 0 {
+		return "no releases"
+	}
+	var ids, names []string
+	srcs := map[string]bool{}
+	for _, r := range rs {
+		ids = append(ids, r.ReleaseID)
+		names = append(names, path.Base(r.URI))
+		srcs[r.Source] = true
+	}
+	slices.Sort(ids)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	day := func(id string) string {
+		if len(id) >= 8 {
+			return id[:4] + "-" + id[4:6] + "-" + id[6:8]
+		}
+		return id
+	}
+	dates := day(ids[0])
+	if d := day(ids[len(ids)-1]); d != dates {
+		dates += ".." + d
+	}
+	files := names[0]
+	if len(names) > 1 {
+		files = fmt.Sprintf("%d inputs, %s … %s", len(names), names[0], names[len(names)-1])
+	}
+	out := fmt.Sprintf("%s: %s; release ids dated %s", strings.Join(slices.Sorted(maps.Keys(srcs)), "+"), files, dates)
+	if rep.Synthetic[b] {
+		out += "; SYNTHETIC sample data, not official figures"
+	}
+	return out
 }
 
 // MaxAmbiguousShare is the share of a month's trade that may be ambiguous
@@ -100,6 +162,10 @@ type Report struct {
 	// Months holds, per basis, each reported or baseline month's figure
 	// with its sub-category values and HS levels.
 	Months map[reference.Basis]map[civil.Month]*Figure
+	// Releases are the inputs behind each basis; Synthetic marks bases
+	// whose data are synthetic samples.
+	Releases  map[reference.Basis][]Release
+	Synthetic map[reference.Basis]bool
 }
 
 var (
@@ -138,7 +204,11 @@ func Compute(series []*Series, o Options) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Through: o.Through, Baseline: o.Baseline, Proration: o.Proration, Definition: o.Definition,
-		Months: map[reference.Basis]map[civil.Month]*Figure{}}
+		Months: map[reference.Basis]map[civil.Month]*Figure{}, Releases: map[reference.Basis][]Release{},
+		Synthetic: map[reference.Basis]bool{}}
+	for _, b := range o.Synthetic {
+		rep.Synthetic[b] = true
+	}
 	classified := make([]*Series, len(series))
 	for i, s := range series {
 		c, head, err := classify(s, o.Definition)
@@ -148,6 +218,7 @@ func Compute(series []*Series, o Options) (*Report, error) {
 		classified[i] = c
 		rep.Headline = append(rep.Headline, head...)
 		rep.Months[s.Basis] = c.Figures
+		rep.Releases[s.Basis] = s.Releases
 	}
 	series = classified
 	if rep.Through.IsZero() {
@@ -436,7 +507,7 @@ func computeBasis(s *Series, o Options, through civil.Month) ([]schema.Complianc
 		for _, c := range ReportCategories {
 			ytd[c] = money.Add(ytd[c], value[c])
 			row := schema.Compliance{
-				Basis: string(s.Basis), Period: m, Category: string(c),
+				Basis: string(s.Basis), Period: m, Category: string(c), CoversMonths: f.Covers,
 				ValueUSD: money.RoundCents(value[c]), YTDUSD: money.RoundCents(ytd[c]),
 				Baseline2017USD: centsOrNil(baselines[c]), Proration: o.Proration, BaselineSource: sources[c],
 				YTD2017USD: centsOrNil(cum[c][int(m.Month)]),
@@ -599,4 +670,57 @@ func twoYear(b reference.Basis, rows []schema.Compliance, through civil.Month) (
 		ty.PctOfTarget = *p
 	}
 	return ty, true
+}
+
+// SubcategoryYTD sums the covered purchases of basis b by Annex
+// sub-category ("agriculture/Oilseeds") from January through m.
+func (rep *Report) SubcategoryYTD(b reference.Basis, m civil.Month) map[string]apd.Decimal {
+	out := map[string]apd.Decimal{}
+	for _, k := range civil.Range(civil.Month{Year: m.Year, Month: time.January}, m) {
+		f := rep.Months[b][k]
+		if f == nil {
+			continue
+		}
+		for sub, v := range f.Subs {
+			out[sub] = money.Add(out[sub], v)
+		}
+	}
+	return out
+}
+
+// TwoYearSoFar is the agreement's two-year test while it runs: covered
+// goods bought from January 2020 through the basis's latest month, against
+// the 2020 and 2021 goods targets together (twice the 2017 baseline plus
+// the 162.1bn goods increase; the 200bn commitment adds services). ok is
+// false without all-covered targets for both years.
+func (rep *Report) TwoYearSoFar(b reference.Basis) (bought, target apd.Decimal, through civil.Month, ok bool) {
+	var dec20 *schema.Compliance
+	var last *schema.Compliance
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
+		if r.Basis != string(b) || r.Category != string(reference.AllCovered) {
+			continue
+		}
+		if r.Period == (civil.Month{Year: 2020, Month: 12}) {
+			dec20 = r
+		}
+		if last == nil || last.Period.Before(r.Period) {
+			last = r
+		}
+	}
+	if last == nil || last.Baseline2017USD == nil {
+		return apd.Decimal{}, apd.Decimal{}, civil.Month{}, false
+	}
+	for _, y := range []int{2020, 2021} {
+		inc, ok := reference.IncrementBn(reference.AllCovered, y)
+		if !ok {
+			return apd.Decimal{}, apd.Decimal{}, civil.Month{}, false
+		}
+		target = money.Add(target, money.Add(*last.Baseline2017USD, money.Mul(inc, billion)))
+	}
+	bought = last.YTDUSD
+	if last.Period.Year == 2021 && dec20 != nil {
+		bought = money.Add(dec20.YTDUSD, last.YTDUSD)
+	}
+	return money.RoundCents(bought), money.RoundCents(target), last.Period, true
 }

@@ -57,6 +57,9 @@ type Series struct {
 	Inputs []publish.Input
 	// Notes are things a reader of the report should know.
 	Notes []string
+	// Releases are the inputs the rows came from (source, vintage, URI).
+	Releases []Release
+	seen     map[Release]bool
 }
 
 // ReadSeries reads every published trade_flows partition of basis b. ctx
@@ -109,6 +112,7 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis) (*Series, e
 						return nil, fmt.Errorf("%s: rows for %s cover %d and %d months", key, month, fig.Covers, r.CoversMonths)
 					}
 					fig.Cents[r.HSCode] += r.ValueUSD
+					s.noteRelease(Release{Source: r.Source, ReleaseID: r.ReleaseID, URI: r.SourceURI})
 				}
 			}
 		}

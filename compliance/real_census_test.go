@@ -162,3 +162,27 @@ func usdBn(t *testing.T, d *apd.Decimal) float64 {
 	}
 	return f / 1e9
 }
+
+// The tracker run --once prints, on the real data, beside PIIE's figure.
+func TestRealCensusTracker(t *testing.T) {
+	l := realLake(t)
+	rep, err := compute(t, l, Options{Baseline: BaselineLake, Definition: reference.Original, Proration: ProrationLinear}, reference.USExports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteTracker(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"US exports to China (Census, f.a.s.), Jan–Apr 2020",
+		"census: 40 inputs, exports-hs6-5700-2017-01.json.gz … exports-hs6-5700-2020-04.json.gz",
+		"all_covered      20.31   47.58        42.7%",
+		"PIIE published: 20.4 of 47.6",
+		"agriculture/Oilseeds 1.18",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("tracker lacks %q:\n%s", want, b.String())
+		}
+	}
+}

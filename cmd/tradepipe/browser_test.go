@@ -78,7 +78,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	dir := t.TempDir()
 	census, gacc := filepath.Join(dir, "census"), filepath.Join(dir, "gacc")
-	copyDir(t, "../../examples/census", census)
+	copyDir(t, "../../internal/censustest/synthetic", census)
 	copyDir(t, "../../examples/gacc", gacc)
 	addr := freePort(t)
 	// A live source for the backfill (backfills fetch months).

@@ -38,6 +38,9 @@ func complianceOptions(o *config.ComplianceOptions) (compliance.Options, []refer
 			out.Services.ActualUSD[y] = money.Mul(v.Decimal, billion)
 		}
 	}
+	for _, b := range o.Synthetic {
+		out.Synthetic = append(out.Synthetic, reference.Basis(b))
+	}
 	var bs []reference.Basis
 	for _, b := range o.Bases {
 		bs = append(bs, reference.Basis(b))
@@ -69,6 +72,7 @@ func (a *app) runCompliance(ctx context.Context, name string, o *config.Complian
 		s.Add(pipeline.Result{Job: name, Status: pipeline.StatusFailed, Err: err})
 		return s
 	}
+	a.reports.Store(name, rep)
 	for _, n := range rep.Notes {
 		a.logger.Warn("compliance note", "job", name, "note", n)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/tradepipe/tradepipe/compliance"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/pipeline"
 )
@@ -104,6 +105,14 @@ func cmdRun(g *globals, once, plan, asJSON bool, only []string) error {
 	}
 	if err := printSummary(g.stdout, runs); err != nil {
 		return err
+	}
+	for _, r := range runs {
+		if rep, ok := a.reports.Load(r.name); ok {
+			fmt.Fprintln(g.stdout)
+			if err := compliance.WriteTracker(g.stdout, rep.(*compliance.Report)); err != nil {
+				return err
+			}
+		}
 	}
 	if total.Failed() {
 		g.code = exitFailed

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,8 +32,11 @@ type app struct {
 	jobs   map[string]*pipeline.Job
 	// compliance jobs are computed from the lake, not read from a source.
 	compliance map[string]*config.ComplianceOptions
-	logger     *slog.Logger
-	reg        prometheus.Registerer
+	// reports holds each compliance job's last report (job name →
+	// *compliance.Report), which run --once prints as the tracker.
+	reports sync.Map
+	logger  *slog.Logger
+	reg     prometheus.Registerer
 }
 
 // openers are the lake URL schemes besides file://.
@@ -150,7 +154,7 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 			// xls too: some downloads are HTML tables named .xls; a real
 			// legacy workbook then fails with a clear error and moves to
 			// failed/ instead of lying in the inbox unnoticed.
-			InboxExts: []string{"csv", "xlsx", "xls", "html", "htm"}, Window: j.Window,
+			InboxExts: []string{"csv", "xlsx", "xls", "html", "htm", "gz"}, Window: j.Window,
 		}
 		if o.BaseURL != "" {
 			job.Fetcher, job.Latest = src, gacc.LatestRelease

@@ -23,6 +23,9 @@ type ComplianceOptions struct {
 	Definition string `yaml:"definition"`
 	// Bases are us_exports and/or cn_imports; default both.
 	Bases []string `yaml:"bases"`
+	// Synthetic lists bases whose lake data are synthetic samples (the
+	// quick start's GACC files), so reports say so.
+	Synthetic []string `yaml:"synthetic"`
 	// Services are annual (BEA) and not in the lake.
 	Services ComplianceServices `yaml:"services"`
 }
@@ -74,6 +77,11 @@ func decodeCompliance(j *Job, path string) (any, Problems) {
 			ps = append(ps, Problem{Path: fmt.Sprintf("%s.bases[%d]", path, i), Msg: fmt.Sprintf("%q is not us_exports or cn_imports", b)})
 		} else if slices.Index(o.Bases, b) != i {
 			ps = append(ps, Problem{Path: fmt.Sprintf("%s.bases[%d]", path, i), Msg: fmt.Sprintf("%q listed twice", b)})
+		}
+	}
+	for i, b := range o.Synthetic {
+		if b != "us_exports" && b != "cn_imports" {
+			ps = append(ps, Problem{Path: fmt.Sprintf("%s.synthetic[%d]", path, i), Msg: fmt.Sprintf("%q is not us_exports or cn_imports", b)})
 		}
 	}
 	if o.Services.Baseline2017 == nil {

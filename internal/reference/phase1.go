@@ -129,6 +129,14 @@ func NationalLines() []NationalLine {
 type figures struct {
 	increments map[Category]map[int]apd.Decimal // USD billions
 	baselines  map[string]apd.Decimal           // basis|category|definition → USD billions
+	trackers   map[string]Tracked               // basis|definition|YYYY-MM
+}
+
+// Tracked is a figure PIIE's tracker published for January through a
+// month, in USD billions.
+type Tracked struct {
+	YTDBn, TargetYTDBn apd.Decimal
+	Source             string
 }
 
 var annex = sync.OnceValues(func() ([]AnnexLine, error) {
@@ -154,7 +162,7 @@ var annex = sync.OnceValues(func() ([]AnnexLine, error) {
 })
 
 var phase1 = sync.OnceValues(func() (*figures, error) {
-	fg := &figures{increments: map[Category]map[int]apd.Decimal{}, baselines: map[string]apd.Decimal{}}
+	fg := &figures{increments: map[Category]map[int]apd.Decimal{}, baselines: map[string]apd.Decimal{}, trackers: map[string]Tracked{}}
 	for i, line := range strings.Split(figuresTSV, "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -182,6 +190,16 @@ var phase1 = sync.OnceValues(func() (*figures, error) {
 				return nil, bad("amount")
 			}
 			fg.baselines[f[1]+"|"+f[2]+"|"+f[3]] = d
+		case f[0] == "tracker" && len(f) == 7:
+			var tr Tracked
+			if _, _, err := tr.YTDBn.SetString(f[4]); err != nil {
+				return nil, bad("ytd amount")
+			}
+			if _, _, err := tr.TargetYTDBn.SetString(f[5]); err != nil {
+				return nil, bad("target amount")
+			}
+			tr.Source = f[6]
+			fg.trackers[f[1]+"|"+f[2]+"|"+f[3]] = tr
 		default:
 			return nil, bad("unknown line kind or field count")
 		}
@@ -236,6 +254,14 @@ func IncrementBn(c Category, year int) (apd.Decimal, bool) {
 func PublishedBaselineBn(b Basis, c Category, definition string) (apd.Decimal, bool) {
 	v, ok := mustFigures().baselines[string(b)+"|"+string(c)+"|"+definition]
 	return v, ok
+}
+
+// PublishedTracker returns PIIE's published year-to-date figure for basis
+// b, baseline definition and month (YYYY-MM); ok is false when PIIE
+// published none that the table carries.
+func PublishedTracker(b Basis, definition, month string) (Tracked, bool) {
+	t, ok := mustFigures().trackers[string(b)+"|"+definition+"|"+month]
+	return t, ok
 }
 
 func digits(s string) bool {

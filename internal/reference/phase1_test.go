@@ -262,3 +262,13 @@ func TestCombine(t *testing.T) {
 		t.Error("Combine accepted a code with a dot")
 	}
 }
+
+func TestPublishedTracker(t *testing.T) {
+	tr, ok := PublishedTracker(USExports, PIIEOriginal, "2020-04")
+	if !ok || tr.YTDBn.Text('f') != "20.4" || tr.TargetYTDBn.Text('f') != "47.6" {
+		t.Errorf("Jan–Apr 2020 = %v %v", tr, ok)
+	}
+	if _, ok := PublishedTracker(USExports, PIIERevised, "2020-04"); ok {
+		t.Error("a revised-definition figure for April 2020 that the table does not carry")
+	}
+}
