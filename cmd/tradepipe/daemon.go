@@ -21,6 +21,7 @@ import (
 func daemon(ctx context.Context, a *app, exec *pipeline.Executor, reg *prometheus.Registry) (int, error) {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	sweepLeftovers(ctx, a)
 	sched := pipeline.NewScheduler(exec, nil, a.logger)
 	token := ""
 	if a.cfg.Server.TokenEnv != "" {
@@ -37,7 +38,7 @@ func daemon(ctx context.Context, a *app, exec *pipeline.Executor, reg *prometheu
 		ComplianceChart: a.complianceChart,
 		Version:         versionString(),
 	}
-	srv := server.New(server.Options{Token: token, Loopback: loopback, Page: page}, work, exec, sched, reg, a.logger)
+	srv := server.New(server.Options{Token: token, Loopback: loopback, AllowedHosts: a.cfg.Server.AllowedHosts, TrustedOrigins: a.cfg.Server.TrustedOrigins, Page: page}, work, exec, sched, reg, a.logger)
 	ln, err := net.Listen("tcp", a.cfg.Server.Listen)
 	if err != nil {
 		return 0, fmt.Errorf("%w: listen %s: %w", errConfig, a.cfg.Server.Listen, err)

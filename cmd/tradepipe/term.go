@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/tradepipe/tradepipe/internal/redact"
 	"golang.org/x/term"
 )
 
@@ -79,6 +80,8 @@ func (c *console) startBar(total int, desc string) (stop func()) {
 // Durations are logged as durations ("1.5s") either way.
 func (g *globals) logger() (*slog.Logger, error) {
 	tty := isTerminal(g.stderr)
+	// Secrets of the environment (API keys, tokens) never reach a log line.
+	scrub := redact.New(redact.EnvSecrets(os.Environ())...)
 	level := slog.LevelInfo
 	if tty {
 		level = slog.LevelWarn
@@ -96,7 +99,7 @@ func (g *globals) logger() (*slog.Logger, error) {
 		}
 	}
 	if !tty {
-		return slog.New(traceHandler{slog.NewJSONHandler(g.stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: durationText})}), nil
+		return slog.New(scrub.Handler(traceHandler{slog.NewJSONHandler(g.stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: durationText})})), nil
 	}
 	if g.console == nil {
 		g.console = &console{w: g.stderr}
@@ -107,7 +110,7 @@ func (g *globals) logger() (*slog.Logger, error) {
 		}
 		return a
 	}})
-	return slog.New(traceHandler{&onceHandler{Handler: h, seen: &sync.Map{}}}), nil
+	return slog.New(scrub.Handler(traceHandler{&onceHandler{Handler: h, seen: &sync.Map{}}})), nil
 }
 
 // durationText logs a duration as "1m30s", not as nanoseconds.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/tradepipe/tradepipe/examples"
 	"github.com/tradepipe/tradepipe/internal/censustest"
 )
 

@@ -40,6 +40,12 @@ type Server struct {
 	// ShutdownGrace is how long running partitions may take to finish after
 	// SIGINT/SIGTERM before they are cancelled (default 30s).
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
+	// AllowedHosts are host names (no port) the API answers to besides
+	// loopback names, e.g. the name a reverse proxy or a Service uses.
+	AllowedHosts []string `yaml:"allowed_hosts"`
+	// TrustedOrigins are origins (https://ops.example) whose web pages may
+	// make mutating API calls.
+	TrustedOrigins []string `yaml:"trusted_origins"`
 }
 
 // Job is one scheduled or on-demand ingest.

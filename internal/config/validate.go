@@ -90,6 +90,16 @@ func (c *Config) Validate() error {
 		add("server.token_env", "%q is not an environment variable name", c.Server.TokenEnv)
 	}
 
+	for i, h := range c.Server.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, ":/ ") {
+			add(fmt.Sprintf("server.allowed_hosts[%d]", i), "%q is not a host name (no scheme, port or path)", h)
+		}
+	}
+	for i, o := range c.Server.TrustedOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			add(fmt.Sprintf("server.trusted_origins[%d]", i), "%q is not an origin such as https://ops.example", o)
+		}
+	}
 	if len(c.Jobs.All()) == 0 {
 		add("jobs", "no jobs defined")
 	}
@@ -158,6 +168,7 @@ func (c *Config) Validate() error {
 		add("jobs", "after: cycle %s", cyc)
 	}
 	ps = append(ps, c.checkOverlappingWriters()...)
+	ps = append(ps, c.checkInboxes()...)
 	if len(ps) == 0 {
 		return nil
 	}

@@ -54,9 +54,9 @@ func (r *Compliance) Partition() Partition { return CompliancePartition(r.Basis,
 
 // ComplianceRecord is the Parquet encoding of Compliance.
 type ComplianceRecord struct {
-	Basis           string   `parquet:"basis"`
-	Period          int32    `parquet:"period,date"`
-	Category        string   `parquet:"category"`
+	Basis           string   `parquet:"basis,dict"`
+	Period          int32    `parquet:"period,date,dict"`
+	Category        string   `parquet:"category,dict"`
 	ValueUSD        int64    `parquet:"value_usd,decimal(2:18)"`
 	CoversMonths    int32    `parquet:"covers_months"`
 	YTDUSD          int64    `parquet:"ytd_usd,decimal(2:18)"`
@@ -66,8 +66,8 @@ type ComplianceRecord struct {
 	PctOfTargetYTD  *float64 `parquet:"pct_of_target_ytd,optional"`
 	ShortfallYTDUSD *int64   `parquet:"shortfall_ytd_usd,decimal(2:18),optional"`
 	YTD2017USD      *int64   `parquet:"ytd_2017_usd,decimal(2:18),optional"`
-	Proration       string   `parquet:"proration"`
-	BaselineSource  string   `parquet:"baseline_source"`
+	Proration       string   `parquet:"proration,dict"`
+	BaselineSource  string   `parquet:"baseline_source,dict"`
 }
 
 // Record encodes r for Parquet. Derived amounts must already be rounded to

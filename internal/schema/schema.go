@@ -87,23 +87,23 @@ func (r *TradeFlow) Partition() Partition { return TradeFlowPartition(r.Source, 
 
 // TradeFlowRecord is the Parquet encoding of TradeFlow.
 type TradeFlowRecord struct {
-	Period       int32    `parquet:"period,date"`
-	Reporter     string   `parquet:"reporter"`
-	Partner      string   `parquet:"partner"`
-	Flow         string   `parquet:"flow"`
-	HSCode       string   `parquet:"hs_code"`
-	HSLevel      int32    `parquet:"hs_level"`
-	Description  *string  `parquet:"description,optional"`
+	Period       int32    `parquet:"period,date,dict"`
+	Reporter     string   `parquet:"reporter,dict"`
+	Partner      string   `parquet:"partner,dict"`
+	Flow         string   `parquet:"flow,dict"`
+	HSCode       string   `parquet:"hs_code,dict"`
+	HSLevel      int32    `parquet:"hs_level,dict"`
+	Description  *string  `parquet:"description,optional,dict"`
 	ValueUSD     int64    `parquet:"value_usd,decimal(2:18)"`
 	Quantity     *float64 `parquet:"quantity,optional"`
-	QuantityUnit *string  `parquet:"quantity_unit,optional"`
-	Valuation    string   `parquet:"valuation"`
-	CoversMonths int32    `parquet:"covers_months"`
-	Source       string   `parquet:"source"`
-	ReleaseID    string   `parquet:"release_id"`
-	SourceURI    string   `parquet:"source_uri"`
-	SourceSHA256 string   `parquet:"source_sha256"`
-	IngestedAt   int64    `parquet:"ingested_at,timestamp(microsecond)"`
+	QuantityUnit *string  `parquet:"quantity_unit,optional,dict"`
+	Valuation    string   `parquet:"valuation,dict"`
+	CoversMonths int32    `parquet:"covers_months,dict"`
+	Source       string   `parquet:"source,dict"`
+	ReleaseID    string   `parquet:"release_id,dict"`
+	SourceURI    string   `parquet:"source_uri,dict"`
+	SourceSHA256 string   `parquet:"source_sha256,dict"`
+	IngestedAt   int64    `parquet:"ingested_at,timestamp(microsecond),dict"`
 }
 
 // Record encodes r for Parquet. It fails when the value does not fit
@@ -170,18 +170,18 @@ func (r *Rejected) Partition() Partition {
 
 // QuarantineRecord is the Parquet encoding of Rejected.
 type QuarantineRecord struct {
-	Period       *int32   `parquet:"period,date,optional"`
-	ReasonCode   string   `parquet:"reason_code"`
-	Reason       string   `parquet:"reason"`
-	Field        *string  `parquet:"field,optional"`
-	Sheet        *string  `parquet:"sheet,optional"`
+	Period       *int32   `parquet:"period,date,optional,dict"`
+	ReasonCode   string   `parquet:"reason_code,dict"`
+	Reason       string   `parquet:"reason,dict"`
+	Field        *string  `parquet:"field,optional,dict"`
+	Sheet        *string  `parquet:"sheet,optional,dict"`
 	Row          int64    `parquet:"row_number"`
-	RawCells     []string `parquet:"raw_cells,list"`
-	Source       string   `parquet:"source"`
-	ReleaseID    string   `parquet:"release_id"`
-	SourceURI    string   `parquet:"source_uri"`
-	SourceSHA256 string   `parquet:"source_sha256"`
-	IngestedAt   int64    `parquet:"ingested_at,timestamp(microsecond)"`
+	RawCells     []string `parquet:"raw_cells,list,dict"`
+	Source       string   `parquet:"source,dict"`
+	ReleaseID    string   `parquet:"release_id,dict"`
+	SourceURI    string   `parquet:"source_uri,dict"`
+	SourceSHA256 string   `parquet:"source_sha256,dict"`
+	IngestedAt   int64    `parquet:"ingested_at,timestamp(microsecond),dict"`
 }
 
 // Record encodes r for Parquet.

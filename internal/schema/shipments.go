@@ -52,27 +52,27 @@ func (s *Shipment) Partition() Partition {
 
 // ShipmentRecord is the Parquet encoding of Shipment.
 type ShipmentRecord struct {
-	ShipmentDate       int32    `parquet:"shipment_date,date"`
-	Period             int32    `parquet:"period,date"`
+	ShipmentDate       int32    `parquet:"shipment_date,date,dict"`
+	Period             int32    `parquet:"period,date,dict"`
 	BillOfLading       *string  `parquet:"bill_of_lading,optional"`
-	Shipper            *string  `parquet:"shipper,optional"`
-	Consignee          *string  `parquet:"consignee,optional"`
-	OriginCountry      *string  `parquet:"origin_country,optional"`
-	DestinationCountry *string  `parquet:"destination_country,optional"`
-	PortOfLading       *string  `parquet:"port_of_lading,optional"`
-	PortOfUnlading     *string  `parquet:"port_of_unlading,optional"`
-	HSCode             string   `parquet:"hs_code"`
-	HSCodes            []string `parquet:"hs_codes,list"`
-	GoodsDescription   *string  `parquet:"goods_description,optional"`
+	Shipper            *string  `parquet:"shipper,optional,dict"`
+	Consignee          *string  `parquet:"consignee,optional,dict"`
+	OriginCountry      *string  `parquet:"origin_country,optional,dict"`
+	DestinationCountry *string  `parquet:"destination_country,optional,dict"`
+	PortOfLading       *string  `parquet:"port_of_lading,optional,dict"`
+	PortOfUnlading     *string  `parquet:"port_of_unlading,optional,dict"`
+	HSCode             string   `parquet:"hs_code,dict"`
+	HSCodes            []string `parquet:"hs_codes,list,dict"`
+	GoodsDescription   *string  `parquet:"goods_description,optional,dict"`
 	ValueUSD           *int64   `parquet:"value_usd,decimal(2:18),optional"`
 	WeightKg           *float64 `parquet:"weight_kg,optional"`
-	TEU                *float64 `parquet:"teu,optional"`
-	Source             string   `parquet:"source"`
-	SourceURI          string   `parquet:"source_uri"`
-	SourceSHA256       string   `parquet:"source_sha256"`
-	Sheet              string   `parquet:"sheet"`
+	TEU                *float64 `parquet:"teu,optional,dict"`
+	Source             string   `parquet:"source,dict"`
+	SourceURI          string   `parquet:"source_uri,dict"`
+	SourceSHA256       string   `parquet:"source_sha256,dict"`
+	Sheet              string   `parquet:"sheet,dict"`
 	SourceRow          int64    `parquet:"source_row"`
-	IngestedAt         int64    `parquet:"ingested_at,timestamp(microsecond)"`
+	IngestedAt         int64    `parquet:"ingested_at,timestamp(microsecond),dict"`
 }
 
 // Record encodes s for Parquet.

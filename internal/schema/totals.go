@@ -41,18 +41,18 @@ func (r *TradeTotal) Partition() Partition { return TradeTotalPartition(r.Source
 
 // TradeTotalRecord is the Parquet encoding of TradeTotal.
 type TradeTotalRecord struct {
-	Period       int32  `parquet:"period,date"`
-	Reporter     string `parquet:"reporter"`
-	Partner      string `parquet:"partner"`
-	Flow         string `parquet:"flow"`
+	Period       int32  `parquet:"period,date,dict"`
+	Reporter     string `parquet:"reporter,dict"`
+	Partner      string `parquet:"partner,dict"`
+	Flow         string `parquet:"flow,dict"`
 	ValueUSD     int64  `parquet:"value_usd,decimal(2:18)"`
 	YTDValueUSD  *int64 `parquet:"ytd_value_usd,decimal(2:18),optional"`
-	CoversMonths int32  `parquet:"covers_months"`
-	Source       string `parquet:"source"`
-	ReleaseID    string `parquet:"release_id"`
-	SourceURI    string `parquet:"source_uri"`
-	SourceSHA256 string `parquet:"source_sha256"`
-	IngestedAt   int64  `parquet:"ingested_at,timestamp(microsecond)"`
+	CoversMonths int32  `parquet:"covers_months,dict"`
+	Source       string `parquet:"source,dict"`
+	ReleaseID    string `parquet:"release_id,dict"`
+	SourceURI    string `parquet:"source_uri,dict"`
+	SourceSHA256 string `parquet:"source_sha256,dict"`
+	IngestedAt   int64  `parquet:"ingested_at,timestamp(microsecond),dict"`
 }
 
 // Record encodes r for Parquet.

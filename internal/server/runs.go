@@ -108,7 +108,7 @@ func (t *runTable) get(id string) (RunView, bool) {
 }
 
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.runs.get(r.PathValue("id"))
+	v, ok := s.results.get(r.PathValue("id"))
 	if !ok {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no run %q (runs are known until the daemon restarts; the ledger has every month: GET /api/v1/jobs/{job}/partitions)", r.PathValue("id")))
 		return

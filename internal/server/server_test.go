@@ -73,6 +73,9 @@ func (f *fixture) do(t *testing.T, method, path, token, body string) (int, map[s
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if method == "POST" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := f.http.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

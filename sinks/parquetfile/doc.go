@@ -1,5 +1,45 @@
-// Package parquetfile writes one dataset's rows to a local spool file in the
-// lake's Parquet conventions (zstd, the Record types of internal/schema), so
-// that a partition can be uploaded whole once it is complete and memory stays
-// bounded by a row-group buffer, not by the partition.
+// Package parquetfile writes one table's rows to a local spool file laid
+// out for query engines, so that a partition can be uploaded whole once it
+// is complete and memory stays bounded by a sort run, not by the partition.
+//
+// What every file holds (one place decides it: writerOptions):
+//
+//   - The columns of a Record type of internal/schema, looked up from the
+//     row type (schema.TableFor) or named with the Table option.
+//   - Data page v1, PLAIN values, RLE_DICTIONARY for the columns tagged
+//     `dict` (repeated strings, dates, constant provenance) with a PLAIN
+//     dictionary page, RLE definition and repetition levels, zstd. No
+//     DELTA_* or BYTE_STREAM_SPLIT encodings and no v2 pages: Spark's
+//     vectorized reader refused DELTA_BYTE_ARRAY and v2 pages before 3.3
+//     (SPARK-36879) and DELTA_LENGTH_BYTE_ARRAY alone before 3.4
+//     (SPARK-40128), Iceberg's vectorized Parquet reader took only plain
+//     and dictionary pages until 2026 (apache/iceberg#2749, #15362), and
+//     Hive, older Athena engines and BigQuery external tables go through
+//     parquet-mr or their own v1-era readers. PLAIN + RLE_DICTIONARY + RLE
+//     on v1 pages is what arrow-rs calls "supported by all major parquet
+//     readers" and what parquet-mr, Arrow C++ and DuckDB write by default.
+//     A dictionary that outgrows 1 MiB falls back to PLAIN for the rest of
+//     the row group, as parquet-mr and Arrow do.
+//   - Min/max/null-count statistics on every column chunk, page statistics
+//     and the page index (column and offset indexes).
+//   - Split-block bloom filters on the table's Bloom columns (hs_code,
+//     partner, bill_of_lading).
+//   - Rows sorted by the table's SortBy columns (ascending, nulls first)
+//     across the whole file, declared in every row group's
+//     sorting_columns and in the tradepipe.sorted_by key.
+//   - Row groups of DefaultRowGroupRows rows, chosen by measurement
+//     (docs/BENCHMARKS.md).
+//   - Key-value metadata: tradepipe.dataset, tradepipe.table,
+//     tradepipe.schema_version, tradepipe.release_id (Release option),
+//     tradepipe.version, tradepipe.commit; created_by is
+//     "tradepipe version V (build COMMIT)" from internal/buildinfo.
+//
+// Memory: sorting uses parquet-go's SortingWriter. Each open writer holds
+// at most sortRunRows rows in memory; full runs are sorted and written to
+// a sort-* file beside the spool file, and Close merges the runs into the
+// output. So a writer holds about sortRunRows × row width plus one page per
+// column, whatever the partition's size; Close additionally holds one
+// page per column per run while merging (runs = rows / sortRunRows).
+// Tables without SortBy (quarantine, kept in input order) are written
+// straight through.
 package parquetfile

@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
+
+	"github.com/tradepipe/tradepipe/internal/buildinfo"
+	"github.com/tradepipe/tradepipe/internal/schema"
 )
 
 // File is a finished spool file.
@@ -19,9 +24,16 @@ type File struct {
 	SHA256 string
 }
 
-// batchSize rows are buffered before a Write call into parquet-go; it keeps
-// per-row overhead low without holding a partition in memory.
-const batchSize = 1024
+// Key-value metadata keys written in every file's footer.
+const (
+	KeyDataset       = "tradepipe.dataset"
+	KeyTable         = "tradepipe.table"
+	KeySchemaVersion = "tradepipe.schema_version"
+	KeyReleaseID     = "tradepipe.release_id"
+	KeyVersion       = "tradepipe.version"
+	KeyCommit        = "tradepipe.commit"
+	KeySortedBy      = "tradepipe.sorted_by"
+)
 
 // codec is shared by every writer: a zstd.Codec pools its encoders, and
 // each encoder holds megabytes of history, so a codec per writer made
@@ -34,41 +46,171 @@ var codec = &zstd.Codec{Level: zstd.SpeedDefault}
 // paid once per column per partition.
 const pageBufferSize = 64 << 10
 
-// maxRowsPerRowGroup bounds what each open writer holds: parquet-go keeps
-// a row group's column values in memory until it is written out, and a
-// delivery of shipments keeps one writer per month open (36 for three
-// years), so memory is about open partitions × this × row width.
-const maxRowsPerRowGroup = 32 << 10
+// DefaultRowGroupRows is the row-group size, chosen by measurement (see
+// docs/BENCHMARKS.md, "Parquet layout"): with rows sorted, 32k-row groups
+// let min/max statistics skip most of a file for a commodity filter, and
+// files stay within 10% of DuckDB's size.
+const DefaultRowGroupRows = 32 << 10
 
-// Writer streams rows of type T into a Parquet file in a spool directory.
-// It is not safe for concurrent use.
-type Writer[T any] struct {
-	f    *os.File
-	w    *parquet.GenericWriter[T]
-	buf  []T
-	rows int64
+// dictionaryMaxBytes is where a dictionary column falls back to PLAIN for
+// the rest of the row group, as parquet-mr and arrow do at 1 MiB: beyond
+// that the dictionary no longer pays and readers must hold it whole.
+const dictionaryMaxBytes = 1 << 20
+
+// bloomBitsPerValue sizes split-block bloom filters (parquet-go sizes
+// them by values in the row group): 8 bits give about a 2% false-positive
+// rate; 10 bits (1%) cost 1.5% more file for unique columns such as
+// bill_of_lading (docs/BENCHMARKS.md).
+const bloomBitsPerValue = 8
+
+// Option adjusts a writer. The engine passes Release; Table and
+// RowGroupRows are for history copies, tests and benchmarks.
+type Option func(*config)
+
+type config struct {
+	table        schema.Table
+	release      string
+	rowGroupRows int
 }
 
-// Create starts a spool file in dir (os.TempDir() when empty).
-func Create[T any](dir string) (*Writer[T], error) {
+// Release records the release id in the file's key-value metadata.
+func Release(id string) Option { return func(c *config) { c.release = id } }
+
+// Table names the table the file belongs to when it is not the main table
+// of the Record type (a history table, a quarantine table of a dataset).
+func Table(t schema.Table) Option { return func(c *config) { c.table = t } }
+
+// RowGroupRows overrides DefaultRowGroupRows.
+func RowGroupRows(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.rowGroupRows = n
+		}
+	}
+}
+
+// Writer streams rows of type T into a Parquet file in a spool directory,
+// sorting each row group by the table's SortBy columns. It is not safe for
+// concurrent use.
+type Writer[T any] struct {
+	f     *os.File
+	w     rowWriter[T]
+	batch []T
+	rows  int64
+}
+
+// rowWriter is what Writer needs of parquet.GenericWriter (tables with no
+// sort order) and parquet.SortingWriter.
+type rowWriter[T any] interface {
+	Write([]T) (int, error)
+	Close() error
+	Reset(io.Writer) // drops buffered rows and removes sort runs
+}
+
+func spoolDir(dir string) string {
+	if dir == "" {
+		return os.TempDir()
+	}
+	return dir
+}
+
+// Create starts a spool file in dir (os.TempDir() when empty) for rows of
+// T, one of the Record types of internal/schema.
+func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
+	var zero T
+	c := config{rowGroupRows: DefaultRowGroupRows}
+	if t, ok := schema.TableFor(zero); ok {
+		c.table = t
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.table.Record == nil {
+		return nil, fmt.Errorf("parquetfile: %T is not the Record type of a table", zero)
+	}
+	if c.table.RecordType() != schemaTypeOf[T]() {
+		return nil, fmt.Errorf("parquetfile: table %s holds %s, not %T", c.table.Name, c.table.RecordType(), zero)
+	}
+	if err := checkColumns[T](c.table); err != nil {
+		return nil, fmt.Errorf("parquetfile: table %s: %w", c.table.Name, err)
+	}
 	f, err := os.CreateTemp(dir, "spool-*.parquet")
 	if err != nil {
 		return nil, fmt.Errorf("create spool file: %w", err)
 	}
-	w := parquet.NewGenericWriter[T](f,
-		parquet.Compression(codec),
-		parquet.CreatedBy("tradepipe", "", ""),
-		parquet.PageBufferSize(pageBufferSize),
-		parquet.MaxRowsPerRowGroup(maxRowsPerRowGroup),
-	)
-	return &Writer[T]{f: f, w: w, buf: make([]T, 0, batchSize)}, nil
+	var w rowWriter[T]
+	if len(c.table.SortBy) > 0 {
+		w = parquet.NewSortingWriter[T](f, sortRunRows, writerOptions(c, dir)...)
+	} else {
+		w = parquet.NewGenericWriter[T](f, writerOptions(c, dir)...)
+	}
+	return &Writer[T]{f: f, w: w, batch: make([]T, 0, batchSize)}, nil
 }
+
+// writerOptions is the one place the file layout is decided; doc.go says
+// why each choice.
+func writerOptions(c config, spool string) []parquet.WriterOption {
+	t := c.table
+	sorting := sortingColumns(t)
+	opts := []parquet.WriterOption{
+		parquet.Compression(codec),
+		parquet.CreatedBy("tradepipe", createdByVersion(), buildinfo.Commit()),
+		parquet.DataPageVersion(1),
+		parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.Plain),
+		parquet.DefaultEncodingFor(parquet.Int32, &parquet.Plain),
+		parquet.DefaultEncodingFor(parquet.Int64, &parquet.Plain),
+		parquet.DefaultEncodingFor(parquet.Double, &parquet.Plain),
+		parquet.DictionaryMaxBytes(dictionaryMaxBytes),
+		parquet.DataPageStatistics(true),
+		parquet.PageBufferSize(pageBufferSize),
+		parquet.MaxRowsPerRowGroup(int64(c.rowGroupRows)),
+		parquet.KeyValueMetadata(KeyDataset, t.Dataset),
+		parquet.KeyValueMetadata(KeyTable, t.Name),
+		parquet.KeyValueMetadata(KeySchemaVersion, strconv.Itoa(schema.Version)),
+		parquet.KeyValueMetadata(KeyVersion, buildinfo.Version()),
+		parquet.KeyValueMetadata(KeyCommit, buildinfo.Commit()),
+	}
+	if c.release != "" {
+		opts = append(opts, parquet.KeyValueMetadata(KeyReleaseID, c.release))
+	}
+	if len(sorting) > 0 {
+		opts = append(opts, parquet.SortingWriterConfig(parquet.SortingColumns(sorting...),
+			// Sorted runs wait in files beside the spool file, not in
+			// memory, until Close merges them.
+			parquet.SortingBuffers(parquet.NewFileBufferPool(spoolDir(spool), "sort-*"))),
+			parquet.KeyValueMetadata(KeySortedBy, strings.Join(t.SortBy, ",")))
+	}
+	if len(t.Bloom) > 0 {
+		filters := make([]parquet.BloomFilterColumn, len(t.Bloom))
+		for i, name := range t.Bloom {
+			filters[i] = parquet.SplitBlockFilter(bloomBitsPerValue, name)
+		}
+		opts = append(opts, parquet.BloomFilters(filters...))
+	}
+	return opts
+}
+
+// createdByVersion works around parquet-go v0.32 formatting created_by
+// without a space before "(build", and keeps parentheses out of the
+// version, which parquet-mr's VersionParser would read as an empty one.
+func createdByVersion() string {
+	return strings.Trim(buildinfo.Version(), "()") + " "
+}
+
+// batchSize rows are collected before they go to parquet-go in one call;
+// it keeps per-row overhead low.
+const batchSize = 1024
+
+// sortRunRows rows are sorted in memory at a time and written out as a
+// sorted run; Close merges the runs into the file, so memory per open
+// writer is bounded by this many rows, not by the file.
+const sortRunRows = 2 << 10
 
 // Write adds a row.
 func (w *Writer[T]) Write(row T) error {
-	w.buf = append(w.buf, row)
+	w.batch = append(w.batch, row)
 	w.rows++
-	if len(w.buf) == cap(w.buf) {
+	if len(w.batch) == cap(w.batch) {
 		return w.flush()
 	}
 	return nil
@@ -78,14 +220,14 @@ func (w *Writer[T]) Write(row T) error {
 func (w *Writer[T]) Rows() int64 { return w.rows }
 
 func (w *Writer[T]) flush() error {
-	if len(w.buf) == 0 {
+	if len(w.batch) == 0 {
 		return nil
 	}
-	if _, err := w.w.Write(w.buf); err != nil {
+	if _, err := w.w.Write(w.batch); err != nil {
 		return fmt.Errorf("write parquet rows: %w", err)
 	}
-	clear(w.buf)
-	w.buf = w.buf[:0]
+	clear(w.batch)
+	w.batch = w.batch[:0]
 	return nil
 }
 
@@ -122,6 +264,7 @@ func (w *Writer[T]) Close() (File, error) {
 
 // Abort discards the file. Safe to call after Close has failed.
 func (w *Writer[T]) Abort() {
+	w.w.Reset(io.Discard)
 	_ = w.f.Close()
 	_ = os.Remove(w.f.Name())
 }

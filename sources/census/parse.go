@@ -227,7 +227,9 @@ func hsCode(s, level string) (string, bool) {
 	if want, err := strconv.Atoi(strings.TrimPrefix(level, "HS")); err == nil && len(s) == want-1 {
 		s = "0" + s
 	}
-	if len(s) < 2 || len(s) > 10 {
+	// HS levels have an even number of digits; an odd code that is not
+	// the level's code missing a zero names no level (found by fuzzing).
+	if len(s) < 2 || len(s) > 10 || len(s)%2 != 0 {
 		return "", false
 	}
 	return s, true
