@@ -16,7 +16,6 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/tradepipe/tradepipe/examples"
 	"github.com/tradepipe/tradepipe/internal/censustest"
 )
 
