@@ -98,6 +98,9 @@ func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json") // the API refuses other types (CSRF)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +116,7 @@ func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
 // process would.
 func storedBackfill(t *testing.T, lakeDir, id string) (state string, done []string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(lakeDir, "_state/backfills", id+".json"))
+	b, err := os.ReadFile(filepath.Join(lakeDir, "_state/v1/backfills", id+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
