@@ -10,11 +10,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/tradepipe/tradepipe/compliance"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/tradepipe/tradepipe/compliance"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/pipeline"
 )
