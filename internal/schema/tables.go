@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // Table describes one queryable table of the lake: where its files live,
@@ -36,8 +38,8 @@ type Table struct {
 	// Bloom are the columns that get a split-block bloom filter: the ones
 	// people look single values up by.
 	Bloom []string
-	// Columns says what each column of Record holds.
-	Columns map[string]string
+	// Docs says what each column of Record holds.
+	Docs map[string]string
 }
 
 // PathKey is one Hive-style directory level (`name=value`).
@@ -84,10 +86,15 @@ var provenanceDocs = map[string]string{
 	"ingested_at":   "when tradepipe read the input (UTC, microseconds)",
 }
 
-func docs(m map[string]string) map[string]string {
+// docs adds the provenance columns' docs to m; rec says which of them the
+// Record has.
+func docs(rec any, m map[string]string) map[string]string {
 	out := map[string]string{}
+	s := parquet.SchemaOf(rec)
 	for k, v := range provenanceDocs {
-		out[k] = v
+		if _, ok := s.Lookup(k); ok {
+			out[k] = v
+		}
 	}
 	for k, v := range m {
 		out[k] = v
@@ -108,7 +115,7 @@ func tradeFlowsTable(name, location, doc string) Table {
 		// commodity are what is left to filter on.
 		SortBy: []string{"partner", "hs_code"},
 		Bloom:  []string{"hs_code", "partner"},
-		Columns: docs(map[string]string{
+		Docs: docs(TradeFlowRecord{}, map[string]string{
 			"period":        "first day of the reporting month",
 			"reporter":      "ISO 3166-1 alpha-2 of the reporting country",
 			"partner":       "ISO 3166-1 alpha-2 of the partner country",
@@ -136,7 +143,7 @@ func tradeTotalsTable(name, location, doc string) Table {
 		},
 		SortBy: []string{"partner"},
 		Bloom:  []string{"partner"},
-		Columns: docs(map[string]string{
+		Docs: docs(TradeTotalRecord{}, map[string]string{
 			"period":        "first day of the reporting month",
 			"reporter":      "ISO 3166-1 alpha-2 of the reporting country",
 			"partner":       "ISO 3166-1 alpha-2 of the partner country",
@@ -161,7 +168,7 @@ func quarantineTable(dataset string) Table {
 		},
 		// No sort: rows stay in input order (sheet, row), which is how
 		// people read a quarantine, and no sort buffer is held for it.
-		Columns: docs(map[string]string{
+		Docs: docs(QuarantineRecord{}, map[string]string{
 			"period":      "reporting month of the row, when it could be read",
 			"reason_code": "machine-readable reason: bad_value, bad_hs_code, bad_date, ...",
 			"reason":      "the reason, for a person",
@@ -195,7 +202,7 @@ var tables = []Table{
 		// values for the dictionary), then origin and day.
 		SortBy: []string{"hs_code", "origin_country", "shipment_date"},
 		Bloom:  []string{"hs_code", "bill_of_lading"},
-		Columns: docs(map[string]string{
+		Docs: docs(ShipmentRecord{}, map[string]string{
 			"shipment_date":       "arrival or shipment date",
 			"period":              "first day of the shipment month",
 			"bill_of_lading":      "bill of lading number",
@@ -228,7 +235,7 @@ var tables = []Table{
 			yearKey(2017),
 		},
 		SortBy: []string{"period", "category"},
-		Columns: map[string]string{
+		Docs: map[string]string{
 			"basis":             "us_exports or cn_imports",
 			"period":            "the month; year-to-date figures run from January of its year",
 			"category":          "manufactured_goods, agriculture, energy, all_covered, uncovered, ...",
