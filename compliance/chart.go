@@ -35,6 +35,8 @@ const (
 	marginX        = 16.0
 	colorActual    = "#1f5fa8"
 	colorTarget    = "#d9731a"
+	color2017      = "#8a8a8a"
+	colorMonth     = "#b9d0ea"
 )
 
 // point is one month of a panel. Amounts are converted to float64 USD
@@ -44,6 +46,12 @@ type point struct {
 	m      civil.Month
 	actual float64
 	target *float64
+	// month is the month's own purchases (the monthly view); covers is 2
+	// for China's combined January–February figure, drawn over both months.
+	month  float64
+	covers int
+	// ref2017 is the same months of 2017, year to date (the reference line).
+	ref2017 *float64
 }
 
 // WriteSVG draws, for each basis and for all covered goods and each goods
@@ -71,6 +79,12 @@ func WriteSVG(w io.Writer, rep *Report) error {
 	lx += 210
 	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="%s" stroke-width="2.5" stroke-dasharray="7 4"/>`, lx, ly, lx+28, ly, colorTarget)
 	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="13">Target, year to date (2017 baseline + Phase One increment, prorated)</text>`+"\n", lx+36, ly+4)
+	lx += 470
+	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="%s" stroke-width="2" stroke-dasharray="2 3"/>`, lx, ly, lx+28, ly, color2017)
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="13">Same months of 2017</text>`+"\n", lx+36, ly+4)
+	lx += 170
+	fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="14" height="10" fill="%s"/>`, lx, ly-6, colorMonth)
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="13">Month's purchases (Jan–Feb combined spans two)</text>`+"\n", lx+20, ly+4)
 
 	for bi, basis := range shown {
 		y0 := headH + float64(bi)*(rowHeadH+panelH)
@@ -78,17 +92,41 @@ func WriteSVG(w io.Writer, rep *Report) error {
 		if !slices.Contains(rep.Bases, basis) {
 			title += ": no trade_flows in the lake"
 		}
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="16" font-weight="bold">%s</text>`+"\n", marginX, y0+20, esc(title))
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="16" font-weight="bold">%s</text>`, marginX, y0+20, esc(title))
+		if slices.Contains(rep.Bases, basis) {
+			fill := "#555"
+			if rep.Synthetic[basis] {
+				fill = "#b00020"
+			}
+			fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11.5" fill="%s">from %s</text>`, marginX+360, y0+20, fill, esc(rep.Provenance(basis)))
+		}
+		b.WriteString("\n")
 		for ci, c := range chartCategories {
 			x0 := marginX + float64(ci)*panelW
 			panel(&b, x0, y0+rowHeadH, basis, c, series(rep, basis, c), rep)
 		}
 	}
-	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11" fill="#666">Source: tradepipe lake (trade_flows); Annex 6.1 covered products; treaty increments Art. 6.2.1. Codes only partly covered by Annex 6.1 are left out of these totals.</text>`+"\n",
-		marginX, height-14)
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11" fill="#666">Sources: %s; covered products: Attachment to Annex 6.1 (%s product set); increments: Art. 6.2.1. Codes only partly covered by Annex 6.1 are left out of these totals.</text>`+"\n",
+		marginX, height-14, esc(sourcesLine(rep)), esc(string(rep.Definition)))
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// sourcesLine names the releases behind each basis shown.
+func sourcesLine(rep *Report) string {
+	var parts []string
+	for _, b := range rep.Bases {
+		name := "US Census Bureau international trade API"
+		if b == reference.CNImports {
+			name = "China customs (GACC)"
+		}
+		parts = append(parts, name+" ("+rep.Provenance(b)+")")
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
 }
 
 func baselineText(s string) string {
@@ -121,7 +159,12 @@ func series(rep *Report, b reference.Basis, c reference.Category) []point {
 		if r.Basis != string(b) || r.Category != string(c) {
 			continue
 		}
-		p := point{m: r.Period, actual: bnFloat(&r.YTDUSD)}
+		v := r.ValueUSD
+		p := point{m: r.Period, actual: bnFloat(&r.YTDUSD), month: bnFloat(&v), covers: max(r.CoversMonths, 1)}
+		if r.YTD2017USD != nil {
+			f := bnFloat(r.YTD2017USD)
+			p.ref2017 = &f
+		}
 		if r.TargetYTDUSD != nil {
 			t := bnFloat(r.TargetYTDUSD)
 			p.target = &t
@@ -178,6 +221,9 @@ func panel(b *strings.Builder, x0, y0 float64, basis reference.Basis, c referenc
 	hasTarget := false
 	for _, p := range pts {
 		maxV = math.Max(maxV, p.actual)
+		if p.ref2017 != nil {
+			maxV = math.Max(maxV, *p.ref2017)
+		}
 		if p.target != nil {
 			maxV = math.Max(maxV, *p.target)
 			hasTarget = true
@@ -218,17 +264,36 @@ func panel(b *strings.Builder, x0, y0 float64, basis reference.Basis, c referenc
 		}
 		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="10.5" text-anchor="middle" fill="#444">%s</text>`+"\n", x, py1+17, label)
 	}
+	// Monthly view: a bar per month's own purchases, a combined
+	// January–February figure as one bar over both months.
+	slot := (px1 - px0) / float64(n-1)
+	for _, p := range pts {
+		if p.month <= 0 {
+			continue
+		}
+		w := slot * 0.6 * float64(p.covers)
+		x := xOf(p.m) - w/2 - slot*float64(p.covers-1)/2
+		fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %.2f</title></rect>`,
+			x, yOf(p.month), w, py1-yOf(p.month), colorMonth, p.m, p.month)
+	}
+	b.WriteString("\n")
 	// Lines, one segment per year.
 	for year := first.Year; year <= last.Year; year++ {
-		var act, tgt []string
+		var act, tgt, ref []string
 		for _, p := range pts {
 			if p.m.Year != year {
 				continue
 			}
 			act = append(act, fmt.Sprintf("%.1f,%.1f", xOf(p.m), yOf(p.actual)))
+			if p.ref2017 != nil {
+				ref = append(ref, fmt.Sprintf("%.1f,%.1f", xOf(p.m), yOf(*p.ref2017)))
+			}
 			if p.target != nil {
 				tgt = append(tgt, fmt.Sprintf("%.1f,%.1f", xOf(p.m), yOf(*p.target)))
 			}
+		}
+		if len(ref) > 0 {
+			fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2" stroke-dasharray="2 3"/>`+"\n", strings.Join(ref, " "), color2017)
 		}
 		if len(tgt) > 0 {
 			fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2.5" stroke-dasharray="7 4"/>`+"\n", strings.Join(tgt, " "), colorTarget)

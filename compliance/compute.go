@@ -2,6 +2,8 @@ package compliance
 
 import (
 	"fmt"
+	"maps"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -31,7 +33,89 @@ type Options struct {
 	Through   civil.Month
 	Baseline  string // lake, piie_original or piie_revised
 	Proration string // linear or seasonal
-	Services  Services
+	// Definition is the product set counted as covered; "" follows the
+	// baseline: original for piie_original, revised otherwise (so a
+	// published baseline and the purchases compared with it count the same
+	// goods).
+	Definition reference.Definition
+	Services   Services
+	// Synthetic lists the bases whose lake data are synthetic samples (the
+	// quick start's GACC files); the report, chart and HTML say so.
+	Synthetic []reference.Basis
+}
+
+// Release is one input behind a basis's figures.
+type Release struct {
+	Source    string // census, gacc
+	ReleaseID string // YYYYMMDDTHHMMSSZ-<sha12>: the vintage's date (publication, else fetch or drop)
+	URI       string // where it was read from
+}
+
+func (s *Series) noteRelease(r Release) {
+	if s.seen == nil {
+		s.seen = map[Release]bool{}
+	}
+	if !s.seen[r] {
+		s.seen[r] = true
+		s.Releases = append(s.Releases, r)
+	}
+}
+
+// Provenance says in one line where a basis's figures come from: the
+// source, its inputs (first and last by name) and the date of their
+// release ids (the publication date when the source states one, as GACC
+// pages do; else when the input was fetched or dropped), and whether the
+// data are a synthetic sample.
+func (rep *Report) Provenance(b reference.Basis) string {
+	rs := rep.Releases[b]
+	if len(rs) == 0 {
+		return "no releases"
+	}
+	var ids, names []string
+	srcs := map[string]bool{}
+	for _, r := range rs {
+		ids = append(ids, r.ReleaseID)
+		names = append(names, path.Base(r.URI))
+		srcs[r.Source] = true
+	}
+	slices.Sort(ids)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	day := func(id string) string {
+		if len(id) >= 8 {
+			return id[:4] + "-" + id[4:6] + "-" + id[6:8]
+		}
+		return id
+	}
+	dates := day(ids[0])
+	if d := day(ids[len(ids)-1]); d != dates {
+		dates += ".." + d
+	}
+	files := names[0]
+	if len(names) > 1 {
+		files = fmt.Sprintf("%d inputs, %s … %s", len(names), names[0], names[len(names)-1])
+	}
+	out := fmt.Sprintf("%s: %s; release ids dated %s", strings.Join(slices.Sorted(maps.Keys(srcs)), "+"), files, dates)
+	if rep.Synthetic[b] {
+		out += "; SYNTHETIC sample data, not official figures"
+	}
+	return out
+}
+
+// MaxAmbiguousShare is the share of a month's trade that may be ambiguous
+// (HS codes coarser than the Annex lines under them) before the month is
+// refused as too coarse. Real Census HS6 data is ambiguous only in 271012
+// (naphtha inside light oils): 0.43% of 2017, under 1.5% in every month of
+// 2017–2020; HS2 data is mostly ambiguous. Below the limit the report's
+// headline states the share.
+const MaxAmbiguousShare = 0.05
+
+// DefinitionFor is the product set Options.Definition "" stands for.
+func DefinitionFor(baseline string) reference.Definition {
+	if baseline == BaselinePIIEOriginal {
+		return reference.Original
+	}
+	return reference.Revised
 }
 
 // Services are the annual services purchases (BEA), which the lake does
@@ -65,11 +149,23 @@ type Report struct {
 	Through   civil.Month
 	Baseline  string
 	Proration string
-	Requested []reference.Basis // bases asked for
-	Bases     []reference.Basis // bases with rows
-	Rows      []schema.Compliance
-	TwoYear   []TwoYear
-	Notes     []string
+	// Definition is the product set counted as covered.
+	Definition reference.Definition
+	Requested  []reference.Basis // bases asked for
+	Bases      []reference.Basis // bases with rows
+	Rows       []schema.Compliance
+	TwoYear    []TwoYear
+	// Headline are facts a reader must see beside the figures (the
+	// unclassifiable share).
+	Headline []string
+	Notes    []string
+	// Months holds, per basis, each reported or baseline month's figure
+	// with its sub-category values and HS levels.
+	Months map[reference.Basis]map[civil.Month]*Figure
+	// Releases are the inputs behind each basis; Synthetic marks bases
+	// whose data are synthetic samples.
+	Releases  map[reference.Basis][]Release
+	Synthetic map[reference.Basis]bool
 }
 
 var (
@@ -101,7 +197,30 @@ func Compute(series []*Series, o Options) (*Report, error) {
 	if o.Proration != ProrationLinear && o.Proration != ProrationSeasonal {
 		return nil, fmt.Errorf("proration %q is not linear or seasonal", o.Proration)
 	}
-	rep := &Report{Through: o.Through, Baseline: o.Baseline, Proration: o.Proration}
+	if o.Definition == "" {
+		o.Definition = DefinitionFor(o.Baseline)
+	}
+	if _, err := reference.ParseDefinition(string(o.Definition)); err != nil {
+		return nil, err
+	}
+	rep := &Report{Through: o.Through, Baseline: o.Baseline, Proration: o.Proration, Definition: o.Definition,
+		Months: map[reference.Basis]map[civil.Month]*Figure{}, Releases: map[reference.Basis][]Release{},
+		Synthetic: map[reference.Basis]bool{}}
+	for _, b := range o.Synthetic {
+		rep.Synthetic[b] = true
+	}
+	classified := make([]*Series, len(series))
+	for i, s := range series {
+		c, head, err := classify(s, o.Definition)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Basis, err)
+		}
+		classified[i] = c
+		rep.Headline = append(rep.Headline, head...)
+		rep.Months[s.Basis] = c.Figures
+		rep.Releases[s.Basis] = s.Releases
+	}
+	series = classified
 	if rep.Through.IsZero() {
 		for _, s := range series {
 			for m := range s.Figures {
@@ -159,6 +278,90 @@ func Compute(series []*Series, o Options) (*Report, error) {
 	})
 	return rep, nil
 }
+
+// classify combines and classifies each figure of s (reference.Combine)
+// into a new series. It refuses months too coarse for the Annex (more than
+// MaxAmbiguousShare ambiguous), naming them and their levels; otherwise it
+// returns a headline line stating the ambiguous share when there is one,
+// and notes on mixed levels.
+func classify(s *Series, def reference.Definition) (*Series, []string, error) {
+	cls := reference.NewClassifier(s.Basis, def)
+	out := &Series{Basis: s.Basis, Figures: map[civil.Month]*Figure{}, Inputs: s.Inputs, Notes: slices.Clone(s.Notes)}
+	var coarse, overlaps []string
+	var amb, total int64
+	ambCodes := map[string]bool{}
+	months := slices.SortedFunc(maps.Keys(s.Figures), func(a, b civil.Month) int {
+		if a.Before(b) {
+			return -1
+		}
+		if b.Before(a) {
+			return 1
+		}
+		return 0
+	})
+	mixed := map[string][]string{}
+	for _, m := range months {
+		f := s.Figures[m]
+		c, err := cls.Combine(f.Cents)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", m, err)
+		}
+		nf := &Figure{Covers: f.Covers, Cents: f.Cents, Values: map[reference.Category]apd.Decimal{},
+			Subs: map[string]apd.Decimal{}, Levels: c.Levels}
+		var sum int64
+		for cat, v := range c.Cents {
+			nf.Values[cat] = money.FromCents(v)
+			sum += v
+		}
+		for sub, v := range c.SubCents {
+			nf.Subs[sub] = money.FromCents(v)
+		}
+		out.Figures[m] = nf
+		a := c.Cents[reference.Ambiguous]
+		if sum > 0 && float64(a)/float64(sum) > MaxAmbiguousShare {
+			coarse = append(coarse, fmt.Sprintf("%s (%s, %.0f%% ambiguous)", m, reference.LevelNames(c.Levels), 100*float64(a)/float64(sum)))
+		}
+		amb += a
+		total += sum
+		for _, k := range c.AmbiguousCodes {
+			ambCodes[k] = true
+		}
+		if len(c.Levels) > 1 {
+			l := reference.LevelNames(c.Levels)
+			mixed[l] = append(mixed[l], m.String())
+		}
+		for _, k := range c.Overlaps {
+			overlaps = append(overlaps, m.String()+" "+k)
+		}
+	}
+	if len(coarse) > 0 {
+		return nil, nil, fmt.Errorf("data too coarse for Annex 6.1 (over %.0f%% of a month's trade in HS codes that hold covered and uncovered lines): %s; load HS6 or finer, with HS10 (Census) or HS8 (GACC) under 2710 and 2711",
+			100*MaxAmbiguousShare, strings.Join(coarse, ", "))
+	}
+	for _, l := range slices.Sorted(maps.Keys(mixed)) {
+		ms := mixed[l]
+		out.Notes = append(out.Notes, fmt.Sprintf("%s: %s combined (each dollar once, finer rows first) in %s", s.Basis, l, monthList(ms)))
+	}
+	if len(overlaps) > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("%s: finer rows exceed the coarser code, finer rows used: %s", s.Basis, strings.Join(overlaps, ", ")))
+	}
+	var head []string
+	if amb > 0 {
+		head = append(head, fmt.Sprintf("%s: %.2f%% of trade (%s bn of %s bn, all months read) is in HS codes the Annex splits below their level (%s) and is counted in no category",
+			s.Basis, 100*float64(amb)/float64(total), Bn(ptr(money.FromCents(amb))), Bn(ptr(money.FromCents(total))), strings.Join(slices.Sorted(maps.Keys(ambCodes)), ", ")))
+	}
+	return out, head, nil
+}
+
+// monthList shortens a sorted list of months to "2017-01..2017-12, 2020-01".
+func monthList(ms []string) string {
+	if len(ms) <= 3 {
+		return strings.Join(ms, ", ")
+	}
+	return fmt.Sprintf("%s..%s (%d months)", ms[0], ms[len(ms)-1], len(ms))
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // monthsOf describes a basis's months: which have a figure, and which are
 // folded into a later combined figure.
@@ -304,7 +507,7 @@ func computeBasis(s *Series, o Options, through civil.Month) ([]schema.Complianc
 		for _, c := range ReportCategories {
 			ytd[c] = money.Add(ytd[c], value[c])
 			row := schema.Compliance{
-				Basis: string(s.Basis), Period: m, Category: string(c),
+				Basis: string(s.Basis), Period: m, Category: string(c), CoversMonths: f.Covers,
 				ValueUSD: money.RoundCents(value[c]), YTDUSD: money.RoundCents(ytd[c]),
 				Baseline2017USD: centsOrNil(baselines[c]), Proration: o.Proration, BaselineSource: sources[c],
 				YTD2017USD: centsOrNil(cum[c][int(m.Month)]),
@@ -467,4 +670,57 @@ func twoYear(b reference.Basis, rows []schema.Compliance, through civil.Month) (
 		ty.PctOfTarget = *p
 	}
 	return ty, true
+}
+
+// SubcategoryYTD sums the covered purchases of basis b by Annex
+// sub-category ("agriculture/Oilseeds") from January through m.
+func (rep *Report) SubcategoryYTD(b reference.Basis, m civil.Month) map[string]apd.Decimal {
+	out := map[string]apd.Decimal{}
+	for _, k := range civil.Range(civil.Month{Year: m.Year, Month: time.January}, m) {
+		f := rep.Months[b][k]
+		if f == nil {
+			continue
+		}
+		for sub, v := range f.Subs {
+			out[sub] = money.Add(out[sub], v)
+		}
+	}
+	return out
+}
+
+// TwoYearSoFar is the agreement's two-year test while it runs: covered
+// goods bought from January 2020 through the basis's latest month, against
+// the 2020 and 2021 goods targets together (twice the 2017 baseline plus
+// the 162.1bn goods increase; the 200bn commitment adds services). ok is
+// false without all-covered targets for both years.
+func (rep *Report) TwoYearSoFar(b reference.Basis) (bought, target apd.Decimal, through civil.Month, ok bool) {
+	var dec20 *schema.Compliance
+	var last *schema.Compliance
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
+		if r.Basis != string(b) || r.Category != string(reference.AllCovered) {
+			continue
+		}
+		if r.Period == (civil.Month{Year: 2020, Month: 12}) {
+			dec20 = r
+		}
+		if last == nil || last.Period.Before(r.Period) {
+			last = r
+		}
+	}
+	if last == nil || last.Baseline2017USD == nil {
+		return apd.Decimal{}, apd.Decimal{}, civil.Month{}, false
+	}
+	for _, y := range []int{2020, 2021} {
+		inc, ok := reference.IncrementBn(reference.AllCovered, y)
+		if !ok {
+			return apd.Decimal{}, apd.Decimal{}, civil.Month{}, false
+		}
+		target = money.Add(target, money.Add(*last.Baseline2017USD, money.Mul(inc, billion)))
+	}
+	bought = last.YTDUSD
+	if last.Period.Year == 2021 && dec20 != nil {
+		bought = money.Add(dec20.YTDUSD, last.YTDUSD)
+	}
+	return money.RoundCents(bought), money.RoundCents(target), last.Period, true
 }

@@ -109,7 +109,7 @@ func TestPIIEOriginalLinear(t *testing.T) {
 //	2017 energy (270900):      1 each month              = 12
 //	2017 manufactured (880240): 30 in June only          = 30
 //	2017 uncovered (470321):   1 each month              = 12
-//	2017 ambiguous (271012):   0.5 in January            = 0.5
+//	2017 ambiguous (271012):   0.25 in January           = 0.25
 func seasonalLake(t *testing.T, skip ...int) lake.Lake {
 	l := newLake(t)
 	agri := []string{"4", "2", "1", "1", "1", "1", "1", "1", "1", "2", "3", "2"}
@@ -126,7 +126,7 @@ func seasonalLake(t *testing.T, skip ...int) lake.Lake {
 			rows = append(rows, flow{"880240", "30"})
 		}
 		if k == 1 {
-			rows = append(rows, flow{"271012", "0.5"})
+			rows = append(rows, flow{"271012", "0.25"})
 		}
 		putFlows(t, l, reference.USExports, civil.Month{Year: 2017, Month: time.Month(k)}, 1, rows...)
 	}
@@ -174,7 +174,7 @@ func TestSeasonalLakeBaseline(t *testing.T) {
 		{"2020-02", reference.AllCovered, "62000000000.00", "16245161290.32", "16000000000.00", "245161290.32", "98", "8000000000.00"},
 		// uncovered: compared with the same months of 2017, no target
 		{"2020-02", reference.Uncovered, "12000000000.00", "null", "1000000000.00", "null", "null", "2000000000.00"},
-		{"2020-02", reference.Ambiguous, "500000000.00", "null", "250000000.00", "null", "null", "500000000.00"},
+		{"2020-02", reference.Ambiguous, "250000000.00", "null", "250000000.00", "null", "null", "250000000.00"},
 	}
 	for _, tc := range cases {
 		r := row(t, rep, us, tc.m, tc.c)
@@ -272,8 +272,30 @@ func TestMonthsProblems(t *testing.T) {
 		if got := moneyBn(row(t, rep, reference.USExports, "2020-01", reference.Agriculture).ValueUSD); got != "3.0" {
 			t.Errorf("agriculture = %s, want 3.0 (HS10 only)", got)
 		}
-		if !strings.Contains(strings.Join(rep.Notes, "\n"), "rows at HS levels [4 10]; used HS10 only") {
+		if !strings.Contains(strings.Join(rep.Notes, "\n"), "HS4+HS10 combined") {
 			t.Errorf("notes %q", rep.Notes)
+		}
+	})
+	t.Run("too coarse", func(t *testing.T) {
+		l := newLake(t)
+		// HS2 27 holds crude oil (covered) and pipeline gas (not): ambiguous.
+		putFlows(t, l, reference.USExports, month("2020-01"), 1, flow{"27", "3"}, flow{"12", "1"}, flow{"470321", "0.5"})
+		putFlows(t, l, reference.USExports, month("2020-02"), 1, flow{"120190", "1"})
+		_, err := compute(t, l, Options{Baseline: BaselinePIIEOriginal, Proration: ProrationLinear}, reference.USExports)
+		if err == nil || !strings.Contains(err.Error(), "too coarse") || !strings.Contains(err.Error(), "2020-01 (HS2+HS6, 89% ambiguous)") ||
+			strings.Contains(err.Error(), "2020-02") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("small ambiguous share in the headline", func(t *testing.T) {
+		l := newLake(t)
+		putFlows(t, l, reference.USExports, month("2020-01"), 1, flow{"271012", "1"}, flow{"120190", "99"})
+		rep, err := compute(t, l, Options{Baseline: BaselinePIIEOriginal, Proration: ProrationLinear}, reference.USExports)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Headline) != 1 || !strings.Contains(rep.Headline[0], "us_exports: 1.00% of trade") || !strings.Contains(rep.Headline[0], "(271012)") {
+			t.Errorf("headline %q", rep.Headline)
 		}
 	})
 	t.Run("bad options", func(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tradepipe/tradepipe/examples"
+	"github.com/tradepipe/tradepipe/internal/censustest"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -24,7 +24,7 @@ import (
 func examplesLake(t *testing.T) (*lake.Dir, string) {
 	t.Helper()
 	inboxDir := t.TempDir()
-	if err := examples.CopyCensus(inboxDir, time.Time{}); err != nil {
+	if err := censustest.CopySynthetic(inboxDir, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	root := t.TempDir()

@@ -17,12 +17,11 @@ import (
 
 // Job computes the metrics from a lake and publishes them to it.
 type Job struct {
-	Name       string // job name, recorded in manifests
-	Lake       lake.Lake
-	SpoolDir   string // local directory for Parquet files before upload; "" is the system temp dir
-	Classifier *reference.Classifier
-	Logger     *slog.Logger
-	Now        func() time.Time // stamps manifests; nil is time.Now
+	Name     string // job name, recorded in manifests
+	Lake     lake.Lake
+	SpoolDir string // local directory for Parquet files before upload; "" is the system temp dir
+	Logger   *slog.Logger
+	Now      func() time.Time // stamps manifests; nil is time.Now
 }
 
 // NewJob returns a job over l; a nil logger discards.
@@ -30,7 +29,7 @@ func NewJob(name string, l lake.Lake, spoolDir string, logger *slog.Logger) *Job
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Job{Name: name, Lake: l, SpoolDir: spoolDir, Classifier: reference.NewClassifier(), Logger: logger}
+	return &Job{Name: name, Lake: l, SpoolDir: spoolDir, Logger: logger}
 }
 
 // Compute reads the bases' trade_flows and computes the report. ctx bounds
@@ -38,7 +37,7 @@ func NewJob(name string, l lake.Lake, spoolDir string, logger *slog.Logger) *Job
 func (j *Job) Compute(ctx context.Context, bs []reference.Basis, o Options) (*Report, []*Series, error) {
 	var series []*Series
 	for _, b := range bs {
-		s, err := ReadSeries(ctx, j.Lake, b, j.Classifier)
+		s, err := ReadSeries(ctx, j.Lake, b)
 		if err != nil {
 			return nil, nil, fmt.Errorf("read %s: %w", b, err)
 		}

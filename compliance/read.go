@@ -5,14 +5,12 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
-	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/reference"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/lake"
@@ -35,35 +33,40 @@ var rowCategories = []reference.Category{
 	reference.Manufactured, reference.Agriculture, reference.Energy, reference.Uncovered, reference.Ambiguous,
 }
 
-// Figure is one basis's trade for one published period, by category.
+// Figure is one basis's trade for one published period.
 type Figure struct {
 	// Covers is how many months the figure covers, ending at its period.
 	Covers int
-	// Values by category (rowCategories); missing categories are zero.
+	// Cents by HS code as read, at whatever levels the lake holds (summed
+	// over the partition's files); Compute classifies and combines them.
+	Cents map[string]int64
+	// Values by category (rowCategories), set by Compute; missing
+	// categories are zero.
 	Values map[reference.Category]apd.Decimal
+	// Subs by covered sub-category ("agriculture/Cereals"), set by Compute.
+	Subs map[string]apd.Decimal
+	// Levels are the HS levels of the rows, set by Compute.
+	Levels []int
 }
 
-// Series is one basis's monthly trade in the lake, classified.
+// Series is one basis's monthly trade in the lake.
 type Series struct {
 	Basis   reference.Basis
 	Figures map[civil.Month]*Figure
 	// Inputs are the data files read, for the compliance manifest.
 	Inputs []publish.Input
-	// Notes are things a reader of the report should know (levels mixed).
+	// Notes are things a reader of the report should know.
 	Notes []string
+	// Releases are the inputs the rows came from (source, vintage, URI).
+	Releases []Release
+	seen     map[Release]bool
 }
 
-func newFigure() *Figure { return &Figure{Covers: 1, Values: map[reference.Category]apd.Decimal{}} }
-
-func (f *Figure) add(c reference.Category, v apd.Decimal) {
-	f.Values[c] = money.Add(f.Values[c], v)
-}
-
-// ReadSeries reads every published trade_flows partition of basis b and
-// classifies its rows with cls. ctx bounds the lake calls. A basis with no
-// partitions gives an empty series, not an error; unreadable manifests or
-// files, rows with bad HS codes and inconsistent covers_months are errors.
-func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis, cls *reference.Classifier) (*Series, error) {
+// ReadSeries reads every published trade_flows partition of basis b. ctx
+// bounds the lake calls. A basis with no partitions gives an empty series,
+// not an error; unreadable manifests or files and inconsistent
+// covers_months are errors.
+func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis) (*Series, error) {
 	spec, ok := bases[b]
 	if !ok {
 		return nil, fmt.Errorf("unknown basis %q", b)
@@ -78,11 +81,6 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis, cls *refere
 			dirs = append(dirs, path.Dir(o.Key))
 		}
 	}
-	type levelKey struct {
-		m     civil.Month
-		level int32
-	}
-	byLevel := map[levelKey]*Figure{}
 	for _, dir := range dirs {
 		m, err := publish.Load(ctx, l, dir)
 		if err != nil {
@@ -105,38 +103,20 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis, cls *refere
 						continue
 					}
 					month := civil.DateFromDays(r.Period).MonthOf()
-					cl, err := cls.Classify(r.HSCode)
-					if err != nil {
-						return nil, fmt.Errorf("%s: %w", key, err)
-					}
-					k := levelKey{month, int32(len(r.HSCode))}
-					fig := byLevel[k]
+					fig := s.Figures[month]
 					if fig == nil {
-						fig = newFigure()
-						fig.Covers = int(r.CoversMonths)
-						byLevel[k] = fig
+						fig = &Figure{Covers: int(r.CoversMonths), Cents: map[string]int64{}}
+						s.Figures[month] = fig
 					}
 					if int(r.CoversMonths) != fig.Covers {
 						return nil, fmt.Errorf("%s: rows for %s cover %d and %d months", key, month, fig.Covers, r.CoversMonths)
 					}
-					fig.add(cl.Category, money.FromCents(r.ValueUSD))
+					fig.Cents[r.HSCode] += r.ValueUSD
+					s.noteRelease(Release{Source: r.Source, ReleaseID: r.ReleaseID, URI: r.SourceURI})
 				}
 			}
 		}
 	}
-	levels := map[civil.Month][]int32{}
-	for k := range byLevel {
-		levels[k.m] = append(levels[k.m], k.level)
-	}
-	for m, ls := range levels {
-		slices.Sort(ls)
-		finest := ls[len(ls)-1]
-		s.Figures[m] = byLevel[levelKey{m, finest}]
-		if len(ls) > 1 {
-			s.Notes = append(s.Notes, fmt.Sprintf("%s %s: rows at HS levels %v; used HS%d only", b, m, ls, finest))
-		}
-	}
-	slices.Sort(s.Notes)
 	return s, nil
 }
 

@@ -18,7 +18,7 @@ import (
 // Columns are the compliance dataset's columns, in order; JSON and CSV use
 // them as names.
 var Columns = []string{
-	"basis", "period", "category", "value_usd", "ytd_usd", "baseline_2017_usd", "target_usd",
+	"basis", "period", "category", "value_usd", "covers_months", "ytd_usd", "baseline_2017_usd", "target_usd",
 	"target_ytd_usd", "pct_of_target_ytd", "shortfall_ytd_usd", "ytd_2017_usd", "proration", "baseline_source",
 }
 
@@ -36,7 +36,7 @@ func cells(r *schema.Compliance) []string {
 		p = strconv.FormatFloat(*r.PctOfTargetYTD, 'f', -1, 64)
 	}
 	return []string{
-		r.Basis, r.Period.First().String(), r.Category, r.ValueUSD.Text('f'), r.YTDUSD.Text('f'),
+		r.Basis, r.Period.First().String(), r.Category, r.ValueUSD.Text('f'), strconv.Itoa(max(r.CoversMonths, 1)), r.YTDUSD.Text('f'),
 		opt(r.Baseline2017USD), opt(r.TargetUSD), opt(r.TargetYTDUSD), p, opt(r.ShortfallYTDUSD),
 		opt(r.YTD2017USD), r.Proration, r.BaselineSource,
 	}
@@ -55,6 +55,8 @@ func WriteJSON(w io.Writer, rep *Report) error {
 				obj[Columns[k]] = nil
 			case Columns[k] == "pct_of_target_ytd":
 				obj[Columns[k]] = *r.PctOfTargetYTD
+			case Columns[k] == "covers_months":
+				obj[Columns[k]] = max(r.CoversMonths, 1)
 			default:
 				obj[Columns[k]] = c
 			}
@@ -119,8 +121,8 @@ func BasisTitle(b string) string {
 
 // Heading is the report's one-line description.
 func (rep *Report) Heading() string {
-	return fmt.Sprintf("Phase One compliance through %s: baseline %s, proration %s; USD billions",
-		rep.Through, rep.Baseline, rep.Proration)
+	return fmt.Sprintf("Phase One compliance through %s: baseline %s, %s product set, proration %s; USD billions",
+		rep.Through, rep.Baseline, rep.Definition, rep.Proration)
 }
 
 // WriteTable writes the report for a terminal: per basis, one line per
@@ -128,6 +130,9 @@ func (rep *Report) Heading() string {
 // and the notes.
 func WriteTable(w io.Writer, rep *Report) error {
 	fmt.Fprintln(w, rep.Heading())
+	for _, h := range rep.Headline {
+		fmt.Fprintf(w, "NOTE %s\n", h)
+	}
 	for _, b := range rep.Bases {
 		fmt.Fprintf(w, "\n%s\n", BasisTitle(string(b)))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -138,7 +143,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 				continue
 			}
 			v, y := r.ValueUSD, r.YTDUSD
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Period, r.Category, Bn(&v), Bn(&y),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", monthLabel(r), r.Category, Bn(&v), Bn(&y),
 				Bn(r.Baseline2017USD), Bn(r.TargetUSD), Bn(r.TargetYTDUSD), pctText(r.PctOfTargetYTD),
 				Bn(r.ShortfallYTDUSD), Bn(r.YTD2017USD))
 		}
@@ -156,6 +161,15 @@ func WriteTable(w io.Writer, rep *Report) error {
 		}
 	}
 	return nil
+}
+
+// monthLabel is the row's month, marked when its figure is China's
+// combined January–February release ("2020-01..02").
+func monthLabel(r *schema.Compliance) string {
+	if r.CoversMonths > 1 {
+		return fmt.Sprintf("%s..%02d", r.Period.AddMonths(1-r.CoversMonths), int(r.Period.Month))
+	}
+	return r.Period.String()
 }
 
 // Text describes the two-year result in a few lines.

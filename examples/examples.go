@@ -12,18 +12,20 @@ import (
 	"time"
 )
 
-//go:embed census/*.json
+//go:embed census/*.json.gz
 var census embed.FS
 
 // CensusMonths is how many monthly responses CopyCensus writes.
-const CensusMonths = 18
+const CensusMonths = 40
 
-// CopyCensus writes the sample Census API responses (US exports to China
-// at HS6, 2017-01..2017-12 and 2020-01..2020-06, synthetic) into dir. A
-// non-zero mtime becomes their modification time, which inbox release ids
-// derive from, so that runs over copies are byte-for-byte repeatable.
+// CopyCensus writes the bundled Census API responses into dir: real
+// public data, US exports to China at HS6, 2017-01..2020-04, the vintage
+// published by June 2020, one gzipped response per month
+// (exports-hs6-5700-YYYY-MM.json.gz; see census/README.md). A non-zero
+// mtime becomes their modification time, which inbox release ids derive
+// from, so that runs over copies are byte-for-byte repeatable.
 func CopyCensus(dir string, mtime time.Time) error {
-	files, err := fs.Glob(census, "census/*.json")
+	files, err := fs.Glob(census, "census/*.json.gz")
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"go.opentelemetry.io/otel/trace"
+
 	"context"
 	"errors"
 	"fmt"
@@ -203,11 +205,13 @@ func (e *Executor) runDownstream(ctx context.Context, job string, s *Summary) {
 	}
 }
 
-func (e *Executor) runLocked(ctx context.Context, name, trigger string) *Summary {
+func (e *Executor) runLocked(ctx context.Context, name, trigger string) (s *Summary) {
+	ctx, span := e.runner.opts.Tracer.Start(ctx, "run", trace.WithAttributes(attrJob.String(name), attrTrigger.String(trigger)))
+	defer func() { endRun(span, s) }()
 	job := e.jobs[name]
 	start := e.now()
 	e.runs.WithLabelValues(name, trigger).Inc()
-	s := &Summary{}
+	s = &Summary{}
 	switch {
 	case job.Derive != nil:
 		// A derived dataset has no month of its own: the ledger keeps it

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"go.opentelemetry.io/otel/trace"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -30,7 +32,9 @@ func fetchKey(job *Job, m civil.Month) string {
 // fetch gets month m from job's endpoint, conditionally when the fetcher
 // can and validators of an earlier fetch are stored. The error wraps
 // sources.ErrNotModified when the server says nothing changed.
-func (r *Runner) fetch(ctx context.Context, job *Job, m civil.Month, dir string) (*sources.Release, error) {
+func (r *Runner) fetch(ctx context.Context, job *Job, m civil.Month, dir string) (rel *sources.Release, err error) {
+	ctx, span := r.opts.Tracer.Start(ctx, "fetch", trace.WithAttributes(attrJob.String(job.Name), attrMonth.String(m.String())))
+	defer func() { endSpan(span, err) }()
 	cf, ok := job.Fetcher.(sources.ConditionalFetcher)
 	if !ok {
 		return job.Fetcher.Fetch(ctx, m, dir)

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tradepipe/tradepipe/examples"
+	"github.com/tradepipe/tradepipe/internal/censustest"
 
 	"github.com/tradepipe/tradepipe/sinks/lake/laketest"
 
@@ -32,7 +32,7 @@ var fixedNow = time.Date(2026, 11, 27, 12, 0, 0, 123456789, time.UTC)
 func exampleInbox(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := examples.CopyCensus(dir, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)); err != nil {
+	if err := censustest.CopySynthetic(dir, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/schema"
@@ -40,6 +42,9 @@ type Options struct {
 	// Locker gives one writer at a time a partition. Nil means a lock
 	// within this process only, which is enough for one process per lake.
 	Locker Locker
+	// Tracer makes the spans of runs, partitions, fetches and commits
+	// (tracing.go). Nil means no tracing.
+	Tracer trace.Tracer
 }
 
 // Locker grants exclusive write access to a partition, across processes
@@ -83,6 +88,9 @@ func New(opts Options, logger *slog.Logger, reg prometheus.Registerer) (*Runner,
 	if opts.Locker == nil {
 		opts.Locker = &processLocks{}
 	}
+	if opts.Tracer == nil {
+		opts.Tracer = noop.NewTracerProvider().Tracer("")
+	}
 	m, err := newMetrics(reg)
 	if err != nil {
 		return nil, err
@@ -122,15 +130,15 @@ func (r *Runner) RunMonth(ctx context.Context, job *Job, m civil.Month) []Result
 	defer os.RemoveAll(dir)
 	rel, err := r.fetch(ctx, job, m, dir)
 	if errors.Is(err, sources.ErrNotModified) {
-		r.logger.Info("not modified", "job", job.Name, "month", m.String())
+		r.logger.InfoContext(ctx, "not modified", "job", job.Name, "month", m.String())
 		return r.record(job, []Result{{Job: job.Name, Month: m, Status: StatusUnchanged}})
 	}
 	if err != nil {
-		r.logger.Error("fetch failed", "job", job.Name, "month", m.String(), "err", err)
+		r.logger.ErrorContext(ctx, "fetch failed", "job", job.Name, "month", m.String(), "err", err)
 		return r.record(job, []Result{{Job: job.Name, Month: m, Status: StatusFailed, Err: err}})
 	}
 	if rel == nil {
-		r.logger.Info("no data yet", "job", job.Name, "month", m.String())
+		r.logger.InfoContext(ctx, "no data yet", "job", job.Name, "month", m.String())
 		return []Result{{Job: job.Name, Month: m, Status: StatusEmpty}}
 	}
 	results := r.ProcessRelease(ctx, job, rel)
@@ -194,11 +202,11 @@ func (r *Runner) runInbox(ctx context.Context, job *Job) *Summary {
 func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Release) []Result {
 	log := r.logger.With("job", job.Name, "input", rel.URI, "sha256", rel.SHA256[:12])
 	fail := func(err error) []Result {
-		log.Error("input failed", "err", err)
+		log.ErrorContext(ctx, "input failed", "err", err)
 		return r.record(job, []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusFailed, Err: err}})
 	}
 	if done, ok := r.alreadyPublished(ctx, job, rel); ok {
-		log.Info("input unchanged", "partitions", len(done))
+		log.InfoContext(ctx, "input unchanged", "partitions", len(done))
 		return r.record(job, r.reconcileAfter(ctx, job, done))
 	}
 	rawKey, err := r.archive(ctx, rel)
@@ -207,7 +215,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	}
 	col := newCollector(r.opts.SpoolDir, r.opts.Now().UTC())
 	defer col.abort() // removes spool files, published or not
-	if err := job.Parser.Parse(ctx, rel, col); err != nil {
+	if err := sources.SafeParse(ctx, job.Parser, rel, col); err != nil {
 		return fail(err)
 	}
 	inputs := []publish.Input{{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID, RawKey: rawKey}}
@@ -219,7 +227,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 		if q := col.quarantineFor(d.p, d.p.Dataset, job.Source); q != nil {
 			seenQ[q.p.Path] = true
 		}
-		log.Info("partition", "partition", d.p.Path, "status", res.Status, "rows", res.Rows, "quarantined", res.Quarantined)
+		log.InfoContext(ctx, "partition", "partition", d.p.Path, "status", res.Status, "rows", res.Rows, "quarantined", res.Quarantined)
 		results = append(results, res)
 	}
 	// Rejected rows whose month could not be read belong to no data
@@ -247,8 +255,10 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	return r.record(job, results)
 }
 
-func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Release, col *collector, d *dataPart, group string, inputs []publish.Input) Result {
-	res := Result{Job: job.Name, Partition: d.p.Path, Month: d.p.Month, Input: rel.URI, InputSHA256: rel.SHA256}
+func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Release, col *collector, d *dataPart, group string, inputs []publish.Input) (res Result) {
+	ctx, span := r.opts.Tracer.Start(ctx, "partition", trace.WithAttributes(attrJob.String(job.Name), attrPartition.String(d.p.Path)))
+	defer func() { endPartition(span, res) }()
+	res = Result{Job: job.Name, Partition: d.p.Path, Month: d.p.Month, Input: rel.URI, InputSHA256: rel.SHA256}
 	if d.w != nil {
 		res.Rows = d.w.Rows()
 	}
@@ -301,7 +311,8 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
-	_, err = r.pub.Publish(ctx, publish.Commit{
+	cctx, commit := r.opts.Tracer.Start(ctx, "commit", trace.WithAttributes(attrPartition.String(d.p.Path)))
+	_, err = r.pub.Publish(cctx, publish.Commit{
 		Partition: d.p,
 		Group: publish.Group{
 			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
@@ -310,6 +321,7 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		},
 		Local: local,
 	})
+	endSpan(commit, err)
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res

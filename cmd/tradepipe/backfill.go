@@ -1,88 +1,124 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/pipeline"
 )
 
-func cmdBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	f := newFlags("backfill", stderr)
-	from := f.String("from", "", "first month, YYYY-MM")
-	to := f.String("to", "", "last month, YYYY-MM")
-	parallel := f.Int("parallel", 1, "months run at once")
-	force := f.Bool("force", false, "also redo months already succeeded or unchanged")
-	dry := f.Bool("dry-run", false, "list the months that would run, run nothing")
-	retry := f.String("retry-failed", "", "re-run the failed months of backfill ID")
-	resume := f.String("resume", "", "resume backfill ID (after a crash, restart or cancel)")
-	pos, err := f.parse(args)
-	if err != nil {
-		return 0, err
+type backfillFlags struct {
+	from, to, retry, resume string
+	parallel                int
+	force, dry              bool
+}
+
+func newBackfillCmd(g *globals) *cobra.Command {
+	var bf backfillFlags
+	c := &cobra.Command{
+		Use:   "backfill JOB --from YYYY-MM --to YYYY-MM | --retry-failed ID | --resume ID",
+		Short: "Run a job for every month in a range",
+		Long: `Run a job for every month from --from to --to. By default only months that are
+missing, failed, or whose source changed run; --force redoes all; --dry-run lists
+what would run. A progress bar shows on a terminal, progress log lines otherwise.
+
+A backfill that stopped (crash, restart, cancel) resumes with --resume ID; its
+failed months re-run with --retry-failed ID.`,
+		Example: `  tradepipe backfill census-exports --from 2017-01 --to 2017-12 --parallel 2
+  tradepipe backfill census-exports --from 2017-01 --to 2017-12 --dry-run
+  tradepipe backfill --retry-failed bf-20260101T000000Z-1`,
+		ValidArgsFunction: completeJobs(g),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return cmdBackfill(g, bf, args)
+		},
 	}
-	cfg, err := loadConfig(f.config)
+	f := c.Flags()
+	f.StringVar(&bf.from, "from", "", "first month, `YYYY-MM`")
+	f.StringVar(&bf.to, "to", "", "last month, `YYYY-MM`")
+	f.IntVar(&bf.parallel, "parallel", 1, "run `N` months at once")
+	f.BoolVar(&bf.force, "force", false, "also redo months already succeeded or unchanged")
+	f.BoolVar(&bf.dry, "dry-run", false, "list the months that would run, run nothing")
+	f.StringVar(&bf.retry, "retry-failed", "", "re-run the failed months of backfill `ID`")
+	f.StringVar(&bf.resume, "resume", "", "resume backfill `ID` (after a crash, restart or cancel)")
+	c.MarkFlagsMutuallyExclusive("retry-failed", "resume")
+	return c
+}
+
+func cmdBackfill(g *globals, bf backfillFlags, pos []string) error {
+	ctx, stdout := g.ctx, g.stdout
+	cfg, err := loadConfig(g.config)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	logger := newLogger(stderr)
-	a, err := newApp(ctx, cfg, logger, nil)
+	logger, err := g.logger()
 	if err != nil {
-		return 0, err
+		return err
+	}
+	tr, err := g.tracer()
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, logger, nil, tr)
+	if err != nil {
+		return err
 	}
 	exec, err := a.executor(nil)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	var b *pipeline.Backfill
 	switch {
-	case *retry != "" || *resume != "":
-		if len(pos) > 0 || *from != "" || *to != "" {
-			return 0, usageError{"--retry-failed and --resume take a backfill id only"}
+	case bf.retry != "" || bf.resume != "":
+		if len(pos) > 0 || bf.from != "" || bf.to != "" {
+			return usageError{"--retry-failed and --resume take a backfill id only"}
 		}
-		if *retry != "" {
-			b, err = exec.RetryFailed(ctx, *retry)
+		if bf.retry != "" {
+			b, err = exec.RetryFailed(ctx, bf.retry)
 		} else {
-			b, err = exec.ResumeBackfill(ctx, *resume)
+			b, err = exec.ResumeBackfill(ctx, bf.resume)
 		}
 		if err != nil {
-			return 0, err
+			return err
 		}
 	default:
 		if len(pos) != 1 {
-			return 0, usageError{"backfill needs one job: backfill JOB --from YYYY-MM --to YYYY-MM"}
+			return usageError{"backfill needs one job: backfill JOB --from YYYY-MM --to YYYY-MM"}
 		}
-		fm, err1 := civil.ParseMonth(*from)
-		tm, err2 := civil.ParseMonth(*to)
+		if _, err := a.job(pos[0]); err != nil {
+			return err
+		}
+		fm, err1 := civil.ParseMonth(bf.from)
+		tm, err2 := civil.ParseMonth(bf.to)
 		if err := errors.Join(err1, err2); err != nil {
-			return 0, usageError{err.Error()}
+			return usageError{err.Error()}
 		}
-		req := pipeline.BackfillRequest{Job: pos[0], From: fm, To: tm, Parallel: *parallel, Force: *force}
-		if *dry {
+		req := pipeline.BackfillRequest{Job: pos[0], From: fm, To: tm, Parallel: bf.parallel, Force: bf.force}
+		if bf.dry {
 			plan, err := exec.PlanBackfill(ctx, req)
 			if err != nil {
-				return 0, badRequest(err)
+				return badRequest(err)
 			}
 			for _, m := range plan.Months {
 				fmt.Fprintf(stdout, "%s %s\n", m.Month, map[string]string{pipeline.MonthPending: "would run", pipeline.MonthSkipped: "skipped (done; --force redoes it)"}[m.Status])
 			}
 			_, _, pending := plan.Counts()
 			fmt.Fprintf(stdout, "%d of %d months would run\n", pending, len(plan.Months))
-			return exitOK, nil
+			return nil
 		}
 		if b, err = exec.CreateBackfill(ctx, req); err != nil {
-			return 0, badRequest(err)
+			return badRequest(err)
 		}
 	}
 	fmt.Fprintf(stdout, "backfill %s: job %s, %s..%s, parallel %d\n", b.ID, b.Job, b.From, b.To, b.Parallel)
-	b, err = exec.RunBackfill(ctx, b.ID, progressFor(b, stderr, logger))
+	progress, stop := g.progressFor(b, logger)
+	b, err = exec.RunBackfill(ctx, b.ID, progress)
+	stop()
 	if b != nil {
 		done, failed, pending := b.Counts()
 		var rows int64
@@ -102,13 +138,11 @@ func cmdBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) (
 			fmt.Fprintf(stdout, "resume: tradepipe backfill --resume %s\n", b.ID)
 		}
 		if failed > 0 || pending > 0 {
-			return exitFailed, nil
+			g.code = exitFailed
+			return nil
 		}
 	}
-	if err != nil {
-		return 0, err
-	}
-	return exitOK, nil
+	return err
 }
 
 func badRequest(err error) error {
@@ -119,35 +153,29 @@ func badRequest(err error) error {
 }
 
 // progressFor shows a progress bar on a terminal (months done/total, rows,
-// ETA) and logs a progress line per month otherwise.
-func progressFor(b *pipeline.Backfill, stderr io.Writer, logger *slog.Logger) pipeline.Progress {
+// ETA) that logs never overwrite, and logs a progress line per month
+// otherwise. stop removes the bar.
+func (g *globals) progressFor(b *pipeline.Backfill, logger *slog.Logger) (progress pipeline.Progress, stop func()) {
 	total := len(b.Months)
-	if f, ok := stderr.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			bar := progressbar.NewOptions(total,
-				progressbar.OptionSetWriter(stderr),
-				progressbar.OptionSetDescription("months"),
-				progressbar.OptionShowCount(),
-				progressbar.OptionSetPredictTime(true),
-				progressbar.OptionFullWidth(),
-				progressbar.OptionClearOnFinish(),
-			)
-			return func(b *pipeline.Backfill) {
+	if g.console != nil {
+		stop := g.console.startBar(total, "months")
+		return func(b *pipeline.Backfill) {
+			g.console.withBar(func(bar *progressbar.ProgressBar) {
 				done, failed, _ := b.Counts()
 				bar.Describe(fmt.Sprintf("months (%d rows, %d failed)", rows(b), failed))
 				_ = bar.Set(done)
-			}
-		}
+			})
+		}, stop
 	}
 	start := time.Now()
 	return func(b *pipeline.Backfill) {
 		done, failed, pending := b.Counts()
-		eta := "-"
+		var eta time.Duration
 		if started := done - skipped(b); started > 0 && pending > 0 {
-			eta = (time.Since(start) / time.Duration(started) * time.Duration(pending)).Round(time.Second).String()
+			eta = (time.Since(start) / time.Duration(started) * time.Duration(pending)).Round(time.Second)
 		}
 		logger.Info("backfill progress", "id", b.ID, "done", done, "total", total, "failed", failed, "rows", rows(b), "eta", eta)
-	}
+	}, func() {}
 }
 
 func rows(b *pipeline.Backfill) int64 {

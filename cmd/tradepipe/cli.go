@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,7 +11,10 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tradepipe/tradepipe/internal/config"
+	"github.com/tradepipe/tradepipe/internal/redact"
 )
 
 // Exit codes (ARCHITECTURE.md).
@@ -22,117 +24,151 @@ const (
 	exitUsage  = 2 // usage or config error
 )
 
-const usage = `usage: tradepipe COMMAND [flags] [args]
-
-commands:
-  run [--once|--plan] [--job NAME]...
-                                 run the scheduler and operator API (--once: each job once;
-                                 --plan: print what would fire)
-  ingest JOB FILE...             push local files through a job's source now
-  backfill JOB --from YYYY-MM --to YYYY-MM [--parallel N] [--force] [--dry-run]
-  backfill --retry-failed ID | --resume ID
-  status [--json]                jobs, next runs, last runs, failed partitions, backfills
-  compliance [--through YYYY-MM] [--basis us-exports|cn-imports]
-             [--baseline lake|piie_original|piie_revised] [--proration linear|seasonal]
-             [--format table|json|csv] [--chart FILE.svg] [--html FILE]
-                                 Phase One compliance report from the lake
-  validate                       check the config, print every problem
-  version                        print version information
-
-common flags:
-  --config PATH   config file (default $TRADEPIPE_CONFIG, else ./tradepipe.yaml)
-`
+// version is stamped in by the build (-ldflags "-X main.version=…", see the
+// Dockerfile); a plain go build reports the module's build info instead.
+var version = ""
 
 // usageError is a mistake on the command line: exit 2.
 type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
 
+var errConfig = errors.New("config")
+
+// globals are the flags every command takes and the streams it writes to.
+type globals struct {
+	ctx            context.Context
+	stdout, stderr io.Writer
+	config         string
+	verbose        int
+	logLevel       string
+	console        *console // stderr shared by logs and progress bar, on a terminal
+	closers        []func() // run calls them when the command is done
+	// code is the exit code a command that ran chose (0 or 1); errors map
+	// to codes in run.
+	code int
+}
+
+// run executes the command line args and returns the exit code. It never
+// calls os.Exit, so tests call it directly.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, usage)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
+	g := &globals{ctx: ctx, stdout: stdout, stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	for _, c := range g.closers {
+		c()
 	}
-	cmd, rest := args[0], args[1:]
-	var err error
-	var code int
-	switch cmd {
-	case "run":
-		code, err = cmdRun(ctx, rest, stdout, stderr)
-	case "ingest":
-		code, err = cmdIngest(ctx, rest, stdout, stderr)
-	case "backfill":
-		code, err = cmdBackfill(ctx, rest, stdout, stderr)
-	case "status":
-		code, err = cmdStatus(ctx, rest, stdout, stderr)
-	case "validate":
-		code, err = cmdValidate(rest, stdout, stderr)
-	case "compliance":
-		code, err = cmdCompliance(ctx, rest, stdout, stderr)
-	case "version":
-		printVersion(stdout)
-	default:
-		err = usageError{fmt.Sprintf("unknown command %q", cmd)}
+	name := "tradepipe"
+	if cmd != nil && cmd != root {
+		name = cmd.CommandPath()
 	}
 	var ue usageError
 	var ps config.Problems
 	switch {
 	case err == nil:
-		return code
+		return g.code
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "tradepipe %s: %s\n", cmd, ue.msg)
-		fmt.Fprint(stderr, usage)
+		fmt.Fprintf(stderr, "%s: %s\n", name, ue.msg)
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", name)
 		return exitUsage
 	case errors.As(err, &ps):
 		for _, p := range ps {
-			fmt.Fprintf(stderr, "config: %s\n", p)
+			fmt.Fprintf(stderr, "%s\n", p)
 		}
 		return exitUsage
 	case errors.Is(err, errConfig):
-		fmt.Fprintf(stderr, "tradepipe %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	default:
-		fmt.Fprintf(stderr, "tradepipe %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "%s: %s\n", name, redact.New(redact.EnvSecrets(os.Environ())...).Scrub(err.Error()))
 		return exitFailed
 	}
 }
 
-var errConfig = errors.New("config")
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tradepipe",
+		Short: "Scheduled ingest of trade statistics into a Parquet lake",
+		Long: `tradepipe runs scheduled ingest jobs for trade statistics (US Census API,
+China customs releases, Panjiva spreadsheets) into a Parquet data lake and
+computes Phase One compliance metrics from what landed.
 
-// flags is a flag set that accepts flags before and after positional
-// arguments, as ARCHITECTURE.md promises.
-type flags struct {
-	*flag.FlagSet
-	config string
+Exit codes: 0 success; 1 a job or partition failed; 2 usage or config error.`,
+		Version:       versionString(),
+		SilenceErrors: true,
+		// Suggestions within two edits, as cobra's own unknown-command
+		// message would offer.
+		SuggestionsMinimumDistance: 2,
+		SilenceUsage:               true,
+		// Args on the root turns an unknown command into a usage error
+		// (exit 2) with cobra's suggestions.
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q", args[0])
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+			}
+			return usageError{msg}
+		},
+		RunE: func(c *cobra.Command, _ []string) error {
+			// No command: the help, on stderr, and exit 2, as a
+			// script that forgot the command must not pass.
+			c.SetOut(g.stderr)
+			_ = c.Help()
+			g.code = exitUsage
+			return nil
+		},
+	}
+	// A bad --log-level is a usage error for every command, logging or not.
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		var l slog.Level
+		if g.logLevel != "" && l.UnmarshalText([]byte(g.logLevel)) != nil {
+			return usageError{fmt.Sprintf("--log-level %q is not debug, info, warn or error", g.logLevel)}
+		}
+		return nil
+	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err.Error()} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.config, "config", "", "config file `PATH` (default $TRADEPIPE_CONFIG, else ./tradepipe.yaml)")
+	pf.CountVarP(&g.verbose, "verbose", "v", "log more on a terminal: -v info, -vv debug")
+	pf.StringVar(&g.logLevel, "log-level", "", "log `LEVEL`: debug, info, warn or error (default: warn on a terminal, info otherwise)")
+	_ = root.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml")
+
+	root.AddCommand(
+		newRunCmd(g), newIngestCmd(g), newBackfillCmd(g), newStatusCmd(g),
+		newComplianceCmd(g), newValidateCmd(g), newVersionCmd(g),
+	)
+	return root
 }
 
-func newFlags(name string, stderr io.Writer) *flags {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	f := &flags{FlagSet: fs}
-	fs.StringVar(&f.config, "config", "", "config file")
-	return f
+// noArgs rejects positional arguments with a usage error.
+func noArgs(what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageError{fmt.Sprintf("%s takes no arguments (got %q)", what, args[0])}
+		}
+		return nil
+	}
 }
 
-// parse returns the positional arguments, wherever they stand.
-func (f *flags) parse(args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := f.Parse(args); err != nil {
-			return nil, usageError{err.Error()}
+// completeJobs completes job names from the config the command line names.
+func completeJobs(g *globals) cobra.CompletionFunc {
+	return func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveDefault
 		}
-		args = f.Args()
-		if len(args) == 0 {
-			return pos, nil
+		c, err := config.Load(config.Path(g.config))
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+		return c.JobNames(), cobra.ShellCompDirectiveNoFileComp
 	}
 }
 
@@ -149,39 +185,42 @@ func loadConfig(flagPath string) (*config.Config, error) {
 	return c, nil
 }
 
-func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
-	f := newFlags("validate", stderr)
-	pos, err := f.parse(args)
-	if err != nil {
-		return 0, err
+func newValidateCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate",
+		Short: "Check the config and print every problem with its line and field path",
+		Long: `Load the config (--config, else $TRADEPIPE_CONFIG, else ./tradepipe.yaml) and check
+it whole: every problem is printed, one a line, as FILE:LINE: FIELD.PATH: what is wrong.
+Exit 0 when the config is valid, 2 otherwise.`,
+		Args: noArgs("validate"),
+		RunE: func(*cobra.Command, []string) error {
+			c, err := loadConfig(g.config)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "%s: ok (%d jobs: %s)\n", config.Path(g.config), len(c.Jobs.All()), strings.Join(c.JobNames(), ", "))
+			return nil
+		},
 	}
-	if len(pos) > 0 {
-		return 0, usageError{"validate takes no arguments"}
-	}
-	c, err := loadConfig(f.config)
-	if err != nil {
-		return 0, err
-	}
-	fmt.Fprintf(stdout, "%s: ok (%d jobs: %s)\n", config.Path(f.config), len(c.Jobs.All()), strings.Join(c.JobNames(), ", "))
-	return exitOK, nil
 }
 
-// newLogger logs JSON when stderr is not a terminal, text when it is.
-func newLogger(stderr io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
-	if f, ok := stderr.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return slog.New(slog.NewTextHandler(stderr, opts))
-		}
+func newVersionCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print version, commit and Go version",
+		Args:  noArgs("version"),
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintln(g.stdout, versionString())
+			return nil
+		},
 	}
-	return slog.New(slog.NewJSONHandler(stderr, opts))
 }
 
-func printVersion(w io.Writer) {
-	version, commit := "(devel)", "unknown"
+func versionString() string {
+	v, commit := version, "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" {
-			version = bi.Main.Version
+		if v == "" && bi.Main.Version != "" {
+			v = bi.Main.Version
 		}
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" {
@@ -189,5 +228,8 @@ func printVersion(w io.Writer) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "tradepipe %s commit %s %s %s/%s\n", version, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if v == "" {
+		v = "(devel)"
+	}
+	return fmt.Sprintf("tradepipe %s commit %s %s %s/%s", v, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

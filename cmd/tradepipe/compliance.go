@@ -8,9 +8,10 @@ import (
 	"os"
 
 	"github.com/cockroachdb/apd/v3"
+	"github.com/spf13/cobra"
 
-	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/compliance"
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/reference"
@@ -22,7 +23,7 @@ import (
 // options and bases.
 func complianceOptions(o *config.ComplianceOptions) (compliance.Options, []reference.Basis) {
 	billion := *apd.New(1, 9)
-	out := compliance.Options{Baseline: o.Baseline, Proration: o.Proration}
+	out := compliance.Options{Baseline: o.Baseline, Proration: o.Proration, Definition: reference.Definition(o.Definition)}
 	if o.Services.Baseline2017 != nil {
 		b := money.Mul(o.Services.Baseline2017.Decimal, billion)
 		out.Services.Baseline2017USD = &b
@@ -36,6 +37,9 @@ func complianceOptions(o *config.ComplianceOptions) (compliance.Options, []refer
 		for y, v := range o.Services.ByYear {
 			out.Services.ActualUSD[y] = money.Mul(v.Decimal, billion)
 		}
+	}
+	for _, b := range o.Synthetic {
+		out.Synthetic = append(out.Synthetic, reference.Basis(b))
 	}
 	var bs []reference.Basis
 	for _, b := range o.Bases {
@@ -59,7 +63,8 @@ func complianceConfig(cfg *config.Config) *config.ComplianceOptions {
 // summary has one result per partition, or one failure.
 func (a *app) runCompliance(ctx context.Context, name string, o *config.ComplianceOptions) *pipeline.Summary {
 	opts, bs := complianceOptions(o)
-	j := compliance.NewJob(name, a.lake, a.cfg.SpoolDir, a.logger.With("job", name))
+	// The package names the job in its own log lines.
+	j := compliance.NewJob(name, a.lake, a.cfg.SpoolDir, a.logger)
 	s := &pipeline.Summary{}
 	rep, series, err := j.Compute(ctx, bs, opts)
 	if err != nil {
@@ -67,6 +72,7 @@ func (a *app) runCompliance(ctx context.Context, name string, o *config.Complian
 		s.Add(pipeline.Result{Job: name, Status: pipeline.StatusFailed, Err: err})
 		return s
 	}
+	a.reports.Store(name, rep)
 	for _, n := range rep.Notes {
 		a.logger.Warn("compliance note", "job", name, "note", n)
 	}
@@ -85,41 +91,75 @@ func (a *app) runCompliance(ctx context.Context, name string, o *config.Complian
 	return s
 }
 
-// cmdCompliance prints the Phase One compliance report from the lake; the
-// flags override the compliance job's config. It reads only.
-func cmdCompliance(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	f := newFlags("compliance", stderr)
-	through := f.String("through", "", "last month reported, YYYY-MM (default: the latest in the lake)")
-	basis := f.String("basis", "", "us-exports or cn-imports (default: the job's bases)")
-	baseline := f.String("baseline", "", "lake, piie_original or piie_revised")
-	proration := f.String("proration", "", "linear or seasonal")
-	format := f.String("format", "table", "table, json or csv")
-	chart := f.String("chart", "", "also write the chart to this SVG file")
-	htmlOut := f.String("html", "", "also write a one-page HTML report (table and charts) to this file")
-	pos, err := f.parse(args)
+type complianceFlags struct {
+	through, basis, baseline, proration, format, chart, html string
+}
+
+func newComplianceCmd(g *globals) *cobra.Command {
+	var cf complianceFlags
+	c := &cobra.Command{
+		Use:   "compliance [flags]",
+		Short: "Phase One compliance report from the lake",
+		Long: `Print the Phase One purchase-commitment compliance report computed from the lake.
+The flags override the compliance job's config. It reads only.`,
+		Example: `  tradepipe compliance --through 2020-06 --basis us-exports
+  tradepipe compliance --format csv > compliance.csv
+  tradepipe compliance --chart compliance.svg --html compliance.html`,
+		Args: noArgs("compliance"),
+		RunE: func(*cobra.Command, []string) error { return cmdCompliance(g, cf) },
+	}
+	f := c.Flags()
+	f.StringVar(&cf.through, "through", "", "last month reported, `YYYY-MM` (default: the latest in the lake)")
+	f.StringVar(&cf.basis, "basis", "", "us-exports or cn-imports (default: the job's bases)")
+	f.StringVar(&cf.baseline, "baseline", "", "lake, piie_original or piie_revised")
+	f.StringVar(&cf.proration, "proration", "", "linear or seasonal")
+	f.StringVar(&cf.format, "format", "table", "table, json or csv")
+	f.StringVar(&cf.chart, "chart", "", "also write the chart to this SVG `FILE`")
+	f.StringVar(&cf.html, "html", "", "also write a one-page HTML report (table and charts) to this `FILE`")
+	for flag, vals := range map[string][]string{
+		"basis": {"us-exports", "cn-imports"}, "baseline": {"lake", "piie_original", "piie_revised"},
+		"proration": {"linear", "seasonal"}, "format": {"table", "json", "csv"},
+	} {
+		_ = c.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(vals, cobra.ShellCompDirectiveNoFileComp))
+	}
+	return c
+}
+
+// complianceChart writes the chart of the config's compliance job, computed
+// from the lake, for the status page; nothing when there is no such job.
+func (a *app) complianceChart(ctx context.Context, w io.Writer) error {
+	if len(a.compliance) == 0 {
+		return nil
+	}
+	opts, bs := complianceOptions(complianceConfig(a.cfg))
+	rep, _, err := compliance.NewJob("compliance", a.lake, a.cfg.SpoolDir, nil).Compute(ctx, bs, opts)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if len(pos) > 0 {
-		return 0, usageError{"compliance takes no arguments"}
-	}
+	return compliance.WriteSVG(w, rep)
+}
+
+// cmdCompliance prints the Phase One compliance report from the lake.
+func cmdCompliance(g *globals, cf complianceFlags) error {
+	ctx, stdout, stderr := g.ctx, g.stdout, g.stderr
+	through, basis, baseline, proration, format, chart, htmlOut := &cf.through, &cf.basis, &cf.baseline, &cf.proration, &cf.format, &cf.chart, &cf.html
 	if *format != "table" && *format != "json" && *format != "csv" {
-		return 0, usageError{fmt.Sprintf("--format %q is not table, json or csv", *format)}
+		return usageError{fmt.Sprintf("--format %q is not table, json or csv", *format)}
 	}
-	cfg, err := loadConfig(f.config)
+	cfg, err := loadConfig(g.config)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	opts, bs := complianceOptions(complianceConfig(cfg))
 	if *through != "" {
 		if opts.Through, err = civil.ParseMonth(*through); err != nil {
-			return 0, usageError{"--through: " + err.Error()}
+			return usageError{"--through: " + err.Error()}
 		}
 	}
 	if *basis != "" {
 		b, err := compliance.ParseBasis(*basis)
 		if err != nil {
-			return 0, usageError{"--basis: " + err.Error()}
+			return usageError{"--basis: " + err.Error()}
 		}
 		bs = []reference.Basis{b}
 	}
@@ -132,19 +172,23 @@ func cmdCompliance(ctx context.Context, args []string, stdout, stderr io.Writer)
 	switch opts.Baseline {
 	case compliance.BaselineLake, compliance.BaselinePIIEOriginal, compliance.BaselinePIIERevised:
 	default:
-		return 0, usageError{fmt.Sprintf("--baseline %q is not lake, piie_original or piie_revised", opts.Baseline)}
+		return usageError{fmt.Sprintf("--baseline %q is not lake, piie_original or piie_revised", opts.Baseline)}
 	}
 	if opts.Proration != compliance.ProrationLinear && opts.Proration != compliance.ProrationSeasonal {
-		return 0, usageError{fmt.Sprintf("--proration %q is not linear or seasonal", opts.Proration)}
+		return usageError{fmt.Sprintf("--proration %q is not linear or seasonal", opts.Proration)}
 	}
 	l, err := lake.Open(ctx, cfg.Lake, openers(cfg))
 	if err != nil {
-		return 0, fmt.Errorf("open lake: %w", err)
+		return fmt.Errorf("open lake: %w", err)
 	}
-	j := compliance.NewJob("compliance", l, cfg.SpoolDir, newLogger(stderr))
+	logger, err := g.logger()
+	if err != nil {
+		return err
+	}
+	j := compliance.NewJob("compliance", l, cfg.SpoolDir, logger)
 	rep, _, err := j.Compute(ctx, bs, opts)
 	if err != nil {
-		return 0, fmt.Errorf("lake %s: %w", l.URL(), err)
+		return fmt.Errorf("lake %s: %w", l.URL(), err)
 	}
 	switch *format {
 	case "json":
@@ -155,21 +199,21 @@ func cmdCompliance(ctx context.Context, args []string, stdout, stderr io.Writer)
 		err = compliance.WriteTable(stdout, rep)
 	}
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if *chart != "" {
 		if err := writeFile(*chart, rep, compliance.WriteSVG); err != nil {
-			return 0, err
+			return err
 		}
 		fmt.Fprintf(stderr, "chart written to %s\n", *chart)
 	}
 	if *htmlOut != "" {
 		if err := writeFile(*htmlOut, rep, compliance.WriteHTML); err != nil {
-			return 0, err
+			return err
 		}
 		fmt.Fprintf(stderr, "report written to %s\n", *htmlOut)
 	}
-	return exitOK, nil
+	return nil
 }
 
 func writeFile(path string, rep *compliance.Report, write func(io.Writer, *compliance.Report) error) error {

@@ -21,6 +21,7 @@ import (
 func daemon(ctx context.Context, a *app, exec *pipeline.Executor, reg *prometheus.Registry) (int, error) {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	sweepLeftovers(ctx, a)
 	sched := pipeline.NewScheduler(exec, nil, a.logger)
 	token := ""
 	if a.cfg.Server.TokenEnv != "" {
@@ -30,7 +31,14 @@ func daemon(ctx context.Context, a *app, exec *pipeline.Executor, reg *prometheu
 	if token == "" && !loopback {
 		a.logger.Warn("no API token set: mutating API calls are refused on a non-loopback listener", "token_env", a.cfg.Server.TokenEnv)
 	}
-	srv := server.New(server.Options{Token: token, Loopback: loopback}, work, exec, sched, reg, a.logger)
+	page := server.PageSources{
+		Reconciliation: func(ctx context.Context) ([]pipeline.ReconcileRecord, error) {
+			return pipeline.ReconcileRecords(ctx, a.lake)
+		},
+		ComplianceChart: a.complianceChart,
+		Version:         versionString(),
+	}
+	srv := server.New(server.Options{Token: token, Loopback: loopback, AllowedHosts: a.cfg.Server.AllowedHosts, TrustedOrigins: a.cfg.Server.TrustedOrigins, Page: page}, work, exec, sched, reg, a.logger)
 	ln, err := net.Listen("tcp", a.cfg.Server.Listen)
 	if err != nil {
 		return 0, fmt.Errorf("%w: listen %s: %w", errConfig, a.cfg.Server.Listen, err)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tradepipe/tradepipe/examples"
+	"github.com/tradepipe/tradepipe/internal/censustest"
 )
 
 // testConfig writes a config with a temp lake and an inbox holding copies
@@ -23,7 +23,7 @@ func testConfig(t *testing.T) (cfg, inbox, lakeDir string) {
 	if err := os.MkdirAll(inbox, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := examples.CopyCensus(inbox, time.Time{}); err != nil {
+	if err := censustest.CopySynthetic(inbox, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	cfg = filepath.Join(dir, "tradepipe.yaml")
@@ -71,10 +71,10 @@ func TestExitCodes(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no args", nil, exitUsage, "usage:"},
+		{"no args", nil, exitUsage, "Usage:"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"validate ok", []string{"validate", "--config", cfg}, exitOK, "ok (1 jobs: census-exports)"},
-		{"validate bad", []string{"validate", "--config", "../../internal/config/testdata/many_problems.bad.yaml"}, exitUsage, "config: jobs.b.window: must be 0 or more months"},
+		{"validate bad", []string{"validate", "--config", "../../internal/config/testdata/many_problems.bad.yaml"}, exitUsage, "jobs.b.window: must be 0 or more months"},
 		{"missing config", []string{"validate", "--config", "/nonexistent/x.yaml"}, exitUsage, "read config"},
 		{"unknown job", []string{"ingest", "--config", cfg, "nope", good}, exitUsage, `no job "nope"`},
 		{"ingest needs files", []string{"ingest", "--config", cfg, "census-exports"}, exitUsage, "at least one file"},

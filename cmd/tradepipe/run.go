@@ -10,48 +10,73 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tradepipe/tradepipe/compliance"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/pipeline"
 )
 
-// stringList is a repeatable string flag.
-type stringList []string
+func newRunCmd(g *globals) *cobra.Command {
+	var once, plan, asJSON bool
+	var only []string
+	c := &cobra.Command{
+		Use:   "run [--once | --plan] [--job NAME]...",
+		Short: "Run the scheduler and the operator API (or each job once)",
+		Long: `Run the daemon: the cron scheduler, the operator API, /metrics and the status page
+at server.listen. Schedules are in UTC unless they start with CRON_TZ=<zone>.
 
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+--once runs each job (or each --job) once for its current window, prints a summary
+table and exits: 0 when every partition succeeded, 1 when one failed.
+--plan prints what starting the daemon now would fire, with each job's zone.`,
+		Example: `  tradepipe run --config examples/tradepipe.yaml
+  tradepipe run --once --job census-exports
+  tradepipe run --plan`,
+		Args: noArgs("run (name jobs with --job)"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if once && plan {
+				return usageError{"--once and --plan exclude each other"}
+			}
+			if asJSON && !plan {
+				return usageError{"--json goes with --plan"}
+			}
+			return cmdRun(g, once, plan, asJSON, only)
+		},
+	}
+	f := c.Flags()
+	f.BoolVar(&once, "once", false, "run each job once for its current window, print a summary, exit")
+	f.BoolVar(&plan, "plan", false, "print what starting the daemon now would fire, and exit")
+	f.BoolVar(&asJSON, "json", false, "with --plan: print JSON")
+	f.StringArrayVar(&only, "job", nil, "run only job `NAME` (repeatable)")
+	_ = c.RegisterFlagCompletionFunc("job", completeJobs(g))
+	return c
+}
 
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	f := newFlags("run", stderr)
-	once := f.Bool("once", false, "run each job once for its current window, then exit")
-	plan := f.Bool("plan", false, "print what starting the daemon now would fire, and exit")
-	asJSON := f.Bool("json", false, "with --plan: print JSON")
-	var only stringList
-	f.Var(&only, "job", "run only this job (repeatable)")
-	pos, err := f.parse(args)
+func cmdRun(g *globals, once, plan, asJSON bool, only []string) error {
+	ctx := g.ctx
+	cfg, err := loadConfig(g.config)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if len(pos) > 0 {
-		return 0, usageError{"run takes no arguments; name jobs with --job"}
-	}
-	if *once && *plan {
-		return 0, usageError{"--once and --plan exclude each other"}
-	}
-	cfg, err := loadConfig(f.config)
+	logger, err := g.logger()
 	if err != nil {
-		return 0, err
+		return err
 	}
-	logger := newLogger(stderr)
 	reg := prometheus.NewRegistry()
-	a, err := newApp(ctx, cfg, logger, reg)
+	tr, err := g.tracer()
 	if err != nil {
-		return 0, err
+		return err
+	}
+	a, err := newApp(ctx, cfg, logger, reg, tr)
+	if err != nil {
+		return err
 	}
 	names := cfg.JobNames()
 	for _, n := range only {
 		if !slices.Contains(names, n) {
-			return 0, usageError{fmt.Sprintf("no job %q (jobs: %v)", n, names)}
+			return usageError{fmt.Sprintf("no job %q (jobs: %s)", n, strings.Join(names, ", "))}
 		}
 	}
 	if len(only) > 0 {
@@ -59,32 +84,41 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	}
 	exec, err := a.executor(names)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	switch {
-	case *plan:
-		return printPlan(ctx, exec, *asJSON, stdout)
-	case !*once:
-		return daemon(ctx, a, exec, reg)
+	case plan:
+		return printPlan(ctx, exec, asJSON, g.stdout)
+	case !once:
+		g.code, err = daemon(ctx, a, exec, reg)
+		return err
 	}
+	var runs []jobRun
 	total := &pipeline.Summary{}
 	for _, j := range upstreamFirst(exec.Jobs()) {
+		start := time.Now()
 		s, err := exec.RunOnce(ctx, j.Name, pipeline.TriggerManual)
 		if err != nil {
-			return 0, err
+			return err
 		}
-		fmt.Fprintf(stdout, "job %s: ", j.Name)
-		s.Print(stdout)
+		runs = append(runs, jobRun{name: j.Name, summary: s, took: time.Since(start)})
 		total.Add(s.Results...)
 	}
-	if len(names) > 1 {
-		fmt.Fprint(stdout, "total: ")
-		total.Print(stdout)
+	if err := printSummary(g.stdout, runs); err != nil {
+		return err
+	}
+	for _, r := range runs {
+		if rep, ok := a.reports.Load(r.name); ok {
+			fmt.Fprintln(g.stdout)
+			if err := compliance.WriteTracker(g.stdout, rep.(*compliance.Report)); err != nil {
+				return err
+			}
+		}
 	}
 	if total.Failed() {
-		return exitFailed, nil
+		g.code = exitFailed
 	}
-	return exitOK, nil
+	return nil
 }
 
 // upstreamFirst orders jobs so that each runs after the jobs in its
@@ -121,29 +155,56 @@ func upstreamFirst(jobs []*pipeline.Job) []*pipeline.Job {
 	return out
 }
 
-func printPlan(ctx context.Context, exec *pipeline.Executor, asJSON bool, w io.Writer) (int, error) {
+// planRow is a plan item with its schedule's zone.
+type planRow struct {
+	pipeline.PlanItem
+	Zone string `json:"zone,omitempty"`
+}
+
+func printPlan(ctx context.Context, exec *pipeline.Executor, asJSON bool, w io.Writer) error {
 	items, err := pipeline.NewScheduler(exec, nil, nil).Plan(ctx)
 	if err != nil {
-		return 0, err
+		return err
+	}
+	rows := make([]planRow, len(items))
+	for i, it := range items {
+		rows[i] = planRow{PlanItem: it}
+		if it.Schedule != "" {
+			rows[i].Zone = config.ScheduleZone(it.Schedule)
+		}
 	}
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return exitOK, enc.Encode(items)
+		return enc.Encode(rows)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB\tSCHEDULE\tLAST TICK\tMISSED\tNEXT RUN\tPLAN")
-	for _, it := range items {
-		sched := it.Schedule
-		if sched == "" {
-			sched = "-"
-			if len(it.After) > 0 {
-				sched = "after " + strings.Join(it.After, ",")
-			}
+	fmt.Fprintln(tw, "JOB\tSCHEDULE\tZONE\tLAST TICK\tMISSED\tNEXT RUN\tPLAN")
+	for _, it := range rows {
+		sched, zone := schedule(it.Schedule, it.After), it.Zone
+		if zone == "" {
+			zone = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", it.Job, sched, when(it.Watermark), it.Missed, when(it.NextFire), it.Description)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", it.Job, sched, zone, when(it.Watermark), it.Missed, when(it.NextFire), it.Description)
 	}
-	return exitOK, tw.Flush()
+	return tw.Flush()
+}
+
+// schedule shows a job's schedule without its CRON_TZ prefix (the zone has
+// its own column), or what it runs after.
+func schedule(spec string, after []string) string {
+	if spec == "" {
+		if len(after) > 0 {
+			return "after " + strings.Join(after, ", ")
+		}
+		return "-"
+	}
+	if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
+		if _, rest, ok := strings.Cut(spec, " "); ok {
+			return rest
+		}
+	}
+	return spec
 }
 
 func when(t time.Time) string {
@@ -153,32 +214,50 @@ func when(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04Z")
 }
 
-func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	f := newFlags("ingest", stderr)
-	pos, err := f.parse(args)
-	if err != nil {
-		return 0, err
+func newIngestCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "ingest JOB FILE...",
+		Short: "Push local files through a job's source now",
+		Long: `Push local files through a job's source now (an operator's manual drop): each file
+is parsed, its rows published to the lake, and a summary printed.`,
+		Example: `  tradepipe ingest panjiva examples/panjiva/shipments-2020-03.xlsx`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return usageError{"ingest needs a job and at least one file"}
+			}
+			return nil
+		},
+		ValidArgsFunction: completeJobs(g),
+		RunE: func(_ *cobra.Command, args []string) error {
+			cfg, err := loadConfig(g.config)
+			if err != nil {
+				return err
+			}
+			logger, err := g.logger()
+			if err != nil {
+				return err
+			}
+			tr, err := g.tracer()
+			if err != nil {
+				return err
+			}
+			a, err := newApp(g.ctx, cfg, logger, nil, tr)
+			if err != nil {
+				return err
+			}
+			job, err := a.job(args[0])
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			s := a.runner.Ingest(g.ctx, job, args[1:])
+			if err := printSummary(g.stdout, []jobRun{{name: job.Name, summary: s, took: time.Since(start)}}); err != nil {
+				return err
+			}
+			if s.Failed() {
+				g.code = exitFailed
+			}
+			return nil
+		},
 	}
-	if len(pos) < 2 {
-		return 0, usageError{"ingest needs a job and at least one file"}
-	}
-	cfg, err := loadConfig(f.config)
-	if err != nil {
-		return 0, err
-	}
-	a, err := newApp(ctx, cfg, newLogger(stderr), nil)
-	if err != nil {
-		return 0, err
-	}
-	job, err := a.job(pos[0])
-	if err != nil {
-		return 0, err
-	}
-	s := a.runner.Ingest(ctx, job, pos[1:])
-	fmt.Fprintf(stdout, "job %s: ", job.Name)
-	s.Print(stdout)
-	if s.Failed() {
-		return exitFailed, nil
-	}
-	return exitOK, nil
 }

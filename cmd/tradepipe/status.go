@@ -1,60 +1,73 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tradepipe/tradepipe/internal/server"
 	"github.com/tradepipe/tradepipe/pipeline"
 )
 
-func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	f := newFlags("status", stderr)
-	asJSON := f.Bool("json", false, "print JSON")
-	pos, err := f.parse(args)
-	if err != nil {
-		return 0, err
+func newStatusCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "status [--json]",
+		Short: "Jobs, next and last runs, partitions, reconciliation, backfills",
+		Long: `Print each job with its schedule and zone, next scheduled run, last run, partitions
+by state and rows; then failed partitions, reconciliation warnings and backfills.
+It reads the lake only.`,
+		Args: noArgs("status"),
+		RunE: func(*cobra.Command, []string) error {
+			return cmdStatus(g, asJSON)
+		},
 	}
-	if len(pos) > 0 {
-		return 0, usageError{"status takes no arguments"}
-	}
-	cfg, err := loadConfig(f.config)
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func cmdStatus(g *globals, asJSON bool) error {
+	ctx, stdout := g.ctx, g.stdout
+	cfg, err := loadConfig(g.config)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	a, err := newApp(ctx, cfg, newLogger(stderr), nil)
+	logger, err := g.logger()
 	if err != nil {
-		return 0, err
+		return err
+	}
+	a, err := newApp(ctx, cfg, logger, nil, nil)
+	if err != nil {
+		return err
 	}
 	exec, err := a.executor(nil)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	jobs, err := server.Jobs(ctx, exec, time.Now())
 	if err != nil {
-		return 0, err
+		return err
 	}
 	backfills, err := exec.Ledger().Backfills(ctx)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	recs, err := pipeline.ReconcileRecords(ctx, a.lake)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return exitOK, enc.Encode(map[string]any{"jobs": jobs, "backfills": backfills, "reconciliation": recs})
+		return enc.Encode(map[string]any{"jobs": jobs, "backfills": backfills, "reconciliation": recs})
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB\tSOURCE\tSCHEDULE\tNEXT RUN\tLAST RUN\tPARTITIONS\tROWS\tQUARANTINED")
+	fmt.Fprintln(tw, "JOB\tSOURCE\tSCHEDULE\tZONE\tNEXT RUN\tLAST RUN\tPARTITIONS\tROWS\tQUARANTINED")
 	for _, j := range jobs {
 		last := "-"
 		if j.LastRun != nil {
@@ -64,14 +77,14 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 			}
 			last = fmt.Sprintf("%s %s (%s, %s)", m, j.LastRun.Status, j.LastRun.Trigger, when(j.LastRun.FinishedAt))
 		}
-		sched := j.Schedule
-		if sched == "" {
-			sched = "-"
+		zone := j.Zone
+		if zone == "" {
+			zone = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", j.Name, j.Source, sched, when(j.NextRun), last, counts(j.Counts), j.Rows, j.Quarant)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", j.Name, j.Source, schedule(j.Schedule, j.After), zone, when(j.NextRun), last, counts(j.Counts), j.Rows, j.Quarant)
 	}
 	if err := tw.Flush(); err != nil {
-		return 0, err
+		return err
 	}
 	for _, j := range jobs {
 		for _, e := range j.Failed {
@@ -98,7 +111,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 		done, nf, pending := b.Counts()
 		fmt.Fprintf(stdout, "backfill %s %s %s..%s %s: %d/%d done, %d failed, %d pending\n", b.ID, b.Job, b.From, b.To, b.State, done, len(b.Months), nf, pending)
 	}
-	return exitOK, nil
+	return nil
 }
 
 func counts(m map[string]int) string {

@@ -84,7 +84,7 @@ func writeConfig(t *testing.T, lakeURL, s3 string) string {
 
 func checkOneWriter(t *testing.T, written, unchanged [2]int) {
 	t.Helper()
-	files, _ := filepath.Glob("../../examples/census/*.json")
+	files, _ := filepath.Glob("../../examples/census/*.json.gz")
 	n := len(files)
 	t.Logf("two processes: written %d + %d, unchanged %d + %d, partitions %d", written[0], written[1], unchanged[0], unchanged[1], n)
 	if written[0]+written[1] != n || written[0]+unchanged[0] != n || written[1]+unchanged[1] != n {

@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
@@ -29,8 +32,11 @@ type app struct {
 	jobs   map[string]*pipeline.Job
 	// compliance jobs are computed from the lake, not read from a source.
 	compliance map[string]*config.ComplianceOptions
-	logger     *slog.Logger
-	reg        prometheus.Registerer
+	// reports holds each compliance job's last report (job name →
+	// *compliance.Report), which run --once prints as the tracker.
+	reports sync.Map
+	logger  *slog.Logger
+	reg     prometheus.Registerer
 }
 
 // openers are the lake URL schemes besides file://.
@@ -51,7 +57,8 @@ func locker(l lake.Lake, logger *slog.Logger) (pipeline.Locker, error) {
 	return lease.New(lease.Options{Lake: c}, logger)
 }
 
-func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer) (*app, error) {
+// newApp wires the program; tr may be nil (no tracing).
+func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tr trace.Tracer) (*app, error) {
 	l, err := lake.Open(ctx, cfg.Lake, openers(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("open lake: %w", err)
@@ -60,7 +67,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
-	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir, Locker: lk}, logger, reg)
+	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir, Locker: lk, Tracer: tr}, logger, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +134,7 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 		}
 		job := &pipeline.Job{
 			Name: j.Name, Source: "census", Parser: src, Fetcher: src,
-			InboxExts: []string{"json"}, Window: j.Window, Latest: census.LatestRelease,
+			InboxExts: []string{"json", "gz"}, Window: j.Window, Latest: census.LatestRelease,
 		}
 		if o.Inbox != "" {
 			if job.Inbox, err = lake.Open(ctx, o.Inbox, openers(a.cfg)); err != nil {
@@ -147,7 +154,7 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 			// xls too: some downloads are HTML tables named .xls; a real
 			// legacy workbook then fails with a clear error and moves to
 			// failed/ instead of lying in the inbox unnoticed.
-			InboxExts: []string{"csv", "xlsx", "xls", "html", "htm"}, Window: j.Window,
+			InboxExts: []string{"csv", "xlsx", "xls", "html", "htm", "gz"}, Window: j.Window,
 		}
 		if o.BaseURL != "" {
 			job.Fetcher, job.Latest = src, gacc.LatestRelease
@@ -189,7 +196,7 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 func (a *app) job(name string) (*pipeline.Job, error) {
 	j, ok := a.jobs[name]
 	if !ok {
-		return nil, usageError{fmt.Sprintf("no job %q (jobs: %v)", name, a.cfg.JobNames())}
+		return nil, usageError{fmt.Sprintf("no job %q (jobs: %s)", name, strings.Join(a.cfg.JobNames(), ", "))}
 	}
 	return j, nil
 }

@@ -6,7 +6,7 @@
 // hand-picked set of HS6 lines, from a fixed seed, so the quick start and
 // the tests have the same data on every machine. They are not Census data.
 //
-//	go run ./examples/gencensus -out examples/census
+//	go run ./examples/gencensus -out internal/censustest/synthetic
 package main
 
 import (
@@ -94,7 +94,7 @@ var profiles = map[string][12]float64{
 }
 
 func main() {
-	out := flag.String("out", "examples/census", "output directory")
+	out := flag.String("out", "internal/censustest/synthetic", "output directory")
 	flag.Parse()
 	rng := rand.New(rand.NewPCG(2017, 2020))
 	months := append(civil.Range(civil.Month{Year: 2017, Month: 1}, civil.Month{Year: 2017, Month: 12}),

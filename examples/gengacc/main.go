@@ -7,13 +7,13 @@
 // that is deliberately off (see offMonth).
 //
 // The figures are SYNTHETIC. They are derived from the synthetic Census
-// examples (examples/census, US exports to China at HS6) so the two sides
+// responses (internal/censustest/synthetic, US exports to China at HS6) so the two sides
 // agree where they should: each HS6 line becomes the HS-8 code inside it
 // (the HS6 digits and "00", or the codes named in codes8), valued CIF at a
 // few percent above the US FAS value, from a fixed seed. They are not GACC
 // data.
 //
-//	go run ./examples/gengacc -census examples/census -out examples/gacc
+//	go run ./examples/gengacc -census internal/censustest/synthetic -out examples/gacc
 package main
 
 import (
@@ -80,7 +80,7 @@ type line struct {
 }
 
 func main() {
-	censusDir := flag.String("census", "examples/census", "the synthetic Census example responses")
+	censusDir := flag.String("census", "internal/censustest/synthetic", "the synthetic Census responses")
 	out := flag.String("out", "examples/gacc", "output directory")
 	flag.Parse()
 	rng := rand.New(rand.NewPCG(86, 2020))

@@ -24,24 +24,21 @@ func (o *CensusOptions) Writes() string { return "trade_flows/source=census/flow
 
 func decodeCensus(j *Job, path string) (any, Problems) {
 	o := &CensusOptions{Level: "HS6", Partner: "5700"}
-	if err := strictDecode(&j.Options, o); err != nil {
-		return nil, Problems{{path, err.Error()}}
-	}
-	var ps Problems
+	ps := decodeNode(&j.Options, o, path)
 	if o.Flow != "export" && o.Flow != "import" {
-		ps = append(ps, Problem{path + ".flow", fmt.Sprintf("%q is not export or import", o.Flow)})
+		ps = append(ps, Problem{Path: path + ".flow", Msg: fmt.Sprintf("%q is not export or import", o.Flow)})
 	}
 	if _, ok := reference.ScheduleC(o.Partner); !ok {
-		ps = append(ps, Problem{path + ".partner", fmt.Sprintf("%q is not a Schedule C country code (5700 is China)", o.Partner)})
+		ps = append(ps, Problem{Path: path + ".partner", Msg: fmt.Sprintf("%q is not a Schedule C country code (5700 is China)", o.Partner)})
 	}
 	if !slices.Contains([]string{"HS2", "HS4", "HS6", "HS10"}, o.Level) {
-		ps = append(ps, Problem{path + ".level", fmt.Sprintf("%q is not HS2, HS4, HS6 or HS10", o.Level)})
+		ps = append(ps, Problem{Path: path + ".level", Msg: fmt.Sprintf("%q is not HS2, HS4, HS6 or HS10", o.Level)})
 	}
 	if o.MaxAttempts < 0 {
-		ps = append(ps, Problem{path + ".max_attempts", "must be 0 (default) or more"})
+		ps = append(ps, Problem{Path: path + ".max_attempts", Msg: "must be 0 (default) or more"})
 	}
 	ps = append(ps, checkEnvName(path+".api_key_env", o.APIKeyEnv)...)
-	ps = append(ps, checkHTTPURL(path+".base_url", o.BaseURL)...)
+	ps = append(ps, checkBaseURL(path+".base_url", o.BaseURL)...)
 	ps = append(ps, checkURL(path+".inbox", o.Inbox)...)
 	if j.Window == 0 {
 		j.Window = 3

@@ -17,8 +17,15 @@ type ComplianceOptions struct {
 	Baseline string `yaml:"baseline"`
 	// Proration is linear (default: months/12) or seasonal (2017 shares).
 	Proration string `yaml:"proration"`
+	// Definition is the product set: original (Annex 6.1 as printed) or
+	// revised (plus Census 880000, aircraft); default: original for
+	// baseline piie_original, revised otherwise.
+	Definition string `yaml:"definition"`
 	// Bases are us_exports and/or cn_imports; default both.
 	Bases []string `yaml:"bases"`
+	// Synthetic lists bases whose lake data are synthetic samples (the
+	// quick start's GACC files), so reports say so.
+	Synthetic []string `yaml:"synthetic"`
 	// Services are annual (BEA) and not in the lake.
 	Services ComplianceServices `yaml:"services"`
 }
@@ -52,31 +59,36 @@ func (d *Decimal) UnmarshalYAML(n *yaml.Node) error {
 
 func decodeCompliance(j *Job, path string) (any, Problems) {
 	o := &ComplianceOptions{Baseline: "lake", Proration: "linear"}
-	if err := strictDecode(&j.Options, o); err != nil {
-		return nil, Problems{{path, err.Error()}}
-	}
-	var ps Problems
+	ps := decodeNode(&j.Options, o, path)
 	if !slices.Contains([]string{"lake", "piie_original", "piie_revised"}, o.Baseline) {
-		ps = append(ps, Problem{path + ".baseline", fmt.Sprintf("%q is not lake, piie_original or piie_revised", o.Baseline)})
+		ps = append(ps, Problem{Path: path + ".baseline", Msg: fmt.Sprintf("%q is not lake, piie_original or piie_revised", o.Baseline)})
+	}
+	if o.Definition != "" && o.Definition != "original" && o.Definition != "revised" {
+		ps = append(ps, Problem{Path: path + ".definition", Msg: fmt.Sprintf("%q is not original or revised", o.Definition)})
 	}
 	if o.Proration != "linear" && o.Proration != "seasonal" {
-		ps = append(ps, Problem{path + ".proration", fmt.Sprintf("%q is not linear or seasonal", o.Proration)})
+		ps = append(ps, Problem{Path: path + ".proration", Msg: fmt.Sprintf("%q is not linear or seasonal", o.Proration)})
 	}
 	if len(o.Bases) == 0 {
 		o.Bases = []string{"us_exports", "cn_imports"}
 	}
 	for i, b := range o.Bases {
 		if b != "us_exports" && b != "cn_imports" {
-			ps = append(ps, Problem{fmt.Sprintf("%s.bases[%d]", path, i), fmt.Sprintf("%q is not us_exports or cn_imports", b)})
+			ps = append(ps, Problem{Path: fmt.Sprintf("%s.bases[%d]", path, i), Msg: fmt.Sprintf("%q is not us_exports or cn_imports", b)})
 		} else if slices.Index(o.Bases, b) != i {
-			ps = append(ps, Problem{fmt.Sprintf("%s.bases[%d]", path, i), fmt.Sprintf("%q listed twice", b)})
+			ps = append(ps, Problem{Path: fmt.Sprintf("%s.bases[%d]", path, i), Msg: fmt.Sprintf("%q listed twice", b)})
+		}
+	}
+	for i, b := range o.Synthetic {
+		if b != "us_exports" && b != "cn_imports" {
+			ps = append(ps, Problem{Path: fmt.Sprintf("%s.synthetic[%d]", path, i), Msg: fmt.Sprintf("%q is not us_exports or cn_imports", b)})
 		}
 	}
 	if o.Services.Baseline2017 == nil {
 		o.Services.Baseline2017 = &Decimal{*apd.New(561, -1)}
 	}
 	if o.Services.Baseline2017.Negative {
-		ps = append(ps, Problem{path + ".services.baseline_2017_usd_bn", "must not be negative"})
+		ps = append(ps, Problem{Path: path + ".services.baseline_2017_usd_bn", Msg: "must not be negative"})
 	}
 	years := make([]int, 0, len(o.Services.ByYear))
 	for y := range o.Services.ByYear {
@@ -86,10 +98,10 @@ func decodeCompliance(j *Job, path string) (any, Problems) {
 	for _, y := range years {
 		p := path + ".services.usd_bn." + strconv.Itoa(y)
 		if y != 2020 && y != 2021 {
-			ps = append(ps, Problem{p, "Phase One covers 2020 and 2021 only"})
+			ps = append(ps, Problem{Path: p, Msg: "Phase One covers 2020 and 2021 only"})
 		}
 		if v := o.Services.ByYear[y]; v.Negative {
-			ps = append(ps, Problem{p, "must not be negative"})
+			ps = append(ps, Problem{Path: p, Msg: "must not be negative"})
 		}
 	}
 	return o, ps

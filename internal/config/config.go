@@ -1,12 +1,11 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +21,8 @@ type Config struct {
 	S3       S3     `yaml:"s3"`
 	Server   Server `yaml:"server"`
 	Jobs     Jobs   `yaml:"jobs"`
+
+	root *yaml.Node // the document, for the lines of Validate's problems
 }
 
 // S3 configures s3:// lakes and inboxes. Credentials never come from here:
@@ -39,6 +40,12 @@ type Server struct {
 	// ShutdownGrace is how long running partitions may take to finish after
 	// SIGINT/SIGTERM before they are cancelled (default 30s).
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
+	// AllowedHosts are host names (no port) the API answers to besides
+	// loopback names, e.g. the name a reverse proxy or a Service uses.
+	AllowedHosts []string `yaml:"allowed_hosts"`
+	// TrustedOrigins are origins (https://ops.example) whose web pages may
+	// make mutating API calls.
+	TrustedOrigins []string `yaml:"trusted_origins"`
 }
 
 // Job is one scheduled or on-demand ingest.
@@ -90,34 +97,6 @@ func (j Jobs) Get(name string) *Job {
 	return nil
 }
 
-// UnmarshalYAML decodes the jobs mapping; a duplicate name is kept for
-// Validate to report rather than silently overriding the first.
-func (j *Jobs) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: jobs must be a mapping of job name to job", n.Line)
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		name := n.Content[i].Value
-		if j.Get(name) != nil {
-			j.dups = append(j.dups, name)
-			continue
-		}
-		job := &Job{}
-		if err := strictDecode(n.Content[i+1], job); err != nil {
-			return fmt.Errorf("jobs.%s: %w", name, err)
-		}
-		job.Name = name
-		// Keep the file's own options node, so its line numbers are the file's.
-		for k := 0; k+1 < len(n.Content[i+1].Content); k += 2 {
-			if n.Content[i+1].Content[k].Value == "options" {
-				job.Options = *n.Content[i+1].Content[k+1]
-			}
-		}
-		j.list = append(j.list, job)
-	}
-	return nil
-}
-
 // Default returns the config used for keys the file leaves out.
 func Default() Config {
 	return Config{
@@ -139,68 +118,84 @@ func Path(flag string) string {
 	return "tradepipe.yaml"
 }
 
-// Load reads, decodes and validates the config at path. A validation
-// failure is a Problems error listing every problem.
+// Load reads, decodes and validates the config at path. A bad config is a
+// Problems error listing every problem, each with path, line and field.
 func Load(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	c, err := Parse(b)
-	if err != nil {
+	var ps Problems
+	if err != nil && !errors.As(err, &ps) {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	if err := c.Validate(); err != nil {
-		return c, err
+	if c != nil {
+		var more Problems
+		if errors.As(c.Validate(), &more) {
+			ps = append(ps, more...)
+		}
 	}
-	return c, nil
+	if len(ps) == 0 {
+		return c, nil
+	}
+	slices.SortStableFunc(ps, func(a, b Problem) int { return a.Line - b.Line })
+	for i := range ps {
+		ps[i].File = path
+	}
+	return c, ps
 }
 
-// Parse decodes a config document over the defaults, strictly.
+// Parse decodes a config document over the defaults. Unknown keys and
+// values of the wrong kind are Problems; the config is returned with them
+// (nil only for a YAML syntax error) so Validate can report the rest.
 func Parse(b []byte) (*Config, error) {
+	root, ps := parseNode(b)
+	if root == nil {
+		return nil, ps
+	}
 	c := Default()
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("empty config")
-		}
-		return nil, err
+	c.root = root
+	ps = append(ps, decodeNode(root, &c, "")...)
+	if len(ps) > 0 {
+		return &c, ps
 	}
 	return &c, nil
 }
 
-// strictDecode decodes a node with unknown keys as errors; yaml.Node.Decode
-// has no strict mode, so the node goes through a strict decoder.
-func strictDecode(n *yaml.Node, v any) error {
-	if n == nil || n.Kind == 0 {
-		return nil
-	}
-	b, err := yaml.Marshal(n)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		// Line numbers refer to the re-encoded node; point at the node's
-		// line in the file instead.
-		msg := strings.ReplaceAll(err.Error(), "yaml: unmarshal errors:\n  ", "")
-		msg = lineRE.ReplaceAllString(msg, "")
-		return fmt.Errorf("line %d: %s", n.Line, msg)
-	}
-	return nil
-}
-
+// lineRE matches the "line N: " yaml.v3 and Duration put in messages; the
+// Problem carries the line instead.
 var lineRE = regexp.MustCompile(`line \d+: `)
 
 // Problem is one thing wrong with a config, at a field path.
 type Problem struct {
-	Path string
+	Path string // YAML field path, e.g. jobs.census-exports.options.flow
 	Msg  string
+	Line int    // 1-based line in the file; 0 when unknown
+	File string // set by Load
 }
 
-func (p Problem) Error() string { return p.Path + ": " + p.Msg }
+// Error formats the problem as FILE:LINE: PATH: MSG, leaving out what is
+// unknown.
+func (p Problem) Error() string {
+	var b strings.Builder
+	if p.File != "" {
+		b.WriteString(p.File)
+		b.WriteString(":")
+	}
+	if p.Line > 0 {
+		fmt.Fprintf(&b, "%d:", p.Line)
+	}
+	if b.Len() > 0 {
+		b.WriteString(" ")
+	}
+	if p.Path != "" {
+		b.WriteString(p.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
 
 // Problems is every problem Validate found.
 type Problems []Problem

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,8 +13,8 @@ import (
 // several problems, and Validate must report them all at once.
 func TestBadConfigs(t *testing.T) {
 	cases := map[string][]string{
-		"unknown_key.bad.yaml":         {"field lakes not found"},
-		"unknown_option.bad.yaml":      {"jobs.census-exports.options: ", "field partnr not found"},
+		"unknown_key.bad.yaml":         {`testdata/unknown_key.bad.yaml:2: lakes: unknown key "lakes" (did you mean "lake"?)`},
+		"unknown_option.bad.yaml":      {`:4: jobs.census-exports.options.partnr: unknown key "partnr" (did you mean "partner"?)`},
 		"bad_schedule.bad.yaml":        {"jobs.census-exports.schedule: \"61 * * * *\""},
 		"unknown_source.bad.yaml":      {"jobs.x.source: unknown source \"comtrade\""},
 		"bad_lake.bad.yaml":            {"lake: ", "scheme \"gs\""},
@@ -33,14 +34,14 @@ func TestBadConfigs(t *testing.T) {
 			"jobs.compliance.options.bases[1]: \"eu_imports\"",
 			"jobs.compliance.options.services.usd_bn.2019: Phase One covers 2020 and 2021 only",
 		},
-		"compliance_bad_number.bad.yaml": {"jobs.compliance.options: ", "\"lots\" is not a decimal number"},
+		"compliance_bad_number.bad.yaml": {`:7: jobs.compliance.options.services.usd_bn: "lots" is not a decimal number`},
 		"gacc_options.bad.yaml": {
 			"jobs.gacc-imports.options.flow: \"sideways\" is not import or export",
 			"jobs.gacc-imports.options.base_url: \"ftp://customs\"",
 			"jobs.gacc-imports.options.max_attempts: must be 0",
 			"jobs.gacc-imports.options.reconcile_tolerance: \"5%\" is not a decimal between 0 and 1",
 			"jobs.gacc-empty.options: needs an inbox or a base_url",
-			"jobs.gacc-typo.options: ", "field inbx not found",
+			`:10: jobs.gacc-typo.options.inbx: unknown key "inbx" (did you mean "inbox"?)`,
 		},
 		"panjiva_options.bad.yaml": {
 			"jobs.shipments.options.inbox: required when the job has a schedule",
@@ -159,5 +160,63 @@ jobs:
 	ex := c.Jobs.Get("gacc-exports-live").Decoded.(*GACCOptions)
 	if ex.Flow != "export" || time.Duration(ex.Timeout) != 20*time.Second || ex.MaxAttempts != 3 || ex.Writes() != "trade_flows/source=gacc/flow=export" {
 		t.Errorf("gacc-exports-live = %+v", ex)
+	}
+}
+
+// A schedule without CRON_TZ is in UTC whatever the host's zone; robfig/cron
+// alone would use time.Local. time.Local is swapped for the test (no other
+// test in the package runs in parallel).
+func TestScheduleUTC(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Skip("no tz database:", err)
+	}
+	saved := time.Local
+	time.Local = shanghai
+	t.Cleanup(func() { time.Local = saved })
+	from := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		spec, zone string
+		next       time.Time
+	}{
+		{"0 3 * * *", "UTC", time.Date(2026, 6, 1, 3, 0, 0, 0, time.UTC)},
+		{"@daily", "UTC", time.Date(2026, 6, 2, 0, 0, 0, 0, time.UTC)},
+		{"CRON_TZ=America/New_York 30 8 * * *", "America/New_York", time.Date(2026, 6, 1, 12, 30, 0, 0, time.UTC)},
+		{"TZ=Asia/Shanghai 0 3 * * *", "Asia/Shanghai", time.Date(2026, 6, 1, 19, 0, 0, 0, time.UTC)},
+		{"@every 15m", "UTC", from.Add(15 * time.Minute)},
+	} {
+		s, err := ParseSchedule(tc.spec)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.spec, err)
+		}
+		if got := s.Next(from); !got.Equal(tc.next) {
+			t.Errorf("%s: next = %s, want %s", tc.spec, got.UTC(), tc.next)
+		}
+		if got := ScheduleZone(tc.spec); got != tc.zone {
+			t.Errorf("%s: zone = %q, want %q", tc.spec, got, tc.zone)
+		}
+	}
+}
+
+// validate reports every problem in one pass, each on the line of the
+// file where it is, with its YAML field path and no Go type names.
+func TestProblemLines(t *testing.T) {
+	_, err := Load("testdata/lines.yaml.txt")
+	want := []string{
+		`testdata/lines.yaml.txt:4: server.tokn_env: unknown key "tokn_env" (did you mean "token_env"?)`,
+		`testdata/lines.yaml.txt:9: jobs.census-exports.window: "three" is not a whole number`,
+		`testdata/lines.yaml.txt:12: jobs.census-exports.options.partnr: unknown key "partnr" (did you mean "partner"?)`,
+		`testdata/lines.yaml.txt:13: jobs.census-exports.frequency: unknown key "frequency" (known keys: after, catchup_window, jitter, max_attempts, options, overlap, rate_limit, retry_backoff, schedule, source, window)`,
+		`testdata/lines.yaml.txt:16: jobs.gacc-imports.options.flow: "sideways" is not import or export`,
+		`testdata/lines.yaml.txt:17: jobs.gacc-imports.after: "census-exports" is not a list of strings`,
+	}
+	if got := strings.Split(fmt.Sprint(err), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// A mis-indented key is reported on its own line, not where its
+	// block starts.
+	_, err = Parse([]byte("lake: file://./lake\njobs:\n  a:\n    source: census\n   schedule: \"0 3 * * *\"\n"))
+	if got := fmt.Sprint(err); got != "5: YAML syntax: did not find expected key" {
+		t.Errorf("indentation error = %q", got)
 	}
 }

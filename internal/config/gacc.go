@@ -32,28 +32,25 @@ func (o *GACCOptions) Writes() string { return "trade_flows/source=gacc/flow=" +
 
 func decodeGACC(j *Job, path string) (any, Problems) {
 	o := &GACCOptions{Flow: "import"}
-	if err := strictDecode(&j.Options, o); err != nil {
-		return nil, Problems{{path, err.Error()}}
-	}
-	var ps Problems
+	ps := decodeNode(&j.Options, o, path)
 	if o.Flow != "export" && o.Flow != "import" {
-		ps = append(ps, Problem{path + ".flow", fmt.Sprintf("%q is not import or export", o.Flow)})
+		ps = append(ps, Problem{Path: path + ".flow", Msg: fmt.Sprintf("%q is not import or export", o.Flow)})
 	}
 	if o.Inbox == "" && o.BaseURL == "" {
-		ps = append(ps, Problem{path, "needs an inbox or a base_url"})
+		ps = append(ps, Problem{Path: path, Msg: "needs an inbox or a base_url"})
 	}
 	if o.MaxAttempts < 0 {
-		ps = append(ps, Problem{path + ".max_attempts", "must be 0 (default) or more"})
+		ps = append(ps, Problem{Path: path + ".max_attempts", Msg: "must be 0 (default) or more"})
 	}
 	if o.Timeout < 0 {
-		ps = append(ps, Problem{path + ".timeout", "must be 0 (default) or more"})
+		ps = append(ps, Problem{Path: path + ".timeout", Msg: "must be 0 (default) or more"})
 	}
 	if o.ReconcileTolerance != "" {
 		if d, err := money.Parse(o.ReconcileTolerance); err != nil || d.Negative || d.Cmp(apd.New(1, 0)) > 0 {
-			ps = append(ps, Problem{path + ".reconcile_tolerance", fmt.Sprintf("%q is not a decimal between 0 and 1 (0.005 is 0.5%%)", o.ReconcileTolerance)})
+			ps = append(ps, Problem{Path: path + ".reconcile_tolerance", Msg: fmt.Sprintf("%q is not a decimal between 0 and 1 (0.005 is 0.5%%)", o.ReconcileTolerance)})
 		}
 	}
-	ps = append(ps, checkHTTPURL(path+".base_url", o.BaseURL)...)
+	ps = append(ps, checkBaseURL(path+".base_url", o.BaseURL)...)
 	ps = append(ps, checkURL(path+".inbox", o.Inbox)...)
 	if j.Window == 0 {
 		j.Window = 2

@@ -36,39 +36,36 @@ var PanjivaFields = []string{
 
 func decodePanjiva(j *Job, path string) (any, Problems) {
 	o := &PanjivaOptions{}
-	if err := strictDecode(&j.Options, o); err != nil {
-		return nil, Problems{{path, err.Error()}}
-	}
-	var ps Problems
+	ps := decodeNode(&j.Options, o, path)
 	ps = append(ps, checkURL(path+".inbox", o.Inbox)...)
 	if j.Schedule != "" && o.Inbox == "" {
-		ps = append(ps, Problem{path + ".inbox", "required when the job has a schedule"})
+		ps = append(ps, Problem{Path: path + ".inbox", Msg: "required when the job has a schedule"})
 	}
 	for _, h := range sortedKeys(o.Aliases) {
 		if strings.TrimSpace(h) == "" {
-			ps = append(ps, Problem{path + ".aliases", "empty header text"})
+			ps = append(ps, Problem{Path: path + ".aliases", Msg: "empty header text"})
 		}
 		if f := o.Aliases[h]; !slices.Contains(PanjivaFields, f) {
-			ps = append(ps, Problem{fmt.Sprintf("%s.aliases[%q]", path, h), fmt.Sprintf("%q is not a field (one of %s)", f, strings.Join(PanjivaFields, ", "))})
+			ps = append(ps, Problem{Path: fmt.Sprintf("%s.aliases[%q]", path, h), Msg: fmt.Sprintf("%q is not a field (one of %s)", f, strings.Join(PanjivaFields, ", "))})
 		}
 	}
 	for _, n := range sortedKeys(o.CountryAliases) {
 		code := o.CountryAliases[n]
 		if _, ok := reference.ISO2(code); !ok || len(code) != 2 || strings.ToUpper(code) != code {
-			ps = append(ps, Problem{fmt.Sprintf("%s.country_aliases[%q]", path, n), fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 code", code)})
+			ps = append(ps, Problem{Path: fmt.Sprintf("%s.country_aliases[%q]", path, n), Msg: fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 code", code)})
 		}
 	}
 	if o.HeaderSearchRows < 0 {
-		ps = append(ps, Problem{path + ".header_search_rows", "must be 0 (default) or more"})
+		ps = append(ps, Problem{Path: path + ".header_search_rows", Msg: "must be 0 (default) or more"})
 	}
 	if o.UnzipSizeLimit < 0 {
-		ps = append(ps, Problem{path + ".unzip_size_limit", "must be 0 (default) or more bytes"})
+		ps = append(ps, Problem{Path: path + ".unzip_size_limit", Msg: "must be 0 (default) or more bytes"})
 	}
 	if o.UnzipXMLSizeLimit < 0 {
-		ps = append(ps, Problem{path + ".unzip_xml_size_limit", "must be 0 (default) or more bytes"})
+		ps = append(ps, Problem{Path: path + ".unzip_xml_size_limit", Msg: "must be 0 (default) or more bytes"})
 	}
 	if o.UnzipSizeLimit > 0 && o.UnzipXMLSizeLimit > o.UnzipSizeLimit {
-		ps = append(ps, Problem{path + ".unzip_xml_size_limit", "must not exceed unzip_size_limit"})
+		ps = append(ps, Problem{Path: path + ".unzip_xml_size_limit", Msg: "must not exceed unzip_size_limit"})
 	}
 	return o, ps
 }

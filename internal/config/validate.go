@@ -43,14 +43,35 @@ func Sources() []string {
 // descriptors such as @daily and @every 15m, and a CRON_TZ= or TZ= prefix.
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// ParseSchedule parses a job's schedule.
-func ParseSchedule(spec string) (cron.Schedule, error) { return cronParser.Parse(spec) }
+// ParseSchedule parses a job's schedule. A schedule without a CRON_TZ= (or
+// TZ=) prefix is in UTC, whatever the host's time zone: robfig/cron would
+// take time.Local.
+func ParseSchedule(spec string) (cron.Schedule, error) {
+	if ScheduleZone(spec) == "UTC" && !strings.HasPrefix(spec, "@every ") {
+		spec = "CRON_TZ=UTC " + spec
+	}
+	return cronParser.Parse(spec)
+}
+
+// ScheduleZone returns the time zone a schedule's times are in: its
+// CRON_TZ= (or TZ=) prefix, else UTC.
+func ScheduleZone(spec string) string {
+	for _, p := range []string{"CRON_TZ=", "TZ="} {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(spec), p); ok {
+			zone, _, _ := strings.Cut(rest, " ")
+			return zone
+		}
+	}
+	return "UTC"
+}
 
 // Validate checks the whole config and returns Problems listing everything
 // wrong, or nil. It also fills each job's Decoded options.
 func (c *Config) Validate() error {
 	var ps Problems
-	add := func(path, format string, args ...any) { ps = append(ps, Problem{path, fmt.Sprintf(format, args...)}) }
+	add := func(path, format string, args ...any) {
+		ps = append(ps, Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
+	}
 
 	if u, err := lake.ParseURL(c.Lake); err != nil {
 		add("lake", "%v", err)
@@ -69,6 +90,16 @@ func (c *Config) Validate() error {
 		add("server.token_env", "%q is not an environment variable name", c.Server.TokenEnv)
 	}
 
+	for i, h := range c.Server.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, ":/ ") {
+			add(fmt.Sprintf("server.allowed_hosts[%d]", i), "%q is not a host name (no scheme, port or path)", h)
+		}
+	}
+	for i, o := range c.Server.TrustedOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			add(fmt.Sprintf("server.trusted_origins[%d]", i), "%q is not an origin such as https://ops.example", o)
+		}
+	}
 	if len(c.Jobs.All()) == 0 {
 		add("jobs", "no jobs defined")
 	}
@@ -137,8 +168,14 @@ func (c *Config) Validate() error {
 		add("jobs", "after: cycle %s", cyc)
 	}
 	ps = append(ps, c.checkOverlappingWriters()...)
+	ps = append(ps, c.checkInboxes()...)
 	if len(ps) == 0 {
 		return nil
+	}
+	for i := range ps {
+		if ps[i].Line == 0 && c.root != nil {
+			ps[i].Line = lineOf(c.root, ps[i].Path)
+		}
 	}
 	return ps
 }
@@ -195,7 +232,7 @@ func (c *Config) checkOverlappingWriters() Problems {
 			continue
 		}
 		if other, dup := seen[w.Writes()]; dup {
-			ps = append(ps, Problem{"jobs." + j.Name, fmt.Sprintf("writes %s, as job %s does: the two would replace each other's partitions", w.Writes(), other)})
+			ps = append(ps, Problem{Path: "jobs." + j.Name, Msg: fmt.Sprintf("writes %s, as job %s does: the two would replace each other's partitions", w.Writes(), other)})
 			continue
 		}
 		seen[w.Writes()] = j.Name
@@ -210,7 +247,7 @@ type Duration time.Duration
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration such as 30s or 5m", n.Line, n.Value)
+		return fmt.Errorf("%q is not a duration such as 30s or 5m", n.Value)
 	}
 	*d = Duration(v)
 	return nil
@@ -221,7 +258,7 @@ func checkURL(path, raw string) Problems {
 		return nil
 	}
 	if _, err := lake.ParseURL(raw); err != nil {
-		return Problems{{path, err.Error()}}
+		return Problems{{Path: path, Msg: err.Error()}}
 	}
 	return nil
 }
@@ -231,14 +268,29 @@ func checkHTTPURL(path, raw string) Problems {
 		return nil
 	}
 	if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Problems{{path, fmt.Sprintf("%q is not an http(s) URL", raw)}}
+		return Problems{{Path: path, Msg: fmt.Sprintf("%q is not an http(s) URL", raw)}}
+	}
+	return nil
+}
+
+// checkBaseURL accepts a source's base_url: http(s), or file:// (absolute,
+// or file://./ relative) to replay saved responses.
+func checkBaseURL(path, raw string) Problems {
+	if u, err := url.Parse(raw); err == nil && u.Scheme == "file" {
+		if u.Host != "" && u.Host != "." && u.Host != "localhost" || u.Path == "" {
+			return Problems{{Path: path, Msg: fmt.Sprintf("%q: a file URL is file:///abs/path or file://./rel/path", raw)}}
+		}
+		return nil
+	}
+	if ps := checkHTTPURL(path, raw); ps != nil {
+		return Problems{{Path: path, Msg: fmt.Sprintf("%q is not an http(s) or file:// URL", raw)}}
 	}
 	return nil
 }
 
 func checkEnvName(path, name string) Problems {
 	if name != "" && !envNameRE.MatchString(name) {
-		return Problems{{path, fmt.Sprintf("%q is not an environment variable name", name)}}
+		return Problems{{Path: path, Msg: fmt.Sprintf("%q is not an environment variable name", name)}}
 	}
 	return nil
 }

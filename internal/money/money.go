@@ -39,8 +39,19 @@ func Parse(s string) (apd.Decimal, error) {
 	if d.Form != apd.Finite {
 		return apd.Decimal{}, fmt.Errorf("parse amount %q: not a finite number", s)
 	}
+	if d.NumDigits() > maxDigits || d.Exponent > maxExponent || d.Exponent < -maxExponent {
+		return apd.Decimal{}, fmt.Errorf("parse amount %.40q: more than %d digits or an exponent beyond ±%d: not an amount", s, maxDigits, maxExponent)
+	}
 	return d, nil
 }
+
+// maxDigits and maxExponent bound what Parse accepts: far beyond any
+// amount (DECIMAL(18,2) holds 18 digits), and small enough that Add and
+// Mul stay exact and cheap on anything parsed.
+const (
+	maxDigits   = 64
+	maxExponent = 64
+)
 
 // MustParse is Parse for constants in code and tests; it panics on error.
 func MustParse(s string) apd.Decimal {
@@ -89,20 +100,39 @@ func FromCents(cents int64) apd.Decimal {
 	return *apd.New(cents, -Scale)
 }
 
-// Add returns a+b exactly.
+// Add returns a+b exactly. The precision is what the operands need, so
+// no input can make the sum inexact (the panic of issue 12); whether the
+// result fits the lake's column is Cents' question.
 func Add(a, b apd.Decimal) apd.Decimal {
 	var out apd.Decimal
-	if _, err := ctx.Add(&out, &a, &b); err != nil {
+	// Exact when the precision spans from the larger operand's leading
+	// digit to the smaller exponent, plus a carry.
+	hi := max(int64(a.NumDigits())+int64(a.Exponent), int64(b.NumDigits())+int64(b.Exponent))
+	lo := min(int64(a.Exponent), int64(b.Exponent))
+	if _, err := exact(hi-lo+1).Add(&out, &a, &b); err != nil {
 		panic(fmt.Sprintf("money: add %s + %s: %v", a.String(), b.String(), err))
 	}
 	return out
 }
 
-// Mul returns a×b exactly (for unit conversions such as thousands of dollars).
+// Mul returns a×b exactly (for unit conversions such as thousands of
+// dollars), with the precision the product needs.
 func Mul(a, b apd.Decimal) apd.Decimal {
 	var out apd.Decimal
-	if _, err := ctx.Mul(&out, &a, &b); err != nil {
+	if _, err := exact(a.NumDigits()+b.NumDigits()).Mul(&out, &a, &b); err != nil {
 		panic(fmt.Sprintf("money: mul %s × %s: %v", a.String(), b.String(), err))
 	}
 	return out
+}
+
+// exact returns ctx, or a context like it with room for digits digits.
+// The panics left in Add and Mul need operands apd itself cannot hold
+// (exponents near ±100000), which Parse never returns.
+func exact(digits int64) *apd.Context {
+	if digits <= int64(ctx.Precision) {
+		return ctx
+	}
+	c := ctx.WithPrecision(uint32(min(digits, apd.MaxExponent)))
+	c.Traps = ctx.Traps
+	return c
 }

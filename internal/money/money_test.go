@@ -2,6 +2,7 @@ package money
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -60,3 +61,29 @@ func TestArithmetic(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Issue 12: a GACC cell 1.000000000000000000000000000000000001 in thousands
+// of dollars made Mul panic ("inexact") and killed the daemon. Arithmetic
+// on parsed amounts is now exact; Cents refuses what the column cannot hold.
+func TestHostileAmounts(t *testing.T) {
+	v, err := Parse("1.000000000000000000000000000000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Mul(v, MustParse("1000"))
+	if got := d.Text('f'); got != "1000.000000000000000000000000000000001000" && got != "1000.000000000000000000000000000000001" {
+		t.Errorf("product %s", got)
+	}
+	if _, err := Cents(d); err == nil {
+		t.Error("Cents accepted sub-cent digits")
+	}
+	s := Add(MustParse("1e30"), MustParse("1e-30"))
+	if got := s.Text('f'); got != "1000000000000000000000000000000.000000000000000000000000000001" {
+		t.Errorf("sum %s", got)
+	}
+	for _, bad := range []string{"1e999999", "1e-99999", strings.Repeat("9", 65), "NaN", "Inf"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%.20q) accepted", bad)
+		}
+	}
+}

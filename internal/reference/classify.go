@@ -52,8 +52,48 @@ type Classifier struct {
 	under map[string][]string
 }
 
-// NewClassifier returns a classifier over the embedded Annex 6.1 list.
-func NewClassifier() *Classifier { return newClassifier(Annex()) }
+// Definition is a product set: which goods a tracker counts as covered.
+type Definition string
+
+// Definitions.
+const (
+	// Original is the Attachment to Annex 6.1 as printed, the product set of
+	// PIIE's May 2020 tracker (2017 US-exports baseline $78.8bn).
+	Original Definition = "original"
+	// Revised adds the national lines trackers count although the
+	// Attachment does not print them (Census 880000, civil aircraft), the
+	// product set of PIIE's October 2020 revision ($95.1bn).
+	Revised Definition = "revised"
+)
+
+// ParseDefinition accepts original or revised.
+func ParseDefinition(s string) (Definition, error) {
+	switch d := Definition(s); d {
+	case Original, Revised:
+		return d, nil
+	}
+	return "", fmt.Errorf("definition %q is not original or revised", s)
+}
+
+// NewClassifier returns a classifier over the embedded Annex 6.1 list and,
+// for the Revised definition, the national lines of basis b
+// (phase1_national_lines.tsv). It panics on an unknown definition, which
+// callers validate with ParseDefinition.
+func NewClassifier(b Basis, d Definition) *Classifier {
+	lines := Annex()
+	switch d {
+	case Original:
+	case Revised:
+		for _, n := range NationalLines() {
+			if n.Basis == b && n.Definition == Revised {
+				lines = append(lines[:len(lines):len(lines)], n.AnnexLine)
+			}
+		}
+	default:
+		panic(fmt.Sprintf("reference: unknown definition %q", d))
+	}
+	return newClassifier(lines)
+}
 
 func newClassifier(lines []AnnexLine) *Classifier {
 	c := &Classifier{lines: map[string]AnnexLine{}, under: map[string][]string{}}

@@ -17,6 +17,12 @@ import (
 //go:embed phase1_annex_6_1.tsv
 var annexTSV string
 
+// phase1_national_lines.tsv: lines trackers count that the Attachment does
+// not print (Census 880000); see the file's header.
+//
+//go:embed phase1_national_lines.tsv
+var nationalTSV string
+
 // phase1_figures.tsv: the treaty increments (Art. 6.2.1) and PIIE's
 // published 2017 baselines, in USD billions; see the file's header.
 //
@@ -71,9 +77,66 @@ type AnnexLine struct {
 	Description string
 }
 
+// NationalLine is a line a reporting country's data needs beside the
+// Attachment's (see phase1_national_lines.tsv).
+type NationalLine struct {
+	AnnexLine
+	Basis      Basis
+	Definition Definition
+	Source     string
+}
+
+var national = sync.OnceValues(func() ([]NationalLine, error) {
+	var out []NationalLine
+	for i, line := range strings.Split(nationalTSV, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 7 {
+			return nil, fmt.Errorf("embedded national lines line %d: %d fields, want 7", i+1, len(f))
+		}
+		b, c := Basis(f[0]), Category(f[3])
+		if b != USExports && b != CNImports {
+			return nil, fmt.Errorf("embedded national lines line %d: basis %q", i+1, f[0])
+		}
+		if _, err := ParseDefinition(f[1]); err != nil {
+			return nil, fmt.Errorf("embedded national lines line %d: %w", i+1, err)
+		}
+		if c != Manufactured && c != Agriculture && c != Energy {
+			return nil, fmt.Errorf("embedded national lines line %d: category %q", i+1, f[3])
+		}
+		if !digits(f[2]) {
+			return nil, fmt.Errorf("embedded national lines line %d: hs %q", i+1, f[2])
+		}
+		out = append(out, NationalLine{
+			AnnexLine: AnnexLine{HS: f[2], Category: c, Subcategory: f[4], Description: f[5]},
+			Basis:     b, Definition: Definition(f[1]), Source: f[6],
+		})
+	}
+	return out, nil
+})
+
+// NationalLines returns the lines of phase1_national_lines.tsv.
+func NationalLines() []NationalLine {
+	l, err := national()
+	if err != nil {
+		panic(err) // the embedded table is part of the binary; tests cover it
+	}
+	return l
+}
+
 type figures struct {
 	increments map[Category]map[int]apd.Decimal // USD billions
 	baselines  map[string]apd.Decimal           // basis|category|definition → USD billions
+	trackers   map[string]Tracked               // basis|definition|YYYY-MM
+}
+
+// Tracked is a figure PIIE's tracker published for January through a
+// month, in USD billions.
+type Tracked struct {
+	YTDBn, TargetYTDBn apd.Decimal
+	Source             string
 }
 
 var annex = sync.OnceValues(func() ([]AnnexLine, error) {
@@ -99,7 +162,7 @@ var annex = sync.OnceValues(func() ([]AnnexLine, error) {
 })
 
 var phase1 = sync.OnceValues(func() (*figures, error) {
-	fg := &figures{increments: map[Category]map[int]apd.Decimal{}, baselines: map[string]apd.Decimal{}}
+	fg := &figures{increments: map[Category]map[int]apd.Decimal{}, baselines: map[string]apd.Decimal{}, trackers: map[string]Tracked{}}
 	for i, line := range strings.Split(figuresTSV, "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -127,6 +190,16 @@ var phase1 = sync.OnceValues(func() (*figures, error) {
 				return nil, bad("amount")
 			}
 			fg.baselines[f[1]+"|"+f[2]+"|"+f[3]] = d
+		case f[0] == "tracker" && len(f) == 7:
+			var tr Tracked
+			if _, _, err := tr.YTDBn.SetString(f[4]); err != nil {
+				return nil, bad("ytd amount")
+			}
+			if _, _, err := tr.TargetYTDBn.SetString(f[5]); err != nil {
+				return nil, bad("target amount")
+			}
+			tr.Source = f[6]
+			fg.trackers[f[1]+"|"+f[2]+"|"+f[3]] = tr
 		default:
 			return nil, bad("unknown line kind or field count")
 		}
@@ -181,6 +254,14 @@ func IncrementBn(c Category, year int) (apd.Decimal, bool) {
 func PublishedBaselineBn(b Basis, c Category, definition string) (apd.Decimal, bool) {
 	v, ok := mustFigures().baselines[string(b)+"|"+string(c)+"|"+definition]
 	return v, ok
+}
+
+// PublishedTracker returns PIIE's published year-to-date figure for basis
+// b, baseline definition and month (YYYY-MM); ok is false when PIIE
+// published none that the table carries.
+func PublishedTracker(b Basis, definition, month string) (Tracked, bool) {
+	t, ok := mustFigures().trackers[string(b)+"|"+definition+"|"+month]
+	return t, ok
 }
 
 func digits(s string) bool {

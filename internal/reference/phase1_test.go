@@ -1,11 +1,12 @@
 package reference
 
 import (
+	"slices"
 	"testing"
 )
 
 func TestClassify(t *testing.T) {
-	c := NewClassifier()
+	c := NewClassifier(USExports, Original)
 	cases := []struct {
 		hs       string
 		coverage Coverage
@@ -49,6 +50,17 @@ func TestClassify(t *testing.T) {
 		{"2709", Covered, Energy, "Crude oil"},
 		{"270900", Covered, Energy, "Crude oil"},
 		{"470321", NotCovered, Uncovered, ""},
+		// Hand fixes of the OCR: mannitol and sorbitol are agriculture,
+		// only 3809.10 of heading 3809 is.
+		{"290543", Covered, Agriculture, "Other agricultural commodities"},
+		{"290544", Covered, Agriculture, "Other agricultural commodities"},
+		{"290545", Covered, Manufactured, "Other manufactured goods"},
+		{"380910", Covered, Agriculture, "Other agricultural commodities"},
+		{"380991", NotCovered, Uncovered, ""},
+		{"380993", NotCovered, Uncovered, ""},
+		{"3809", PartlyCovered, Ambiguous, ""},
+		// Census 880000 is not printed: uncovered on the original definition.
+		{"880000", NotCovered, Uncovered, ""},
 		// Codes shorter than every line under them.
 		{"27", PartlyCovered, Ambiguous, ""},
 		{"12", PartlyCovered, Ambiguous, ""},
@@ -89,8 +101,9 @@ func TestClassifySameClassBelow(t *testing.T) {
 
 func TestAnnexTable(t *testing.T) {
 	lines := Annex()
-	if len(lines) != 536 {
-		t.Errorf("%d annex lines, want 536 as printed", len(lines))
+	// 536 OCR'd lines, 3809 corrected to 380910, 290543 and 290544 added.
+	if len(lines) != 538 {
+		t.Errorf("%d annex lines, want 538", len(lines))
 	}
 	counts := map[Category]int{}
 	seen := map[string]bool{}
@@ -151,5 +164,111 @@ func TestFigures(t *testing.T) {
 	}
 	if _, ok := PublishedBaselineBn(USExports, Manufactured, PIIEOriginal); ok {
 		t.Error("the original PIIE tracker published no category baselines")
+	}
+}
+
+// The revised definition counts Census 880000 (civil aircraft) as
+// manufactured goods on the US-exports basis only.
+func TestClassifyDefinitions(t *testing.T) {
+	cases := []struct {
+		b    Basis
+		d    Definition
+		hs   string
+		want Category
+	}{
+		{USExports, Original, "880000", Uncovered},
+		{USExports, Revised, "880000", Manufactured},
+		{USExports, Revised, "8800000000", Manufactured},
+		{CNImports, Revised, "880000", Uncovered},
+		{USExports, Revised, "880240", Manufactured},
+		{USExports, Revised, "1201", Agriculture},
+		{USExports, Revised, "88", Ambiguous}, // 8801..8805 listed, 8806+ not: HS2 88 cannot be split
+	}
+	for _, tc := range cases {
+		got, err := NewClassifier(tc.b, tc.d).Classify(tc.hs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Category != tc.want {
+			t.Errorf("%s %s Classify(%s) = %v, want %s", tc.b, tc.d, tc.hs, got, tc.want)
+		}
+	}
+	if _, err := ParseDefinition("newest"); err == nil {
+		t.Error("ParseDefinition accepted newest")
+	}
+	if n := len(NationalLines()); n != 1 {
+		t.Errorf("%d national lines, want 1", n)
+	}
+}
+
+func TestCombine(t *testing.T) {
+	c := NewClassifier(USExports, Original)
+	cases := []struct {
+		name      string
+		in        map[string]int64
+		want      map[Category]int64
+		ambiguous []string
+		overlaps  []string
+		levels    []int
+	}{
+		{
+			name: "HS6 alone leaves 271012 ambiguous",
+			in:   map[string]int64{"271012": 1000, "120190": 500},
+			want: map[Category]int64{Ambiguous: 1000, Agriculture: 500}, ambiguous: []string{"271012"}, levels: []int{6},
+		},
+		{
+			name: "HS10 detail splits 271012, no dollar twice",
+			in:   map[string]int64{"271012": 1000, "2710122500": 700, "2710121000": 300, "120190": 500},
+			want: map[Category]int64{Energy: 700, Uncovered: 300, Agriculture: 500}, levels: []int{6, 10},
+		},
+		{
+			name: "partial detail: the residual keeps the coarse code's class",
+			in:   map[string]int64{"271012": 1000, "2710122500": 700},
+			want: map[Category]int64{Energy: 700, Ambiguous: 300}, ambiguous: []string{"271012"}, levels: []int{6, 10},
+		},
+		{
+			name: "finer rows above the coarse figure win",
+			in:   map[string]int64{"271012": 1000, "2710122500": 1200},
+			want: map[Category]int64{Energy: 1200}, overlaps: []string{"271012"}, levels: []int{6, 10},
+		},
+		{
+			name: "HS2 total beside HS6 detail: only the residual at HS2",
+			in:   map[string]int64{"12": 900, "120190": 500, "120100": 300},
+			want: map[Category]int64{Agriculture: 800, Ambiguous: 100}, ambiguous: []string{"12"}, levels: []int{2, 6},
+		},
+		{
+			name: "three levels nest",
+			in:   map[string]int64{"27": 2000, "271012": 1000, "2710122500": 700, "270900": 400},
+			want: map[Category]int64{Energy: 1100, Ambiguous: 900}, ambiguous: []string{"27", "271012"}, levels: []int{2, 6, 10},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := c.Combine(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cat := range []Category{Manufactured, Agriculture, Energy, Uncovered, Ambiguous} {
+				if got.Cents[cat] != tc.want[cat] {
+					t.Errorf("%s = %d, want %d", cat, got.Cents[cat], tc.want[cat])
+				}
+			}
+			if !slices.Equal(got.AmbiguousCodes, tc.ambiguous) || !slices.Equal(got.Overlaps, tc.overlaps) || !slices.Equal(got.Levels, tc.levels) {
+				t.Errorf("ambiguous %v overlaps %v levels %v; want %v %v %v", got.AmbiguousCodes, got.Overlaps, got.Levels, tc.ambiguous, tc.overlaps, tc.levels)
+			}
+		})
+	}
+	if _, err := c.Combine(map[string]int64{"27.10": 1}); err == nil {
+		t.Error("Combine accepted a code with a dot")
+	}
+}
+
+func TestPublishedTracker(t *testing.T) {
+	tr, ok := PublishedTracker(USExports, PIIEOriginal, "2020-04")
+	if !ok || tr.YTDBn.Text('f') != "20.4" || tr.TargetYTDBn.Text('f') != "47.6" {
+		t.Errorf("Jan–Apr 2020 = %v %v", tr, ok)
+	}
+	if _, ok := PublishedTracker(USExports, PIIERevised, "2020-04"); ok {
+		t.Error("a revised-definition figure for April 2020 that the table does not carry")
 	}
 }

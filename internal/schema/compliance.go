@@ -30,7 +30,10 @@ type Compliance struct {
 	// ValueUSD is the month's purchases; for a month whose figure covers two
 	// months (a combined January–February release) it is the combined figure.
 	ValueUSD apd.Decimal
-	YTDUSD   apd.Decimal // January through Period
+	// CoversMonths is how many months ValueUSD covers, ending at Period: 2
+	// for China's combined January–February release, else 1.
+	CoversMonths int
+	YTDUSD       apd.Decimal // January through Period
 	// Baseline2017USD is the whole-year 2017 value; nil when the chosen
 	// baseline has no figure for the category (PIIE's original tracker
 	// published all covered goods only).
@@ -55,6 +58,7 @@ type ComplianceRecord struct {
 	Period          int32    `parquet:"period,date,dict"`
 	Category        string   `parquet:"category,dict"`
 	ValueUSD        int64    `parquet:"value_usd,decimal(2:18)"`
+	CoversMonths    int32    `parquet:"covers_months"`
 	YTDUSD          int64    `parquet:"ytd_usd,decimal(2:18)"`
 	Baseline2017USD *int64   `parquet:"baseline_2017_usd,decimal(2:18),optional"`
 	TargetUSD       *int64   `parquet:"target_usd,decimal(2:18),optional"`
@@ -89,6 +93,7 @@ func (r *Compliance) Record() (ComplianceRecord, error) {
 		Period:          r.Period.First().DaysSinceEpoch(),
 		Category:        r.Category,
 		ValueUSD:        cents("value_usd", r.ValueUSD),
+		CoversMonths:    int32(max(r.CoversMonths, 1)),
 		YTDUSD:          cents("ytd_usd", r.YTDUSD),
 		Baseline2017USD: opt("baseline_2017_usd", r.Baseline2017USD),
 		TargetUSD:       opt("target_usd", r.TargetUSD),

@@ -12,4 +12,5 @@ const (
 	ReasonWrongPeriod  = "wrong_period"  // row's period differs from the requested one
 	ReasonBadWeight    = "bad_weight"    // weight present but not a number
 	ReasonMissingField = "missing_field" // a required cell is empty
+	ReasonDuplicateKey = "duplicate_key" // the same key (period, partner, code, ...) twice in one input; never summed
 )

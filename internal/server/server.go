@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
@@ -29,19 +30,30 @@ type Options struct {
 	// Loopback tells whether the listener accepts loopback connections
 	// only; without a token, mutating calls are allowed only then.
 	Loopback bool
+	// Page is what the status page at / shows besides the jobs (page.go).
+	Page PageSources
+	// AllowedHosts are the names (without port) the Host header may carry
+	// besides loopback names; on a non-loopback listener, when empty, any.
+	AllowedHosts []string
+	// TrustedOrigins are origins ("https://ops.example") whose pages may
+	// make mutating calls; others are refused as cross-origin.
+	TrustedOrigins []string
 }
 
 // Server serves the API. Runs and backfills it starts use the work
 // context given to New and are tracked so the caller can wait for them.
 type Server struct {
-	opts   Options
-	exec   *pipeline.Executor
-	sched  *pipeline.Scheduler
-	gather prometheus.Gatherer
-	logger *slog.Logger
-	work   context.Context
-	wg     sync.WaitGroup
-	mux    *http.ServeMux
+	opts    Options
+	exec    *pipeline.Executor
+	sched   *pipeline.Scheduler
+	gather  prometheus.Gatherer
+	logger  *slog.Logger
+	work    context.Context
+	wg      sync.WaitGroup
+	mux     *http.ServeMux
+	handler http.Handler
+	runs    coalescer
+	results runTable // for GET /api/v1/runs/{id} (runs.go)
 }
 
 // New returns a server. sched may be nil (healthz then reports the API
@@ -58,15 +70,18 @@ func New(opts Options, work context.Context, exec *pipeline.Executor, sched *pip
 	s.mux.HandleFunc("GET /api/v1/jobs", s.jobs)
 	s.mux.HandleFunc("GET /api/v1/jobs/{job}/partitions", s.partitions)
 	s.mux.HandleFunc("POST /api/v1/jobs/{job}/runs", s.mutating(s.runJob))
+	s.mux.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
 	s.mux.HandleFunc("POST /api/v1/backfills", s.mutating(s.createBackfill))
 	s.mux.HandleFunc("GET /api/v1/backfills", s.listBackfills)
 	s.mux.HandleFunc("GET /api/v1/backfills/{id}", s.getBackfill)
 	s.mux.HandleFunc("DELETE /api/v1/backfills/{id}", s.mutating(s.cancelBackfill))
+	s.routePage()
+	s.handler = s.guard(s.mux)
 	return s
 }
 
-// Handler returns the API's handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler returns the API's handler, with the checks of guard.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Wait blocks until the runs and backfills the API started have returned.
 func (s *Server) Wait() { s.wg.Wait() }
@@ -74,7 +89,7 @@ func (s *Server) Wait() { s.wg.Wait() }
 // Serve serves on ln until ctx is done, then shuts down, giving requests
 // in flight up to five seconds.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	hs := s.httpServer()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -110,8 +125,8 @@ func (s *Server) mutating(h http.HandlerFunc) http.HandlerFunc {
 				return
 			}
 		} else {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok || got == "" {
+			got, ok := bearer(r.Header.Get("Authorization"))
+			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="tradepipe"`)
 				writeError(w, http.StatusUnauthorized, "missing Authorization: Bearer token")
 				return
@@ -138,6 +153,7 @@ type JobInfo struct {
 	Name     string         `json:"name"`
 	Source   string         `json:"source"`
 	Schedule string         `json:"schedule,omitempty"`
+	Zone     string         `json:"zone,omitempty"` // the schedule's time zone: CRON_TZ, else UTC
 	After    []string       `json:"after,omitempty"`
 	NextRun  time.Time      `json:"next_run,omitzero"`
 	Running  bool           `json:"running"`
@@ -165,6 +181,7 @@ func Jobs(ctx context.Context, exec *pipeline.Executor, now time.Time) ([]JobInf
 		info := JobInfo{Name: j.Name, Source: j.Source, Schedule: j.Policy.Spec, After: j.Policy.After,
 			Running: exec.Running(j.Name), Counts: map[string]int{}}
 		if j.Policy.Schedule != nil {
+			info.Zone = config.ScheduleZone(j.Policy.Spec)
 			_, info.NextRun = pipeline.NextFire(j.Policy.Schedule, pipeline.JitterFor(j.Name, j.Policy.Jitter), now)
 		}
 		entries, err := exec.Ledger().Entries(ctx, j.Name)
@@ -192,7 +209,7 @@ func Jobs(ctx context.Context, exec *pipeline.Executor, now time.Time) ([]JobInf
 func (s *Server) jobs(w http.ResponseWriter, r *http.Request) {
 	infos, err := Jobs(r.Context(), s.exec, time.Now())
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internalError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, infos)
@@ -206,7 +223,7 @@ func (s *Server) partitions(w http.ResponseWriter, r *http.Request) {
 	}
 	entries, err := s.exec.Ledger().Entries(r.Context(), job)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internalError(w, r, err)
 		return
 	}
 	if entries == nil {
@@ -221,11 +238,22 @@ func (s *Server) runJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no job %q", job))
 		return
 	}
-	id := fmt.Sprintf("%s-%s", job, time.Now().UTC().Format("20060102T150405.000Z"))
+	now := time.Now()
+	id, start := s.runs.admit(job, fmt.Sprintf("%s-%s", job, now.UTC().Format("20060102T150405.000000Z")))
+	if !start {
+		// A run of the job is already waiting to start: it will see
+		// whatever this request wanted run.
+		writeJSON(w, http.StatusAccepted, map[string]any{"id": id, "job": job, "coalesced": true})
+		return
+	}
+	s.results.start(id, job, now)
 	s.spawn(func() {
-		if _, err := s.exec.Run(s.work, job, pipeline.TriggerManual); err != nil {
+		defer s.runs.done(job)
+		sum, err := s.exec.Run(s.work, job, pipeline.TriggerManual)
+		if err != nil {
 			s.logger.Error("manual run", "job", job, "err", err)
 		}
+		s.results.finish(id, sum, err, time.Now())
 	})
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": id, "job": job})
 }
@@ -244,7 +272,7 @@ func (s *Server) createBackfill(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internalError(w, r, err)
 		return
 	}
 	_, _, pending := b.Counts()
@@ -270,13 +298,17 @@ func view(b *pipeline.Backfill) BackfillView {
 }
 
 func (s *Server) getBackfill(w http.ResponseWriter, r *http.Request) {
-	b, err := s.exec.Ledger().Backfill(r.Context(), r.PathValue("id"))
+	id, ok := backfillID(w, r)
+	if !ok {
+		return
+	}
+	b, err := s.exec.Ledger().Backfill(r.Context(), id)
 	if errors.Is(err, lake.ErrNotExist) {
-		writeError(w, http.StatusNotFound, err.Error())
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no backfill %q", id))
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internalError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, view(b))
@@ -285,7 +317,7 @@ func (s *Server) getBackfill(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listBackfills(w http.ResponseWriter, r *http.Request) {
 	all, err := s.exec.Ledger().Backfills(r.Context())
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internalError(w, r, err)
 		return
 	}
 	out := []BackfillView{}
@@ -296,14 +328,18 @@ func (s *Server) listBackfills(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cancelBackfill(w http.ResponseWriter, r *http.Request) {
-	b, err := s.exec.CancelBackfill(r.Context(), r.PathValue("id"))
+	id, ok := backfillID(w, r)
+	if !ok {
+		return
+	}
+	b, err := s.exec.CancelBackfill(r.Context(), id)
 	switch {
 	case errors.Is(err, lake.ErrNotExist):
-		writeError(w, http.StatusNotFound, err.Error())
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no backfill %q", id))
 	case errors.Is(err, pipeline.ErrBadRequest):
 		writeError(w, http.StatusConflict, err.Error())
 	case err != nil:
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internalError(w, r, err)
 	default:
 		writeJSON(w, http.StatusOK, view(b))
 	}
@@ -323,6 +359,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// internalError answers 500 without err's text, which may name server
+// paths (the lake's directory) or stores; the log has it.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.logger.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal error; the server log has the details")
+}
+
+// backfillID returns the {id} of the request, answering 404 for one no
+// backfill can have (NUL bytes, slashes, dots), which must not reach the
+// lake as a key.
+func backfillID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := r.PathValue("id")
+	ok := id != "" && len(id) <= 128 && !strings.HasPrefix(id, ".")
+	for _, c := range []byte(id) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			ok = false
+		}
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no backfill %.40q", id))
+	}
+	return id, ok
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {

@@ -73,6 +73,9 @@ func (f *fixture) do(t *testing.T, method, path, token, body string) (int, map[s
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if method == "POST" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := f.http.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +133,19 @@ func TestRunsBackfillsAndStatus(t *testing.T) {
 		e, _ := f.exec.Ledger().Entry(context.Background(), "census-exports", civil.Month{Year: 2020, Month: 4})
 		return e != nil && e.Status == pipeline.LedgerSucceeded
 	})
+	// The id POST returned names the run until the daemon restarts.
+	runPath := "/api/v1/runs/" + body["id"].(string)
+	waitFor(t, func() bool {
+		_, run, _ := f.do(t, "GET", runPath, "", "")
+		return run["state"] != RunRunning
+	})
+	code, run, raw := f.do(t, "GET", runPath, "", "")
+	if code != 200 || run["state"] != RunSucceeded || run["job"] != "census-exports" || run["written"] != 1.0 || run["rows"].(float64) <= 0 || run["finished_at"] == nil {
+		t.Errorf("GET %s: %d %s", runPath, code, raw)
+	}
+	if code, _, _ := f.do(t, "GET", "/api/v1/runs/census-exports-nope", "", ""); code != 404 {
+		t.Errorf("unknown run: %d", code)
+	}
 	code, _, raw = f.do(t, "GET", "/api/v1/jobs/census-exports/partitions", "", "")
 	if code != 200 || !strings.Contains(raw, `"status": "succeeded"`) || !strings.Contains(raw, `"trigger": "manual"`) {
 		t.Errorf("partitions: %d %s", code, raw)
@@ -209,5 +225,50 @@ func TestJobsListFailedPartitions(t *testing.T) {
 	_, _, raw := f.do(t, "GET", "/api/v1/jobs", "", "")
 	if !strings.Contains(raw, `"failed_partitions"`) || !strings.Contains(raw, "HTTP 500") || !strings.Contains(raw, `"failed": 1`) {
 		t.Errorf("jobs does not list the failed month with its error:\n%s", raw)
+	}
+}
+
+// The status page renders from the same reads as the API, with no script,
+// and says so when a section has no source.
+func TestStatusPage(t *testing.T) {
+	f := newFixture(t, Options{Token: "t"})
+	if _, err := f.exec.RunOnce(context.Background(), "census-exports", pipeline.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := f.http.Client().Get(f.http.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(b)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		"<strong>census-exports</strong>",
+		`<th scope="row">2020-04</th><td class="cell succeeded" title="census-exports 2020-04: succeeded">succeeded</td>`,
+		"No backfill is running.",
+		"<h2>Reconciliation</h2>\n<p>Not available on this server.</p>",
+		"No compliance data in the lake yet.",
+		`<link rel="stylesheet" href="/assets/status.css">`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<script") {
+		t.Error("page has a script")
+	}
+	resp, err = f.http.Client().Get(f.http.URL + "/assets/status.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+		t.Errorf("stylesheet: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if code, _, _ := f.do(t, "GET", "/nope", "", ""); code != 404 {
+		t.Errorf("GET /nope: %d, want 404 (only / is the page)", code)
 	}
 }

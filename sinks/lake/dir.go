@@ -2,6 +2,8 @@ package lake
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +24,8 @@ const tmpPrefix = ".tmp-"
 // atomically visible on POSIX filesystems.
 type Dir struct {
 	root string
+	// real is root with symlinks resolved: keys must stay inside it.
+	real string
 }
 
 var _ Lake = (*Dir)(nil)
@@ -35,7 +39,11 @@ func NewDir(dir string) (*Dir, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("lake dir: %w", err)
 	}
-	return &Dir{root: abs}, nil
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("lake dir: %w", err)
+	}
+	return &Dir{root: abs, real: real}, nil
 }
 
 // Root returns the absolute directory of the lake.
@@ -44,11 +52,64 @@ func (d *Dir) Root() string { return d.root }
 // URL implements Lake.
 func (d *Dir) URL() string { return "file://" + d.root }
 
+// ErrEscapes means a key leads, through a symbolic link, out of the
+// directory of the lake (or inbox).
+var ErrEscapes = errors.New("leads out of the lake directory through a symbolic link")
+
 func (d *Dir) path(key string) (string, error) {
 	if err := CheckKey(key); err != nil {
 		return "", err
 	}
-	return filepath.Join(d.root, filepath.FromSlash(key)), nil
+	p := filepath.Join(d.root, filepath.FromSlash(key))
+	if err := d.confined(p); err != nil {
+		return "", fmt.Errorf("key %q: %w", key, err)
+	}
+	return p, nil
+}
+
+// confined checks that the deepest existing part of p, symlinks
+// resolved, lies inside the root: a link in an inbox to /etc/shadow is
+// not an input, and a link to another tree is not a place to write. (A
+// link swapped in between this check and the use is not defended
+// against: the lake directory is the operator's, not an attacker's.)
+func (d *Dir) confined(p string) error {
+	for q := p; ; q = filepath.Dir(q) {
+		real, err := filepath.EvalSymlinks(q)
+		if err == nil {
+			if real != d.real && !strings.HasPrefix(real, d.real+string(filepath.Separator)) {
+				return ErrEscapes
+			}
+			return nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if q == d.root || len(q) <= len(d.root) {
+			return nil
+		}
+	}
+}
+
+// createTemp creates a new file beside p for writing p. Unlike
+// os.CreateTemp (0600) it asks for 0666, so the process umask decides
+// who may read the lake, as it does for any file the operator creates.
+func createTemp(p string) (*os.File, error) {
+	dir, base := filepath.Split(p)
+	for range 100 {
+		name := filepath.Join(dir, tmpPrefix+base+"-"+randomSuffix())
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("create temp file for %s: too many collisions", base)
+}
+
+func randomSuffix() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // Put implements Lake.
@@ -60,7 +121,7 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader) (err error) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), tmpPrefix+filepath.Base(p)+"-*")
+	f, err := createTemp(p)
 	if err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
@@ -80,9 +141,6 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader) (err error) {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
 	if err = ctx.Err(); err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
 	if err = os.Rename(f.Name(), p); err != nil {
@@ -148,6 +206,10 @@ func (d *Dir) List(ctx context.Context, prefix string) iter.Seq2[Object, error] 
 			dirKey = ""
 		}
 		start := filepath.Join(d.root, filepath.FromSlash(dirKey))
+		if err := d.confined(start); err != nil {
+			yield(Object{}, fmt.Errorf("list %s: %w", prefix, err))
+			return
+		}
 		err := filepath.WalkDir(start, func(p string, e fs.DirEntry, err error) error {
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) && p == start {

@@ -134,7 +134,7 @@ func (d *Dir) writeTemp(ctx context.Context, key, p string, r io.Reader) (tmp, e
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return "", "", fmt.Errorf("put %s: %w", key, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), tmpPrefix+filepath.Base(p)+"-*")
+	f, err := createTemp(p)
 	if err != nil {
 		return "", "", fmt.Errorf("put %s: %w", key, err)
 	}
@@ -152,9 +152,6 @@ func (d *Dir) writeTemp(ctx context.Context, key, p string, r io.Reader) (tmp, e
 		return "", "", fmt.Errorf("put %s: sync: %w", key, err)
 	}
 	if err = f.Close(); err != nil {
-		return "", "", fmt.Errorf("put %s: %w", key, err)
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
 		return "", "", fmt.Errorf("put %s: %w", key, err)
 	}
 	if err = ctx.Err(); err != nil {

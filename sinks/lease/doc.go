@@ -19,6 +19,15 @@
 //     safe to call more than once.
 //   - Within one process a Locker also serialises callers of a partition
 //     without touching the lake.
+//   - A lease whose holder is known dead is free at once (no TTL wait).
+//     Known dead means, and only means: the owner is of the default form
+//     hostname:pid:token:bootid:pidns, and its hostname, kernel boot id
+//     and PID namespace are all this process's, and no process has that
+//     pid. Sharing a hostname is not enough: pods with hostNetwork and
+//     containers with --uts=host share it across PID namespaces, where a
+//     live holder's pid is invisible. Any other owner (other host, boot,
+//     namespace, an identity the system cannot read such as outside
+//     Linux, an older owner form) is alive until its lease expires.
 //
 // Limits: expiry compares clocks of different machines; they must agree to
 // well within RenewEvery. A lease is not a fencing token: a write already in

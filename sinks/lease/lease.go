@@ -34,7 +34,7 @@ const (
 type Options struct {
 	Lake lake.Conditional
 	// Owner names this process in lease objects; empty means
-	// hostname:pid:random.
+	// ProcessOwner(os.Getpid(), random).
 	Owner string
 	// TTL is how long a lease lives after its last renewal.
 	TTL time.Duration
@@ -57,19 +57,33 @@ type Options struct {
 	Alive func(owner string) bool
 }
 
+// ProcessOwner is the default owner name of process pid on this machine:
+// hostname:pid:token:bootid:pidns. The boot id and the PID namespace make
+// "this host" mean "the same kernel, the same PID numbering": containers
+// sharing a hostname (hostNetwork pods, --uts=host) differ in namespace,
+// and a process in another namespace cannot see the holder's pid.
+func ProcessOwner(pid int, token string) string {
+	host, _ := os.Hostname()
+	boot, ns := machineIdentity()
+	return fmt.Sprintf("%s:%d:%s:%s:%s", host, pid, token, boot, ns)
+}
+
 // HolderAlive is the default Options.Alive: an owner of the default form
-// hostname:pid:token is dead when it names this host and no process has
-// that pid. Anything else (another host, another form, a pid in use,
-// possibly reused) counts as alive, and the lease is waited out: a wrong
-// "dead" would let two writers in, a wrong "alive" only waits.
+// (ProcessOwner) is dead when it names this host, this boot and this PID
+// namespace, and no process has that pid. Anything else (another host,
+// boot or namespace, an identity this system cannot read, another form, a
+// pid in use, possibly reused) counts as alive, and the lease is waited
+// out: a wrong "dead" would let two writers in, a wrong "alive" only
+// waits.
 func HolderAlive(owner string) bool {
 	parts := strings.Split(owner, ":")
-	if len(parts) != 3 {
+	if len(parts) != 5 {
 		return true
 	}
 	host, _ := os.Hostname()
+	boot, ns := machineIdentity()
 	pid, err := strconv.Atoi(parts[1])
-	if err != nil || parts[0] != host || pid <= 0 || pid == os.Getpid() {
+	if err != nil || parts[0] != host || boot == "" || ns == "" || parts[3] != boot || parts[4] != ns || pid <= 0 || pid == os.Getpid() {
 		return true
 	}
 	return processExists(pid)
@@ -152,8 +166,7 @@ func New(opts Options, logger *slog.Logger) (*Locker, error) {
 		opts.Alive = HolderAlive
 	}
 	if opts.Owner == "" {
-		host, _ := os.Hostname()
-		opts.Owner = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), token()[:8])
+		opts.Owner = ProcessOwner(os.Getpid(), token()[:8])
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

@@ -194,7 +194,7 @@ func run(t *testing.T, newLake func(t *testing.T) lake.Conditional) {
 		if err := gone.Run(); err != nil {
 			t.Fatal(err)
 		}
-		owner := fmt.Sprintf("%s:%d:deadbeef", host, gone.Process.Pid)
+		owner := lease.ProcessOwner(gone.Process.Pid, "deadbeef")
 		if lease.HolderAlive(owner) {
 			t.Skipf("pid %d was reused already", gone.Process.Pid)
 		}
@@ -211,7 +211,7 @@ func run(t *testing.T, newLake func(t *testing.T) lake.Conditional) {
 		}
 		unlock()
 		// A live holder on this host, or one on another host, is waited for.
-		for _, alive := range []string{fmt.Sprintf("%s:%d:x", host, os.Getpid()), "otherhost:1:x", "a"} {
+		for _, alive := range []string{lease.ProcessOwner(os.Getpid(), "x"), "otherhost:1:x", "a", fmt.Sprintf("%s:%d:x", host, gone.Process.Pid)} {
 			if !lease.HolderAlive(alive) {
 				t.Errorf("HolderAlive(%q) = false", alive)
 			}
@@ -346,4 +346,33 @@ func (f *flaky) PutIfMatch(ctx context.Context, key, etag string, r io.Reader) (
 		return "", errors.New("injected: 503 slow down")
 	}
 	return f.Conditional.PutIfMatch(ctx, key, etag, r)
+}
+
+// Issue 12: with the same hostname (hostNetwork pods, --uts=host), a live
+// holder in another PID namespace, whose pid the taker cannot see, counted
+// as dead, and two writers held one partition for about 20 s.
+func TestHolderInAnotherPIDNamespaceIsAlive(t *testing.T) {
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	pid := gone.Process.Pid
+	here := lease.ProcessOwner(pid, "tok")
+	parts := strings.Split(here, ":")
+	if len(parts) != 5 || parts[3] == "" || parts[4] == "" {
+		t.Skipf("no boot id or PID namespace on this system: %q", here)
+	}
+	if lease.HolderAlive(here) {
+		t.Skipf("pid %d was reused already", pid)
+	}
+	host, _ := os.Hostname()
+	for name, owner := range map[string]string{
+		"other PID namespace": strings.Join([]string{host, parts[1], "tok", parts[3], "4026599999"}, ":"),
+		"other boot":          strings.Join([]string{host, parts[1], "tok", "00000000-0000-0000-0000-000000000000", parts[4]}, ":"),
+		"old owner form":      fmt.Sprintf("%s:%d:tok", host, pid),
+	} {
+		if !lease.HolderAlive(owner) {
+			t.Errorf("%s: HolderAlive(%q) = false: its lease would be taken from a live holder", name, owner)
+		}
+	}
 }

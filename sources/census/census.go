@@ -1,6 +1,8 @@
 package census
 
 import (
+	"github.com/tradepipe/tradepipe/sources/internal/replay"
+
 	"context"
 	"fmt"
 	"log/slog"
@@ -21,6 +23,9 @@ type Options struct {
 	Flow    string // export or import
 	Partner string // Schedule C code, e.g. 5700 for China
 	Level   string // HS2, HS4, HS6 or HS10
+	// BaseURL is the API's root; a file:// URL replays saved responses
+	// instead: its {year} and {month} are the month's, e.g.
+	// file://./examples/census/exports-hs6-5700-{year}-{month}.json.gz.
 	BaseURL string
 	// APIKey is sent as &key=; it never appears in errors, logs or URIs.
 	APIKey      string
@@ -75,7 +80,10 @@ func New(opts Options, client *http.Client, logger *slog.Logger) (*Source, error
 	if opts.MaxBackoff == 0 {
 		opts.MaxBackoff = 2 * time.Minute
 	}
-	if client == nil {
+	switch {
+	case client == nil && replay.IsFileURL(opts.BaseURL):
+		client = replay.Client() // saved responses, offline
+	case client == nil:
 		client = &http.Client{}
 	}
 	if logger == nil {

@@ -1,6 +1,8 @@
 package census
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cockroachdb/apd/v3"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/schema"
@@ -302,6 +306,76 @@ func TestLatestRelease(t *testing.T) {
 	} {
 		if got := LatestRelease(tc.now); got != tc.want {
 			t.Errorf("LatestRelease(%v) = %v, want %v", tc.now, got, tc.want)
+		}
+	}
+}
+
+// A gzipped response is read by its magic bytes, whatever it is called;
+// a corrupt one is a permanent error naming the input.
+func TestParseGzip(t *testing.T) {
+	s, err := New(Options{Flow: "export", Partner: "5700"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	if _, err := zw.Write([]byte(apr2020)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	if err := s.Parse(context.Background(), release(t, zb.String(), civil.Month{}), rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.flows) != 2 || rec.flows[0].HSCode != "120190" || len(rec.rejects) != 0 {
+		t.Fatalf("flows %+v rejects %+v", rec.flows, rec.rejects)
+	}
+	bad := zb.Bytes()[:zb.Len()/2]
+	err = s.Parse(context.Background(), release(t, string(bad), civil.Month{}), &recorder{})
+	if err == nil || !errors.Is(err, sources.ErrPermanent) || !strings.Contains(err.Error(), "gzip") || !strings.Contains(err.Error(), "test://resp.json") {
+		t.Fatalf("truncated gzip: %v", err)
+	}
+}
+
+// The bundled real responses parse with no rejects, to the dollar of
+// examples/census/MANIFEST.tsv.
+func TestParseRealExamples(t *testing.T) {
+	s, err := New(Options{Flow: "export", Partner: "5700", Level: "HS6"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file string
+		rows int
+		sum  string
+	}{
+		{"exports-hs6-5700-2017-01.json.gz", 2814, "9955522802"},
+		{"exports-hs6-5700-2020-04.json.gz", 0, ""},
+	} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "census", tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{}
+		if err := s.Parse(context.Background(), release(t, string(b), civil.Month{}), rec); err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.rejects) != 0 || len(rec.flows) == 0 {
+			t.Fatalf("%s: %d rows, %d rejects", tc.file, len(rec.flows), len(rec.rejects))
+		}
+		if tc.rows == 0 {
+			continue
+		}
+		var sum apd.Decimal
+		for _, f := range rec.flows {
+			if _, err := apd.BaseContext.Add(&sum, &sum, &f.ValueUSD); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(rec.flows) != tc.rows || sum.Text('f') != tc.sum {
+			t.Errorf("%s: %d rows summing to %s, manifest %d and %s", tc.file, len(rec.flows), sum.Text('f'), tc.rows, tc.sum)
 		}
 	}
 }

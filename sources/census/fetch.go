@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tradepipe/tradepipe/sources/internal/httpget"
+	"github.com/tradepipe/tradepipe/sources/internal/replay"
 
 	"github.com/tradepipe/tradepipe/internal/retry"
 
@@ -27,6 +28,9 @@ const maxBody int64 = 256 << 20
 // requestURL builds the query for month m. With key false it is the URI
 // recorded as provenance: it must never carry the API key.
 func (s *Source) requestURL(m civil.Month, withKey bool) string {
+	if replay.IsFileURL(s.opts.BaseURL) {
+		return replay.Month(s.opts.BaseURL, m.Year, int(m.Month))
+	}
 	v := varsFor(s.opts.Flow)
 	q := []string{
 		"get=" + strings.Join([]string{v.commodity, v.desc, v.value, v.qty, v.unit}, ","),
@@ -87,7 +91,8 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 	}
 	// A connection cut mid-body can still end in a clean EOF when the server
 	// sent no Content-Length; the JSON must be whole.
-	if !json.Valid(resp.Body) {
+	// (Saved responses replayed from file:// may be gzipped.)
+	if body, err := gunzipped(resp.Body); err != nil || !json.Valid(body) {
 		return nil, 0, fmt.Errorf("truncated or invalid JSON body (%d bytes)", len(resp.Body))
 	}
 	path := filepath.Join(dir, fmt.Sprintf("census-%s-%s-%s.json", s.opts.Flow, m, resp.SHA256[:12]))

@@ -1,9 +1,12 @@
 package census
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,6 +59,9 @@ func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitte
 	if err != nil {
 		return err
 	}
+	if body, err = gunzipped(body); err != nil {
+		return sources.Permanent(fmt.Errorf("parse %s: %w", r.URI, err))
+	}
 	var raw [][]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return sources.Permanent(fmt.Errorf("parse %s: not a Census API response (JSON array of arrays): %w", r.URI, err))
@@ -107,6 +113,32 @@ func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitte
 		}
 	}
 	return nil
+}
+
+// MaxInflated bounds a gzipped response once inflated. A month of HS10
+// exports to one partner is about 5 MB of JSON; the bound keeps a zip bomb
+// in the inbox from taking the process's memory.
+const MaxInflated = 256 << 20
+
+// gunzipped returns body inflated when it starts with the gzip magic
+// (1f 8b), whatever the file is called (responses saved as .json.gz or
+// .csv.gz), else body itself.
+func gunzipped(body []byte) ([]byte, error) {
+	if len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
+		return body, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, MaxInflated+1))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if len(out) > MaxInflated {
+		return nil, fmt.Errorf("gzip: inflates to more than %d MiB, the limit for one response", MaxInflated>>20)
+	}
+	return out, nil
 }
 
 // row normalises one record; exactly one of the results is non-nil.
@@ -195,7 +227,9 @@ func hsCode(s, level string) (string, bool) {
 	if want, err := strconv.Atoi(strings.TrimPrefix(level, "HS")); err == nil && len(s) == want-1 {
 		s = "0" + s
 	}
-	if len(s) < 2 || len(s) > 10 {
+	// HS levels have an even number of digits; an odd code that is not
+	// the level's code missing a zero names no level (found by fuzzing).
+	if len(s) < 2 || len(s) > 10 || len(s)%2 != 0 {
 		return "", false
 	}
 	return s, true

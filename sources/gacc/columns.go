@@ -21,6 +21,8 @@ const (
 	fUnit2
 	fValueUSD
 	fFlow
+	fRegime     // 贸易方式: customs regime (ordinary, processing, bonded, ...)
+	fRegistered // 注册地: registered place of the importer/exporter
 	numFields
 )
 
@@ -67,6 +69,10 @@ var columns = [numFields]column{
 		"us dollar", "us dollars", "usd", "us$", "value usd", "value us dollar", "trade value usd", "value in us dollars", "value"}},
 	fFlow: {"flow", false, []string{
 		"进出口", "进出口标志", "贸易流向", "flow", "trade flow", "import export", "imp exp"}},
+	fRegime: {"customs_regime", false, []string{
+		"贸易方式", "贸易方式名称", "监管方式", "trade mode", "trading mode", "customs regime", "regime"}},
+	fRegistered: {"registered_place", false, []string{
+		"注册地", "注册地名称", "收发货人注册地", "registered place", "place of registration", "registration place"}},
 }
 
 // normHeader folds a header for matching: BOM and surrounding space

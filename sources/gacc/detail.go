@@ -90,6 +90,7 @@ func (s *Source) parseDetail(ctx context.Context, r *sources.Release, e sources.
 		out = append(out, parsed{row: int64(i + 1), flow: f, rej: rej})
 	}
 	resolveOverlaps(out)
+	rejectDuplicates(out, t.rows, l)
 	for _, p := range out {
 		if p.rej != nil {
 			rej := p.rej
@@ -302,6 +303,43 @@ func unitCode(u string) string {
 		return c
 	}
 	return u
+}
+
+// rejectDuplicates quarantines (duplicate_key) every row whose key, the
+// period, flow, partner and code, plus customs regime and registered place
+// when the table has them, was already read from an earlier row of the same
+// input: a repeated line would otherwise double its value, and choosing
+// one would be a guess. The first row stays.
+func rejectDuplicates(rows []parsed, cells [][]string, l layout) {
+	type key struct {
+		period              string
+		covers              int
+		flow, partner, code string
+		regime, registered  string
+	}
+	first := map[key]int64{}
+	for i, p := range rows {
+		f := p.flow
+		if f == nil {
+			continue
+		}
+		raw := cells[p.row-1]
+		k := key{f.Period.String(), f.CoversMonths, f.Flow, f.Partner, f.HSCode, "", ""}
+		if l[fRegime] >= 0 {
+			k.regime = strings.TrimSpace(cell(raw, l[fRegime]))
+		}
+		if l[fRegistered] >= 0 {
+			k.registered = strings.TrimSpace(cell(raw, l[fRegistered]))
+		}
+		if at, dup := first[k]; dup {
+			rows[i] = parsed{row: p.row, rej: &schema.Rejected{
+				Period: f.Period, Target: f.Partition(), ReasonCode: schema.ReasonDuplicateKey, Field: columns[fHSCode].name,
+				Reason: fmt.Sprintf("%s %s %s %s repeats row %d; not summed", f.Period, f.Flow, f.Partner, f.HSCode, at),
+			}}
+			continue
+		}
+		first[k] = p.row
+	}
 }
 
 // resolveOverlaps keeps a combined January–February figure from being

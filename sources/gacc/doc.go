@@ -37,7 +37,36 @@
 // year-to-date cell × 1000. "-" is nil: no trade, read as zero (counted as
 // nil_values). YoY rows, totals and regional aggregates (Asia, ASEAN, EU…)
 // are skipped and counted. The reporting month comes from the page title or
-// headings ("December 2017", "January-February 2020", "2020年1-2月").
+// headings ("December 2017", "January-February 2020", "2020年1-2月", and the
+// forms of GACC's real English pages: "12. 2019", "10.2019",
+// "…Regime10.2023", "1-2.2020"); header rows read "12 | 1 to 12" or
+// "12 | 1to12". A page with no unit line (2. 2019 and 10.2023 have none) is
+// read as US$1,000 only when it is a GACC English table (the "Figures in
+// shaded areas" note or a numbered title) whose values are whole numbers;
+// it is counted (unit_assumed_usd_1000) and warned. A partner listed twice
+// is quarantined (duplicate_key), never summed. Partners resolve by
+// partners.csv (codes) and partners_en.tsv (GACC's English names, about 230).
+// A customs-regime table (table (5), rows "Ordinary Trade", "Processing with
+// Imported Materials", ...) is read and checked (its regimes must add up to
+// TOTAL) and reported in a warning, but stores nothing: it has no partner.
+// testdata/README.md lists the real pages and which layouts are confirmed.
+//
+// # Bounds
+//
+// One input is at most MaxInput (256 MiB, compressed or inflated; a gzip
+// file is read by its magic bytes, whatever its name) and an HTML page at
+// most MaxHTML (8 MiB): html.Parse holds the whole DOM, about 35× the page,
+// so a page at the limit takes about 300 MB. Larger inputs are refused with
+// a permanent error naming the file and the limit.
+//
+// # Duplicates
+//
+// A detail row whose period, flow, partner and code (and customs regime and
+// registered place, 贸易方式 and 注册地, when the download has those columns)
+// repeat an earlier row of the same input is quarantined (duplicate_key).
+// The regime and registered place are not stored yet: trade_flows has no
+// column for them, so rows of one code and partner in several regimes land
+// as separate rows with the same visible key.
 //
 // # January and February
 //

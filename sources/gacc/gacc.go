@@ -1,7 +1,10 @@
 package gacc
 
 import (
+	"github.com/tradepipe/tradepipe/sources/internal/replay"
+
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -81,7 +84,10 @@ func New(opts Options, client *http.Client, logger *slog.Logger) (*Source, error
 	if opts.MaxBackoff == 0 {
 		opts.MaxBackoff = 2 * time.Minute
 	}
-	if client == nil {
+	switch {
+	case client == nil && replay.IsFileURL(opts.BaseURL):
+		client = replay.Client() // saved pages, offline
+	case client == nil:
 		client = &http.Client{}
 	}
 	if logger == nil {
@@ -108,9 +114,18 @@ func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitte
 }
 
 func (s *Source) parse(ctx context.Context, r *sources.Release, e sources.Emitter) error {
+	if r.Size > MaxInput {
+		return sources.Permanent(fmt.Errorf("parse %s: %d bytes, over the %d MiB limit for one GACC input", r.URI, r.Size, MaxInput>>20))
+	}
 	b, err := r.ReadAll()
 	if err != nil {
 		return err
+	}
+	if b, err = gunzipped(b); err != nil {
+		return sources.Permanent(fmt.Errorf("parse %s: %w", r.URI, err))
+	}
+	if len(b) > MaxInput {
+		return sources.Permanent(fmt.Errorf("parse %s: inflates to over the %d MiB limit for one GACC input", r.URI, MaxInput>>20))
 	}
 	switch {
 	case len(bytes.TrimSpace(b)) == 0:
@@ -128,6 +143,12 @@ func (s *Source) parse(ctx context.Context, r *sources.Release, e sources.Emitte
 		e.Count("decoded_from_"+enc, 1)
 	}
 	if looksHTML(text) {
+		if len(text) > MaxHTML {
+			// html.Parse builds a node per tag, about 35 bytes of heap per
+			// byte of a table-heavy page (a 50 MB page took 1.7 GB); a
+			// release page is under 1 MB.
+			return sources.Permanent(fmt.Errorf("parse %s: HTML page of %d bytes, over the %d MiB limit for a release page (memory while parsing is about 35× the page)", r.URI, len(text), MaxHTML>>20))
+		}
 		return s.parseHTML(ctx, r, e, text)
 	}
 	rows, err := readDelimited(text)
@@ -135,6 +156,32 @@ func (s *Source) parse(ctx context.Context, r *sources.Release, e sources.Emitte
 		return sources.Permanent(fmt.Errorf("parse %s: %w", r.URI, err))
 	}
 	return s.parseDetail(ctx, r, e, table{rows: rows})
+}
+
+// Input bounds. MaxInput caps any one input, compressed or inflated:
+// online-query downloads of a year of HS-8 × partner detail are tens of
+// MB. MaxHTML caps an HTML page, whose DOM costs about 35× its size, so a
+// page at the limit takes about 300 MB; GACC's release pages are 20–200 KB.
+const (
+	MaxInput = 256 << 20
+	MaxHTML  = 8 << 20
+)
+
+// gunzipped returns b inflated when it starts with the gzip magic (a
+// .csv.gz or .html.gz drop), else b; at most MaxInput+1 bytes are inflated.
+func gunzipped(b []byte) ([]byte, error) {
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		return b, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, MaxInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	return out, nil
 }
 
 // decodeText returns b as UTF-8 text and the encoding it was in: UTF-8 (a

@@ -375,6 +375,14 @@ func TestFindPeriod(t *testing.T) {
 		{"2020年1-2月进出口商品国别(地区)总值表", m(2020, 2), 2, true},
 		{"2017年12月进出口商品国别(地区)总值表", m(2017, 12), 1, true},
 		{"Imports and exports by country", civil.Month{}, 0, false},
+		// The real English pages (sources/gacc/testdata/README.md).
+		{"(5) Imports and Exports by Customs Regime, 12. 2019", m(2019, 12), 1, true},
+		{"(5)Imports and Exports by Customs Regime,10.2019", m(2019, 10), 1, true},
+		{"5Imports and Exports by Customs Regime10.2023", m(2023, 10), 1, true},
+		{"(5) Imports and Exports by Customs Regime, 2. 2019", m(2019, 2), 1, true},
+		{"(2) Imports and Exports by Country (Region), 1-2.2020", m(2020, 2), 2, true},
+		{"Unit: US$1,000.2019", civil.Month{}, 0, false},
+		{"table 2019.2020", civil.Month{}, 0, false},
 	}
 	for _, c := range cases {
 		p, ok, err := findPeriod(c.in)

@@ -23,6 +23,12 @@ import (
 //go:embed partners.csv
 var partnersCSV string
 
+// partners_en.tsv: every partner by the English name GACC's tables print
+// (about 230 names and variants), with ISO2; see the file's header.
+//
+//go:embed partners_en.tsv
+var partnersEN string
+
 type partner struct{ code, iso2, nameEN string }
 
 type partnerIndex struct {
@@ -51,6 +57,23 @@ var partners = sync.OnceValues(func() (*partnerIndex, error) {
 				idx.byName[k] = p
 			}
 		}
+	}
+	for i, line := range strings.Split(partnersEN, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 2 || len(f[1]) != 2 {
+			return nil, fmt.Errorf("embedded partners_en.tsv line %d: want name and ISO2", i+1)
+		}
+		k := normName(f[0])
+		if q, dup := idx.byName[k]; dup {
+			if q.iso2 != f[1] {
+				return nil, fmt.Errorf("embedded partners_en.tsv line %d: %q is %s, partners.csv says %s", i+1, f[0], f[1], q.iso2)
+			}
+			continue
+		}
+		idx.byName[k] = partner{iso2: f[1], nameEN: f[0]}
 	}
 	return idx, nil
 })

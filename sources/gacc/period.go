@@ -117,6 +117,12 @@ var (
 	enPeriodRE = regexp.MustCompile(`(?i)\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:\s*(?:-|–|—|to|through)\s*(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?)?,?\s+(\d{4})\b`)
 	// "2020年1-2月", "2017年12月"
 	zhPeriodRE = regexp.MustCompile(`(\d{4})年\s*(\d{1,2})(?:\s*(?:-|–|—|~|至)\s*(\d{1,2}))?\s*月`)
+	// GACC's English statistics pages title a month as M.YYYY, with or
+	// without a space, glued to the words or after a comma: "Regime, 12.
+	// 2019", "Regime,10.2019", "Regime10.2023"; and January–February as
+	// "1-2.2020". The month must not follow a digit or a dot, so
+	// "1,000.2019" and "2019.2020" are not months; the year is 19xx/20xx.
+	dotPeriodRE = regexp.MustCompile(`(?:^|[^\d.])(\d{1,2})(?:\s*(?:-|–|—|~)\s*(\d{1,2}))?\s*\.\s*((?:19|20)\d{2})(?:\D|$)`)
 )
 
 // findPeriod finds the reporting period named in a release page's title or
@@ -145,6 +151,21 @@ func findPeriod(text string) (period, bool, error) {
 			return period{End: from, Covers: 1}, true, nil
 		}
 		to, err := month(m[1], m[3])
+		if err != nil {
+			return period{}, true, err
+		}
+		p, err := combined(from, to)
+		return p, true, err
+	}
+	if m := dotPeriodRE.FindStringSubmatch(text); m != nil {
+		from, err := month(m[3], m[1])
+		if err != nil {
+			return period{}, true, err
+		}
+		if m[2] == "" {
+			return period{End: from, Covers: 1}, true, nil
+		}
+		to, err := month(m[3], m[2])
 		if err != nil {
 			return period{}, true, err
 		}

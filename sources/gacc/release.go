@@ -53,9 +53,13 @@ func (s *Source) parseRelease(ctx context.Context, r *sources.Release, e sources
 	if err != nil {
 		return fail("%v", err)
 	}
-	mult, err := pageUnit(pg, g)
+	mult, assumed, err := pageUnit(pg, g)
 	if err != nil {
 		return fail("%v", err)
+	}
+	if assumed {
+		e.Count("unit_assumed_usd_1000", 1)
+		e.Warn(fmt.Sprintf("%s: no unit line; read as US$1,000, the unit of every GACC English monthly table (whole numbers, \"Figures in shaded areas\" note)", r.Name))
 	}
 	if d, ok := releaseDate(pg); ok {
 		// GACC dated the page: that date names the vintage.
@@ -75,6 +79,10 @@ func (s *Source) parseRelease(ctx context.Context, r *sources.Release, e sources
 	if per.Covers == 2 {
 		e.Warn(fmt.Sprintf("%s: combined January–February %d release; totals are at February with covers_months=2", r.Name, per.End.Year))
 	}
+	if isRegimeTable(g[:start]) {
+		return readRegimeTable(ctx, r, e, g, start, cols, mult, per)
+	}
+	seen := map[string]int{} // partner → row it was first read from
 	prevLabel := ""
 	for i := start; i < len(g); i++ {
 		if err := ctx.Err(); err != nil {
@@ -108,6 +116,17 @@ func (s *Source) parseRelease(ctx context.Context, r *sources.Release, e sources
 			}
 			continue
 		}
+		if first, dup := seen[p.iso2]; dup {
+			// Summing would double the partner; keeping either row would
+			// be a guess.
+			for _, c := range cols {
+				if err := reject(schema.ReasonDuplicateKey, "country", fmt.Sprintf("%s (%s) listed again; first at row %d", label, p.iso2, first), c.flow); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		seen[p.iso2] = i + 1
 		for _, c := range cols {
 			raw := cell(row, c.month)
 			v, nilOK, err := releaseAmount(raw, mult)
@@ -328,8 +347,15 @@ func pagePeriod(pg *page, g [][]string) (period, error) {
 	return period{}, fmt.Errorf("no reporting month (e.g. \"December 2017\", \"January-February 2020\", \"2020年1-2月\") in the title %q or headings", clip(pg.title))
 }
 
-// pageUnit reads the table's unit; values must be in US dollars.
-func pageUnit(pg *page, g [][]string) (apd.Decimal, error) {
+// pageUnit reads the table's unit; values must be in US dollars. Several
+// real GACC English pages (2. 2019, 10.2023) print no unit line. The rule
+// for them: a page that names no unit anywhere is read as US$1,000 (assumed
+// true) only when it is a GACC English statistics table, recognised by the
+// note every one carries ("Figures in shaded areas refer to percentage
+// change ...") or a numbered table title ("(5) Imports and Exports ..."),
+// and every value cell is a whole number; every stored page that states a
+// unit states US$1,000. Otherwise it is an error.
+func pageUnit(pg *page, g [][]string) (apd.Decimal, bool, error) {
 	var cands []string
 	for i := 0; i < len(g) && i < 6; i++ {
 		cands = append(cands, strings.Join(g[i], " "))
@@ -339,16 +365,66 @@ func pageUnit(pg *page, g [][]string) (apd.Decimal, error) {
 	for _, c := range cands {
 		switch {
 		case unitThousandRE.MatchString(c):
-			return *apd.New(1000, 0), nil
+			return *apd.New(1000, 0), false, nil
 		case unitMillionRE.MatchString(c):
-			return *apd.New(1000000, 0), nil
+			return *apd.New(1000000, 0), false, nil
 		case unitTenThouRE.MatchString(c):
-			return *apd.New(10000, 0), nil
+			return *apd.New(10000, 0), false, nil
 		case unitRMBRE.MatchString(c) && strings.Contains(strings.ToLower(c), "unit"):
-			return apd.Decimal{}, fmt.Errorf("values are in RMB (%q); only US dollar tables are read", clip(c))
+			return apd.Decimal{}, false, fmt.Errorf("values are in RMB (%q); only US dollar tables are read", clip(c))
 		}
 	}
-	return apd.Decimal{}, fmt.Errorf("no unit such as \"Unit: US$1,000\" stated near the table")
+	if gaccEnglishTable(pg) && wholeNumbers(g) {
+		return *apd.New(1000, 0), true, nil
+	}
+	return apd.Decimal{}, false, fmt.Errorf("no unit such as \"Unit: US$1,000\" stated near the table, and the page is not a GACC English statistics table with whole-number values (the rule for pages without a unit line)")
+}
+
+var (
+	shadedNoteRE = regexp.MustCompile(`(?i)figures in shaded areas refer to percentage change`)
+	numberedRE   = regexp.MustCompile(`^\(?\d{1,2}\)?\s*(imports|exports|china)`)
+)
+
+func gaccEnglishTable(pg *page) bool {
+	if shadedNoteRE.MatchString(pg.text) {
+		return true
+	}
+	for _, h := range append([]string{pg.title}, pg.headings...) {
+		if numberedRE.MatchString(strings.ToLower(strings.TrimSpace(h))) {
+			return true
+		}
+	}
+	return false
+}
+
+var wholeRE = regexp.MustCompile(`^[\d,]+$`)
+
+// wholeNumbers reports whether the value rows (not the YoY rows) hold only
+// whole numbers or nils, as a table in US$1,000 does.
+func wholeNumbers(g [][]string) bool {
+	start := dataStart(g)
+	if start < 0 {
+		return false
+	}
+	prev, any := "", false
+	for _, row := range g[start:] {
+		label := cell(row, 0)
+		if nonEmpty(row) == 0 || isYoYRow(row, label, prev) {
+			continue
+		}
+		prev = label
+		for _, c := range row[1:] {
+			c = strings.TrimSpace(c)
+			switch {
+			case c == "" || c == "-" || c == "–" || c == "—":
+			case wholeRE.MatchString(c):
+				any = true
+			default:
+				return false
+			}
+		}
+	}
+	return any
 }
 
 // releaseDate is the publication date the page states, if any.

@@ -33,8 +33,9 @@ type Options struct {
 	// HeaderSearchRows is how many rows from the top of a sheet may hold
 	// the header; default 30.
 	HeaderSearchRows int
-	// Limits guard against zip bombs; zero fields take the defaults
-	// (DefaultUnzipSizeLimit, DefaultUnzipXMLSizeLimit).
+	// Limits guard against zip bombs and bound memory; zero fields take
+	// the defaults (DefaultUnzipSizeLimit, DefaultUnzipXMLSizeLimit,
+	// DefaultMaxCompressionRatio, DefaultSharedStringsMemory).
 	Limits Limits
 }
 
@@ -64,12 +65,7 @@ func New(opts Options, logger *slog.Logger) (*Source, error) {
 	if opts.HeaderSearchRows <= 0 {
 		opts.HeaderSearchRows = 30
 	}
-	if opts.Limits.UnzipSizeLimit <= 0 {
-		opts.Limits.UnzipSizeLimit = DefaultUnzipSizeLimit
-	}
-	if opts.Limits.UnzipXMLSizeLimit <= 0 {
-		opts.Limits.UnzipXMLSizeLimit = DefaultUnzipXMLSizeLimit
-	}
+	opts.Limits = opts.Limits.withDefaults()
 	if opts.Limits.UnzipXMLSizeLimit > opts.Limits.UnzipSizeLimit {
 		return nil, errors.New("panjiva: UnzipXMLSizeLimit exceeds UnzipSizeLimit")
 	}
@@ -95,9 +91,17 @@ func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitte
 	a := newAsyncEmitter()
 	done := make(chan error, 1)
 	go func() {
-		err := s.read(ctx, wb, r, a)
-		a.close()
-		done <- err
+		var err error
+		// A panic here would kill the process whatever the caller
+		// recovers, so it becomes this input's permanent error.
+		defer func() {
+			if v := recover(); v != nil {
+				err = sources.Permanent(fmt.Errorf("read %s: internal error (panic: %v); the input is refused", r.URI, v))
+			}
+			a.close()
+			done <- err
+		}()
+		err = s.read(ctx, wb, r, a)
 	}()
 	emitErr := a.drain(e)
 	readErr := <-done

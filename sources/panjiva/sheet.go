@@ -33,8 +33,10 @@ type cell struct {
 // column (A is 0); missing cells are kindEmpty.
 type rowFunc func(row int, cells []cell) error
 
-// maxRowBytes bounds one row's XML; a longer row means a broken file.
-const maxRowBytes = 64 << 20
+// maxRowBytes bounds one row's XML (and one shared string's); a longer
+// row means a broken or hostile file. Thirty cells of Excel's largest
+// (128 KiB) fit several times over.
+const maxRowBytes = 16 << 20
 
 // streamSheet calls fn for every non-empty row of s, in order, holding at
 // most a few megabytes of the sheet's XML at a time.
@@ -49,7 +51,7 @@ func (wb *workbook) streamSheet(ctx context.Context, s sheetRef, fn rowFunc) err
 	defer rc.Close()
 	pr := newPrefetcher(rc, 1<<20, 4)
 	defer pr.Close()
-	p := &sheetParser{wb: wb, w: window{r: pr, buf: make([]byte, 4<<20)}}
+	p := &sheetParser{wb: wb, w: window{r: pr, buf: make([]byte, 1<<20), max: maxRowBytes, what: "a row"}}
 	wb.unzipped += int64(s.file.UncompressedSize64)
 	return p.run(ctx, fn)
 }
@@ -60,8 +62,9 @@ type sheetParser struct {
 	cells []cell
 	// arena holds decoded text of the current row (entities, inline
 	// strings); cells point into it once the row is complete.
-	arena []byte
-	row   int
+	arena   []byte
+	row     int
+	parsing int // the number of the row being parsed, for errors
 }
 
 func (p *sheetParser) run(ctx context.Context, fn rowFunc) error {
@@ -83,7 +86,7 @@ func (p *sheetParser) run(ctx context.Context, fn rowFunc) error {
 		}
 		used, complete, err := p.parseRow(data[i:])
 		if err != nil {
-			return fmt.Errorf("row %d: %w", p.row+1, err)
+			return fmt.Errorf("row %d: %w", p.parsing, err)
 		}
 		if !complete {
 			if err := p.need(i); err != nil {
@@ -136,6 +139,7 @@ func (p *sheetParser) parseRow(b []byte) (used int, complete bool, err error) {
 			rowNum = r
 		}
 	}
+	p.parsing = rowNum
 	if tag[len(tag)-1] == '/' { // <row .../>: no cells
 		p.row = rowNum
 		return gt + 1, true, nil
@@ -229,7 +233,7 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 	if ref != nil {
 		c, ok := columnIndex(ref)
 		if !ok {
-			return 0, false, fmt.Errorf("bad cell reference %q", ref)
+			return 0, false, fmt.Errorf("bad cell reference %.20q", ref)
 		}
 		*col = c
 	} else {
@@ -257,6 +261,9 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 		if !bytes.HasPrefix(b[ts+lt:], isEnd) {
 			return p.slowCell(b, pos, k, typ, *col)
 		}
+		if err := checkCell(b[ts : ts+lt]); err != nil {
+			return 0, false, fmt.Errorf("cell %.20s: %w", ref, err)
+		}
 		c = p.textCell(kindText, b[ts:ts+lt])
 		next = ts + lt + len(isEnd)
 	case !bytes.Equal(typ, inlineStrType) && bytes.HasPrefix(b[k:], vStart):
@@ -270,7 +277,7 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 		}
 		c, err = p.typedCell(typ, b[vs:vs+lt])
 		if err != nil {
-			return 0, false, fmt.Errorf("cell %s: %w", ref, err)
+			return 0, false, fmt.Errorf("cell %.20s: %w", ref, err)
 		}
 		next = vs + lt + len(vEnd)
 	default:
@@ -306,6 +313,7 @@ func (p *sheetParser) put(col int, c cell) {
 }
 
 // textCell keeps v as it is, or decoded in the arena when it has escapes.
+// Callers check the size first (checkCell).
 func (p *sheetParser) textCell(kind byte, v []byte) cell {
 	if bytes.IndexByte(v, '&') >= 0 || bytes.Contains(v, ooxmlEscape) {
 		start := len(p.arena)
@@ -315,10 +323,21 @@ func (p *sheetParser) textCell(kind byte, v []byte) cell {
 	return cell{kind: kind, v: v}
 }
 
+// checkCell refuses a value longer than a spreadsheet cell can be.
+func checkCell(v []byte) error {
+	if len(v) > maxCellBytes {
+		return fmt.Errorf("%d bytes, more than a cell holds (%d)", len(v), maxCellBytes)
+	}
+	return nil
+}
+
 func (p *sheetParser) cellValue(t, content []byte) (cell, error) {
 	if string(t) == "inlineStr" {
 		start := len(p.arena)
 		p.arena = inlineText(p.arena, content)
+		if err := checkCell(p.arena[start:]); err != nil {
+			return cell{}, err
+		}
 		return cell{kind: kindText, inArena: true, ao: int32(start), ae: int32(len(p.arena))}, nil
 	}
 	vi := indexTag(content, "v")
@@ -339,16 +358,19 @@ func (p *sheetParser) cellValue(t, content []byte) (cell, error) {
 
 // typedCell interprets the text of a <v> by the cell's type.
 func (p *sheetParser) typedCell(t, v []byte) (cell, error) {
+	if err := checkCell(v); err != nil {
+		return cell{}, err
+	}
 	var kind byte
 	switch string(t) {
 	case "", "n":
 		kind = kindNumber
 	case "s":
 		idx, err := strconv.Atoi(string(v))
-		if err != nil || idx < 0 || idx >= len(p.wb.shared) {
-			return cell{}, fmt.Errorf("shared string index %q out of range", v)
+		if err != nil || idx < 0 || idx >= p.wb.shared.len() {
+			return cell{}, fmt.Errorf("shared string index %.20q out of range", v)
 		}
-		return cell{kind: kindText, v: p.wb.shared[idx]}, nil
+		return cell{kind: kindText, v: p.wb.shared.at(idx)}, nil
 	case "str":
 		kind = kindText
 	case "b":
@@ -394,19 +416,28 @@ func columnIndex(ref []byte) (int, bool) {
 	i := 0
 	for ; i < len(ref) && ref[i] >= 'A' && ref[i] <= 'Z'; i++ {
 		n = n*26 + int(ref[i]-'A'+1)
+		if n > maxColumns { // checked each letter: DDDDDDDDDDDDDD would overflow int
+			return 0, false
+		}
 	}
-	if i == 0 || n > 16384 {
+	if i == 0 {
 		return 0, false
 	}
 	return n - 1, true
 }
 
-// window is a sliding view of a stream.
+// maxColumns is Excel's last column, XFD.
+const maxColumns = 16384
+
+// window is a sliding view of a stream. It grows to hold an element of at
+// most max bytes; what names the element in the error.
 type window struct {
 	r      io.Reader
 	buf    []byte
 	lo, hi int
 	eof    bool
+	max    int
+	what   string
 }
 
 func (w *window) data() []byte  { return w.buf[w.lo:w.hi] }
@@ -423,10 +454,10 @@ func (w *window) more() (bool, error) {
 		w.lo = 0
 	}
 	if w.hi == len(w.buf) {
-		if len(w.buf) >= maxRowBytes {
-			return false, fmt.Errorf("a row is longer than %d bytes of XML", maxRowBytes)
+		if len(w.buf) >= w.max {
+			return false, fmt.Errorf("%s is longer than %d bytes of XML", w.what, w.max)
 		}
-		nb := make([]byte, 2*len(w.buf))
+		nb := make([]byte, min(2*len(w.buf), w.max))
 		copy(nb, w.buf[:w.hi])
 		w.buf = nb
 	}
@@ -471,6 +502,16 @@ func newPrefetcher(r io.Reader, size, n int) *prefetcher {
 	go func() {
 		defer close(p.gone)
 		defer close(p.full)
+		// A panic while inflating a hostile stream is a read error, not a
+		// dead process.
+		defer func() {
+			if v := recover(); v != nil {
+				select {
+				case p.full <- block{err: fmt.Errorf("inflate: internal error (panic: %v)", v)}:
+				case <-p.done:
+				}
+			}
+		}()
 		for {
 			var buf []byte
 			select {

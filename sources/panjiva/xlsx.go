@@ -22,16 +22,57 @@ type Limits struct {
 	// UnzipSizeLimit caps the total uncompressed size of the parts read
 	// (the worksheets streamed plus the parts held in memory).
 	UnzipSizeLimit int64
-	// UnzipXMLSizeLimit caps each part held in memory: workbook, its
-	// relationships and the shared strings table.
+	// UnzipXMLSizeLimit caps the uncompressed size of each part other
+	// than a worksheet: the shared strings table (streamed), the workbook
+	// and its relationships (held in memory, and at most 16 MiB whatever
+	// this says, since real ones are a few kilobytes).
 	UnzipXMLSizeLimit int64
+	// MaxCompressionRatio refuses a part larger than 1 MiB uncompressed
+	// that inflates more than this many times: real workbooks compress
+	// 5-20×, deflate bombs 1000×.
+	MaxCompressionRatio int64
+	// SharedStringsMemory caps the memory the decoded shared strings table
+	// takes (its text plus 4 bytes per string); it is the one part of a
+	// workbook held in memory whole.
+	SharedStringsMemory int64
 }
 
 // Default limits: a few million rows pass, bombs do not.
 const (
-	DefaultUnzipSizeLimit    = 16 << 30
-	DefaultUnzipXMLSizeLimit = 512 << 20
+	DefaultUnzipSizeLimit      = 16 << 30
+	DefaultUnzipXMLSizeLimit   = 512 << 20
+	DefaultMaxCompressionRatio = 200
+	DefaultSharedStringsMemory = 256 << 20
 )
+
+// withDefaults fills zero fields with the defaults.
+func (l Limits) withDefaults() Limits {
+	if l.UnzipSizeLimit <= 0 {
+		l.UnzipSizeLimit = DefaultUnzipSizeLimit
+	}
+	if l.UnzipXMLSizeLimit <= 0 {
+		l.UnzipXMLSizeLimit = DefaultUnzipXMLSizeLimit
+	}
+	if l.MaxCompressionRatio <= 0 {
+		l.MaxCompressionRatio = DefaultMaxCompressionRatio
+	}
+	if l.SharedStringsMemory <= 0 {
+		l.SharedStringsMemory = DefaultSharedStringsMemory
+	}
+	return l
+}
+
+// maxCellBytes bounds one cell's text: Excel holds at most 32,767
+// characters in a cell, at most 4 bytes each in UTF-8. A longer cell was
+// not written by a spreadsheet and is refused, not read into memory.
+const maxCellBytes = 32767 * 4
+
+// maxSmallPart bounds the parts parsed whole (workbook, relationships).
+const maxSmallPart = 16 << 20
+
+// ratioFloor is the size under which a part's compression ratio is not
+// checked: small runs of repeated markup legitimately compress very well.
+const ratioFloor = 1 << 20
 
 // errEncrypted and friends describe whole-file problems; Parse wraps them
 // as permanent.
@@ -52,7 +93,7 @@ type workbook struct {
 	f        *os.File
 	zr       *zip.Reader
 	sheets   []sheetRef
-	shared   [][]byte
+	shared   sharedStrings
 	date1904 bool
 	limits   Limits
 	unzipped int64 // bytes handed out so far, against UnzipSizeLimit
@@ -65,7 +106,7 @@ func openWorkbook(p string, lim Limits) (*workbook, error) {
 	if err != nil {
 		return nil, err
 	}
-	wb, err := readWorkbook(f, lim)
+	wb, err := readWorkbook(f, lim.withDefaults())
 	if err != nil {
 		_ = f.Close()
 		return nil, err
@@ -104,6 +145,9 @@ func readWorkbook(f *os.File, lim Limits) (*workbook, error) {
 	files := map[string]*zip.File{}
 	for _, zf := range zr.File {
 		total += zf.UncompressedSize64
+		if u, c := zf.UncompressedSize64, zf.CompressedSize64; u > ratioFloor && (c == 0 || u/c > uint64(lim.MaxCompressionRatio)) {
+			return nil, fmt.Errorf("%s: %d bytes compressed to %d, a ratio no real workbook has (more than %d:1): refused as a zip bomb", zf.Name, u, c, lim.MaxCompressionRatio)
+		}
 		files[strings.ToLower(strings.TrimPrefix(zf.Name, "/"))] = zf
 	}
 	if total > uint64(lim.UnzipSizeLimit) {
@@ -169,11 +213,7 @@ func readWorkbook(f *os.File, lim Limits) (*workbook, error) {
 		return nil, errors.New("workbook has no worksheets")
 	}
 	if sf := files["xl/sharedstrings.xml"]; sf != nil {
-		b, err := wb.readPart(sf)
-		if err != nil {
-			return nil, err
-		}
-		if wb.shared, err = parseSharedStrings(b); err != nil {
+		if err := wb.readSharedStrings(sf); err != nil {
 			return nil, fmt.Errorf("xl/sharedStrings.xml: %w", err)
 		}
 	}
@@ -188,22 +228,33 @@ func utf16(s string) []byte {
 	return out
 }
 
-// readPart reads a part into memory, within UnzipXMLSizeLimit.
+// checkPart refuses a part larger than limit, or than what is left of
+// UnzipSizeLimit.
+func (wb *workbook) checkPart(zf *zip.File, limit int64) error {
+	if zf.UncompressedSize64 > uint64(limit) {
+		return fmt.Errorf("%s: uncompressed size %d bytes exceeds the limit of %d (zip bomb?)", zf.Name, zf.UncompressedSize64, limit)
+	}
+	if rem := wb.limits.UnzipSizeLimit - wb.unzipped; rem < 0 || zf.UncompressedSize64 > uint64(rem) {
+		return fmt.Errorf("uncompressed size %d bytes exceeds the limit of %d (zip bomb?)", zf.UncompressedSize64, wb.limits.UnzipSizeLimit)
+	}
+	return nil
+}
+
+// readPart reads a small part (workbook, relationships) into memory.
+// archive/zip fails a part that inflates past its declared size, so the
+// declared size checked here bounds the read.
 func (wb *workbook) readPart(zf *zip.File) ([]byte, error) {
-	if zf.UncompressedSize64 > uint64(wb.limits.UnzipXMLSizeLimit) {
-		return nil, fmt.Errorf("%s: uncompressed size %d bytes exceeds the limit of %d (zip bomb?)", zf.Name, zf.UncompressedSize64, wb.limits.UnzipXMLSizeLimit)
+	if err := wb.checkPart(zf, min(wb.limits.UnzipXMLSizeLimit, maxSmallPart)); err != nil {
+		return nil, err
 	}
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", zf.Name, err)
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, wb.limits.UnzipXMLSizeLimit+1))
+	b, err := io.ReadAll(io.LimitReader(rc, int64(zf.UncompressedSize64)+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", zf.Name, err)
-	}
-	if int64(len(b)) > wb.limits.UnzipXMLSizeLimit {
-		return nil, fmt.Errorf("%s: more than %d bytes uncompressed (zip bomb?)", zf.Name, wb.limits.UnzipXMLSizeLimit)
 	}
 	wb.unzipped += int64(len(b))
 	return b, nil
@@ -211,32 +262,108 @@ func (wb *workbook) readPart(zf *zip.File) ([]byte, error) {
 
 func (wb *workbook) Close() error { return wb.f.Close() }
 
-// parseSharedStrings returns the text of every <si>, phonetic runs left out.
-func parseSharedStrings(b []byte) ([][]byte, error) {
-	var out [][]byte
+// sharedStrings is the shared strings table packed in one buffer: string
+// i is data[off[i]:off[i+1]]. Packed, because a table of millions of short
+// strings as separate slices costs several times its text.
+type sharedStrings struct {
+	data []byte
+	off  []uint32
+}
+
+func (s *sharedStrings) len() int {
+	if len(s.off) == 0 {
+		return 0
+	}
+	return len(s.off) - 1
+}
+
+func (s *sharedStrings) at(i int) []byte { return s.data[s.off[i]:s.off[i+1]:s.off[i+1]] }
+
+// readSharedStrings streams the shared strings part into wb.shared,
+// within SharedStringsMemory.
+func (wb *workbook) readSharedStrings(zf *zip.File) error {
+	if err := wb.checkPart(zf, wb.limits.UnzipXMLSizeLimit); err != nil {
+		return err
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	ss, err := scanSharedStrings(rc, wb.limits.SharedStringsMemory)
+	if err != nil {
+		return err
+	}
+	wb.shared = ss
+	wb.unzipped += int64(zf.UncompressedSize64)
+	return nil
+}
+
+// scanSharedStrings returns the text of every <si> of the shared strings
+// XML in r, phonetic runs left out. The table may take at most limit
+// bytes; no string may be longer than a cell.
+func scanSharedStrings(r io.Reader, limit int64) (sharedStrings, error) {
+	ss := sharedStrings{off: []uint32{0}}
+	w := window{r: r, buf: make([]byte, 64<<10), max: maxRowBytes, what: "a shared string"}
 	var scratch []byte
 	for {
-		i := indexTag(b, "si")
+		data := w.data()
+		i := indexTag(data, "si")
 		if i < 0 {
-			return out, nil
-		}
-		gt := bytes.IndexByte(b[i:], '>')
-		if gt < 0 {
-			return nil, errors.New("truncated <si>")
-		}
-		if b[i+gt-1] == '/' { // <si/>
-			out = append(out, nil)
-			b = b[i+gt+1:]
+			// Keep a tail that may hold the start of "<si".
+			w.advance(max(0, len(data)-8))
+			ok, err := w.more()
+			if err != nil {
+				return sharedStrings{}, err
+			}
+			if !ok {
+				return ss, nil
+			}
 			continue
 		}
-		end := bytes.Index(b[i:], []byte("</si>"))
-		if end < 0 {
-			return nil, errors.New("truncated <si>")
+		b := data[i:]
+		used, text, complete := nextSharedString(b, scratch[:0])
+		scratch = text
+		if !complete {
+			w.advance(i)
+			ok, err := w.more()
+			if err != nil {
+				return sharedStrings{}, err
+			}
+			if !ok {
+				return sharedStrings{}, fmt.Errorf("string %d: truncated <si>", ss.len())
+			}
+			continue
 		}
-		scratch = inlineText(scratch[:0], b[i+gt+1:i+end])
-		out = append(out, bytes.Clone(scratch))
-		b = b[i+end+5:]
+		if len(text) > maxCellBytes {
+			return sharedStrings{}, fmt.Errorf("string %d: %d bytes, more than a cell holds (%d)", ss.len(), len(text), maxCellBytes)
+		}
+		if int64(len(ss.data)+len(text))+4*int64(len(ss.off)+1) > limit {
+			return sharedStrings{}, fmt.Errorf("table larger than the limit of %d bytes in memory (after %d strings)", limit, ss.len())
+		}
+		ss.data = append(ss.data, text...)
+		ss.off = append(ss.off, uint32(len(ss.data)))
+		w.advance(i + used)
 	}
+}
+
+// nextSharedString decodes the <si> element at the start of b, appending
+// its text to dst. complete is false when b ends first.
+func nextSharedString(b, dst []byte) (used int, text []byte, complete bool) {
+	gt := bytes.IndexByte(b, '>')
+	if gt < 0 {
+		return 0, dst, false
+	}
+	if b[gt-1] == '/' { // <si/>
+		return gt + 1, dst, true
+	}
+	// Search for the end after the start tag: in "<si </si>" the first '>'
+	// belongs to the end tag.
+	end := bytes.Index(b[gt+1:], []byte("</si>"))
+	if end < 0 {
+		return 0, dst, false
+	}
+	return gt + 1 + end + len("</si>"), inlineText(dst, b[gt+1:gt+1+end]), true
 }
 
 // indexTag finds the start of the next <name> or <name ...> element.

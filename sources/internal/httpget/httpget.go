@@ -16,6 +16,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tradepipe/tradepipe/internal/redact"
 	"github.com/tradepipe/tradepipe/internal/retry"
 	"github.com/tradepipe/tradepipe/sources"
 )
@@ -85,11 +86,11 @@ func Get(ctx context.Context, client *http.Client, r Request) (*Response, time.D
 		return nil, 0, sources.Permanent(errors.New("HTTP 304 to a request that was not conditional"))
 	case code == http.StatusOK:
 	case code == http.StatusTooManyRequests || code >= 500:
-		return nil, retry.RetryAfter(resp.Header.Get("Retry-After"), r.Now()), fmt.Errorf("HTTP %d: %s", code, retry.Snippet(resp.Body))
+		return nil, retry.RetryAfter(resp.Header.Get("Retry-After"), r.Now()), fmt.Errorf("HTTP %d: %s", code, errorBody(r.URL, resp.Body))
 	default:
 		// A bad request, a bad key, a page that is gone: retrying will
 		// not help.
-		return nil, 0, sources.Permanent(fmt.Errorf("HTTP %d: %s", code, retry.Snippet(resp.Body)))
+		return nil, 0, sources.Permanent(fmt.Errorf("HTTP %d: %s", code, errorBody(r.URL, resp.Body)))
 	}
 	fetched := r.Now().UTC()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, r.MaxBody+1))
@@ -104,4 +105,11 @@ func Get(ctx context.Context, client *http.Client, r Request) (*Response, time.D
 	}
 	sum := sha256.Sum256(body)
 	return &Response{Body: body, SHA256: hex.EncodeToString(sum[:]), Header: resp.Header, FetchedAt: fetched}, 0, nil
+}
+
+// errorBody is the start of an error answer, without the secrets of the
+// request: servers echo the URL (and so key=) in their error pages, and
+// from there it reached logs, the ledger and the API (issue 12).
+func errorBody(rawURL string, body io.Reader) string {
+	return redact.New(redact.URLSecrets(rawURL)...).Scrub(retry.Snippet(body))
 }

@@ -1,0 +1,114 @@
+package sources
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tradepipe/tradepipe/internal/schema"
+)
+
+// CounterInvalidUTF8 counts string fields in which SafeParse replaced
+// invalid UTF-8 bytes with U+FFFD.
+const CounterInvalidUTF8 = "invalid_utf8_repaired"
+
+// SafeParse runs p.Parse with two guarantees the engine relies on whatever
+// the input holds:
+//   - a panic in the parser (on this goroutine) becomes a permanent error
+//     naming the input, so the input fails alone and the process lives;
+//     sources that parse on other goroutines recover there themselves;
+//   - every string the parser emits is valid UTF-8: invalid bytes are
+//     replaced by U+FFFD and each repaired field is counted under
+//     CounterInvalidUTF8 in the partitions' manifests. Repair rather than
+//     quarantine, because a stray byte in a shipper's name does not make
+//     the figures of the row wrong, and one bad string in Parquet makes
+//     every DuckDB query over the dataset fail.
+//
+// ctx, the return value and when it may be called are those of
+// Parser.Parse.
+func SafeParse(ctx context.Context, p Parser, r *Release, e Emitter) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = Permanent(fmt.Errorf("parse %s: internal error (panic: %v); the input is refused, please report it with the file: %s",
+				r.URI, v, firstFrames(debug.Stack())))
+		}
+	}()
+	return p.Parse(ctx, r, &utf8Emitter{Emitter: e})
+}
+
+// firstFrames keeps the frames of a stack that name the panicking code,
+// for the error message.
+func firstFrames(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	var out []string
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimSpace(lines[i])
+		if strings.HasPrefix(l, "panic(") {
+			// The frame after panic( is the one that panicked.
+			for j := i + 2; j < len(lines) && len(out) < 2; j += 2 {
+				out = append(out, strings.TrimSpace(lines[j]))
+			}
+			break
+		}
+	}
+	return strings.Join(out, " ← ")
+}
+
+// utf8Emitter repairs strings before they reach the engine.
+type utf8Emitter struct {
+	Emitter
+}
+
+func (u *utf8Emitter) fix(s *string) {
+	if !utf8.ValidString(*s) {
+		*s = strings.ToValidUTF8(*s, "\uFFFD")
+		u.Emitter.Count(CounterInvalidUTF8, 1)
+	}
+}
+
+func (u *utf8Emitter) fixAll(ss []string) {
+	for i := range ss {
+		u.fix(&ss[i])
+	}
+}
+
+func (u *utf8Emitter) TradeFlow(r *schema.TradeFlow) error {
+	for _, s := range []*string{&r.Reporter, &r.Partner, &r.Flow, &r.HSCode, &r.Description, &r.QuantityUnit,
+		&r.Valuation, &r.Source, &r.ReleaseID, &r.SourceURI, &r.SourceSHA256} {
+		u.fix(s)
+	}
+	return u.Emitter.TradeFlow(r)
+}
+
+func (u *utf8Emitter) TradeTotal(r *schema.TradeTotal) error {
+	for _, s := range []*string{&r.Reporter, &r.Partner, &r.Flow, &r.Source, &r.ReleaseID, &r.SourceURI, &r.SourceSHA256} {
+		u.fix(s)
+	}
+	return u.Emitter.TradeTotal(r)
+}
+
+func (u *utf8Emitter) Shipment(r *schema.Shipment) error {
+	for _, s := range []*string{&r.BillOfLading, &r.Shipper, &r.Consignee, &r.OriginCountry, &r.DestinationCountry,
+		&r.PortOfLading, &r.PortOfUnlading, &r.HSCode, &r.GoodsDescription, &r.Source, &r.SourceURI,
+		&r.SourceSHA256, &r.Sheet} {
+		u.fix(s)
+	}
+	u.fixAll(r.HSCodes)
+	return u.Emitter.Shipment(r)
+}
+
+func (u *utf8Emitter) Reject(r *schema.Rejected) error {
+	for _, s := range []*string{&r.Dataset, &r.ReasonCode, &r.Reason, &r.Field, &r.Sheet, &r.Source,
+		&r.ReleaseID, &r.SourceURI, &r.SHA256} {
+		u.fix(s)
+	}
+	u.fixAll(r.RawCells)
+	return u.Emitter.Reject(r)
+}
+
+func (u *utf8Emitter) Warn(msg string) {
+	u.fix(&msg)
+	u.Emitter.Warn(msg)
+}
