@@ -27,10 +27,10 @@ const (
 
 // Column is one top-level column of a table's files.
 type Column struct {
-	Name     string
-	Type     Type
-	Nullable bool
-	Doc      string
+	Name     string `json:"name"`
+	Type     Type   `json:"type"`
+	Nullable bool   `json:"nullable"`
+	Doc      string `json:"doc"`
 }
 
 // Columns returns the table's columns in file order, read from the

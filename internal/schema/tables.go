@@ -108,7 +108,7 @@ func tradeFlowsTable(name, location, doc string) Table {
 		Record: TradeFlowRecord{},
 		PathKeys: []PathKey{
 			{Name: "source", Column: true, Values: flowSources, Description: "census or gacc"},
-			{Name: "flow", Column: true, Values: flows, Description: "export or import, from the reporter's side"},
+			{Name: "flow", Column: true, Values: flows, Description: "export or import, as the reporter sees it"},
 			yearKey(1990), monthKey(1),
 		},
 		// A file holds one source, flow, reporter and month: partner and
@@ -119,7 +119,7 @@ func tradeFlowsTable(name, location, doc string) Table {
 			"period":        "first day of the reporting month",
 			"reporter":      "ISO 3166-1 alpha-2 of the reporting country",
 			"partner":       "ISO 3166-1 alpha-2 of the partner country",
-			"flow":          "export or import, from the reporter's side",
+			"flow":          "export or import, as the reporter sees it",
 			"hs_code":       "HS commodity code, digits only, leading zeros kept",
 			"hs_level":      "number of digits of hs_code: 2, 4, 6, 8 or 10",
 			"description":   "commodity description as published",
@@ -138,7 +138,7 @@ func tradeTotalsTable(name, location, doc string) Table {
 		Record: TradeTotalRecord{},
 		PathKeys: []PathKey{
 			{Name: "source", Column: true, Values: flowSources, Description: "census or gacc"},
-			{Name: "flow", Column: true, Values: flows, Description: "export or import, from the reporter's side"},
+			{Name: "flow", Column: true, Values: flows, Description: "export or import, as the reporter sees it"},
 			yearKey(1990), monthKey(1),
 		},
 		SortBy: []string{"partner"},
@@ -147,7 +147,7 @@ func tradeTotalsTable(name, location, doc string) Table {
 			"period":        "first day of the reporting month",
 			"reporter":      "ISO 3166-1 alpha-2 of the reporting country",
 			"partner":       "ISO 3166-1 alpha-2 of the partner country",
-			"flow":          "export or import, from the reporter's side",
+			"flow":          "export or import, as the reporter sees it",
 			"value_usd":     "published total in US dollars",
 			"ytd_value_usd": "published year-to-date total in US dollars",
 			"covers_months": "months the figure covers, ending at period",
@@ -175,7 +175,7 @@ func quarantineTable(dataset string) Table {
 			"field":       "the offending column, when one is to blame",
 			"sheet":       "spreadsheet sheet of the row",
 			"row_number":  "1-based row or record number in the input",
-			"raw_cells":   "the row's cells as text",
+			"raw_cells":   "the cells of the row as text",
 		}),
 	}
 }
@@ -187,7 +187,7 @@ var tables = []Table{
 	tradeFlowsTable(DatasetTradeFlows+"_history", DatasetTradeFlows+"_history",
 		"every published vintage of trade_flows, one file per release"),
 	tradeTotalsTable(DatasetTradeTotals, DatasetTradeTotals,
-		"a reporter's published total with one partner for a month"),
+		"the published total of a reporter with one partner for a month"),
 	tradeTotalsTable(DatasetTradeTotals+"_history", DatasetTradeTotals+"_history",
 		"every published vintage of trade_totals, one file per release"),
 	{
@@ -240,9 +240,10 @@ var tables = []Table{
 			"period":            "the month; year-to-date figures run from January of its year",
 			"category":          "manufactured_goods, agriculture, energy, all_covered, uncovered, ...",
 			"value_usd":         "covered purchases in the month",
+			"covers_months":     "months value_usd covers, ending at period (2 for a combined January-February figure)",
 			"ytd_usd":           "January through this month",
 			"baseline_2017_usd": "whole-year 2017 value for the category and basis",
-			"target_usd":        "baseline plus the year's increment",
+			"target_usd":        "baseline plus the increment for the year",
 			"target_ytd_usd":    "target prorated through this month",
 			"pct_of_target_ytd": "100 x ytd_usd / target_ytd_usd",
 			"shortfall_ytd_usd": "target_ytd_usd - ytd_usd",

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -32,6 +33,20 @@ func TestEveryTableHasColumns(t *testing.T) {
 			}
 			if k.Column && (c.Type != TypeString || c.Nullable || k.IsInt()) {
 				t.Errorf("table %s path key %s must be a required string column with values", tbl.Name, k.Name)
+			}
+		}
+		// Docs become SQL string literals in every engine's DDL, and the
+		// engines escape quotes differently: keep them out.
+		texts := []string{tbl.Doc}
+		for _, c := range cols {
+			texts = append(texts, c.Doc)
+		}
+		for _, k := range tbl.PathKeys {
+			texts = append(texts, k.Description)
+		}
+		for _, d := range texts {
+			if d == "" || strings.ContainsAny(d, "'\"`\\\n") {
+				t.Errorf("table %s: doc %q is empty or holds a quote, backslash or newline", tbl.Name, d)
 			}
 		}
 		for _, s := range append(append([]string{}, tbl.SortBy...), tbl.Bloom...) {
