@@ -1,13 +1,16 @@
 // Package compliance computes the Phase One purchase-commitment metrics
-// (PIIE-style tracker) from the trade_flows dataset in the lake, and writes
-// them back as the compliance dataset.
+// (PIIE-style tracker) from the trade_flows dataset in the lake. Job is a
+// pipeline.Deriver: the engine runs it like any job (run lease, ledger,
+// metrics) and commits the compliance dataset it computes; this package
+// writes nothing to the lake itself.
 //
 // Contract:
 //   - Bases. us_exports reads trade_flows/source=census/flow=export (reporter
 //     US, partner CN); cn_imports reads trade_flows/source=gacc/flow=import
 //     (reporter CN, partner US). Partitions are found through their
-//     _manifest.json files and read with the manifest's file list, so a
-//     partition being republished is read whole, old or new.
+//     commit logs (sinks/publish) and read from the immutable files of
+//     their latest commit, so a partition being republished is read whole,
+//     old or new, even while its Hive view catches up.
 //   - Classification. ReadSeries only reads (value by HS code per month);
 //     Compute classifies with reference.NewClassifier(basis, definition):
 //     covered goods by category and Annex sub-category, uncovered goods, and

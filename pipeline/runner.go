@@ -180,7 +180,15 @@ func (r *Runner) Recover(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("recover: %w", err)
 	}
+	hp, _ := r.opts.Locker.(HoldProber)
 	for _, dir := range dirs {
+		if hp != nil {
+			// A marker under a live lease is a publish in flight: its
+			// writer settles it; waiting for it would only stall this run.
+			if held, err := hp.Held(ctx, dir); err == nil && held {
+				continue
+			}
+		}
 		lctx, unlock, err := r.opts.Locker.Lock(ctx, dir)
 		if err != nil {
 			return fmt.Errorf("recover %s: lock: %w", dir, err)

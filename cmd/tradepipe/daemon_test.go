@@ -135,6 +135,24 @@ func storedBackfill(t *testing.T, lakeDir, id string) (state string, done []stri
 	return bf.State, done
 }
 
+// ledgerDone reads the ledger record of (job, month) as another process
+// would: done when it succeeded or was unchanged.
+func ledgerDone(t *testing.T, lakeDir, job, month string) bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(lakeDir, "_state/v1/ledger", job, month+".json"))
+	if os.IsNotExist(err) {
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Status string }
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	return e.Status == "succeeded" || e.Status == "unchanged"
+}
+
 func TestDaemonEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -210,6 +228,15 @@ jobs:
 	_ = d.cmd.Process.Signal(syscall.SIGKILL)
 	<-d.exited
 	_, doneBefore := storedBackfill(t, lakeDir, killed)
+	// A month the kill caught after its run was recorded in the ledger but
+	// before the backfill's own record was saved is done too: the resume
+	// skips it (it reads the ledger), rightly.
+	for i := 1; i <= 12; i++ {
+		m := fmt.Sprintf("2018-%02d", i)
+		if !slices.Contains(doneBefore, m) && ledgerDone(t, lakeDir, "census-exports", m) {
+			doneBefore = append(doneBefore, m)
+		}
+	}
 	if len(doneBefore) == 12 {
 		t.Fatal("the backfill finished before the kill; slow the fake API down")
 	}
