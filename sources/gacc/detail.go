@@ -260,6 +260,12 @@ func (s *Source) detailRow(r *sources.Release, row []string, l layout, width int
 		// A quantity that is not a number loses only the quantity, never
 		// the row's value.
 	}
+	if l[fRegime] >= 0 {
+		f.CustomsRegime = strings.TrimSpace(cell(row, l[fRegime]))
+	}
+	if l[fRegistered] >= 0 {
+		f.RegisteredPlace = strings.TrimSpace(cell(row, l[fRegistered]))
+	}
 	return f, nil
 }
 

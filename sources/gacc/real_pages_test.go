@@ -171,6 +171,15 @@ func TestDetailDuplicatesAndGzip(t *testing.T) {
 				!strings.Contains(s.rejects[0].Reason, "repeats row 2") {
 				t.Fatalf("flows %d rejects %+v", len(s.flows), s.rejects)
 			}
+			// The regime and registered place are kept, so processing
+			// trade can be excluded downstream.
+			var got []string
+			for _, f := range s.flows {
+				got = append(got, f.CustomsRegime+"/"+f.RegisteredPlace+"="+f.ValueUSD.String())
+			}
+			if strings.Join(got, " ") != "一般贸易/山东省=1000.00 进料加工贸易/山东省=500.00 一般贸易/江苏省=70.00" {
+				t.Errorf("rows %v", got)
+			}
 		})
 	}
 }
