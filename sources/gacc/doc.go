@@ -67,7 +67,9 @@
 // The regime and registered place are kept as trade_flows columns
 // customs_regime and registered_place (null when the download lacks them).
 // A download valued in 人民币 (RMB) is a permanent error asking for US
-// dollars; a rate table to convert it is not supported.
+// dollars, unless Options.RMBPerUSD gives a rate for each month: rows are
+// then converted at their period's last month's rate (rounded half-even to
+// cents), and a month without a rate is quarantined (bad_value).
 //
 // # January and February
 //

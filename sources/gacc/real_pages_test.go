@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sources"
 )
 
@@ -209,5 +212,35 @@ func TestDetailInRMB(t *testing.T) {
 	_, _, err := parse(t, writeTemp(t, "rmb.csv", []byte(csvText)))
 	if err == nil || !errors.Is(err, sources.ErrPermanent) || !strings.Contains(err.Error(), "人民币") || !strings.Contains(err.Error(), "rmb.csv") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// With a monthly rate table a 人民币 download is converted at its month's
+// rate, exactly to the cent; a month without a rate is quarantined.
+func TestDetailInRMBWithRates(t *testing.T) {
+	csvText := "数据年月,商品编码,商品名称,贸易伙伴名称,人民币\n" +
+		"202004,12019000,大豆,美国,7000.00\n" +
+		"202004,27090000,原油,美国,100.00\n" +
+		"202005,12019000,大豆,美国,7000.00\n"
+	src, err := New(Options{RMBPerUSD: map[civil.Month]apd.Decimal{{Year: 2020, Month: 4}: *apd.New(70, -1)}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &sink{}
+	if err := src.Parse(context.Background(), release(t, writeTemp(t, "rmb.csv", []byte(csvText))), out); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range out.flows {
+		got = append(got, f.HSCode+"="+f.ValueUSD.Text('f'))
+	}
+	if strings.Join(got, " ") != "12019000=1000.00 27090000=14.29" {
+		t.Errorf("flows %v", got)
+	}
+	if len(out.rejects) != 1 || out.rejects[0].ReasonCode != "bad_value" || !strings.Contains(out.rejects[0].Reason, "no RMB per USD rate for 2020-05") {
+		t.Errorf("rejects %+v", out.rejects)
+	}
+	if out.counters["converted_from_rmb"] != 1 {
+		t.Errorf("counters %v", out.counters)
 	}
 }
