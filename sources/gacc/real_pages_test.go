@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -242,5 +243,35 @@ func TestDetailInRMBWithRates(t *testing.T) {
 	}
 	if out.counters["converted_from_rmb"] != 1 {
 		t.Errorf("counters %v", out.counters)
+	}
+}
+
+// The online-query download in the 14-column layout the issue describes
+// (GBK, 贸易方式 and 注册地 with their codes, value in 美元; values
+// synthetic, layout UNCONFIRMED): regime and place kept, the repeated last
+// line quarantined.
+func TestQuery14Columns(t *testing.T) {
+	s, _, err := parse(t, "testdata/query_14col_gbk.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range s.flows {
+		got = append(got, fmt.Sprintf("%s %s %s %s/%s %s %v%s", f.Period, f.Partner, f.HSCode, f.CustomsRegime, f.RegisteredPlace, f.ValueUSD.Text('f'), *f.Quantity, f.QuantityUnit))
+	}
+	want := []string{
+		"2020-04 US 12019000 一般贸易/山东省 2296500 5.21e+06KG",
+		"2020-04 US 12019000 保税监管场所进出境货物/山东省 44000 100000KG",
+		"2020-04 US 12019000 一般贸易/江苏省 132000 300000KG",
+		"2020-04 US 27090000 一般贸易/山东省 180000 400000KG",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(s.rejects) != 1 || s.rejects[0].ReasonCode != "duplicate_key" || s.rejects[0].Row != 6 {
+		t.Errorf("rejects %+v", s.rejects)
+	}
+	if s.counters["decoded_from_gb18030"] != 1 {
+		t.Errorf("counters %v", s.counters)
 	}
 }
