@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/tradepipe/tradepipe/compliance"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/pipeline"
@@ -78,8 +79,11 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 		if o, ok := j.Decoded.(*config.ComplianceOptions); ok {
 			a.compliance[j.Name] = o
 			name := j.Name
-			job := &pipeline.Job{Name: name, Source: "compliance", Policy: policy(j),
-				Derive: func(ctx context.Context) []pipeline.Result { return a.runCompliance(ctx, name, o).Results }}
+			// The package names the job in its own log lines.
+			cj := compliance.NewJob(name, l, cfg.SpoolDir, logger)
+			cj.Options, cj.Bases = complianceOptions(o)
+			cj.OnReport = func(rep *compliance.Report) { a.reports.Store(name, rep) }
+			job := &pipeline.Job{Name: name, Source: "compliance", Policy: policy(j), Derive: cj}
 			a.jobs[name] = job
 			continue
 		}

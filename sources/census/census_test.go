@@ -70,6 +70,14 @@ func truncated(body string) func(http.ResponseWriter, *http.Request) {
 	}
 }
 
+// echoURL answers code with the request URL in the body, as the Census
+// API's error pages do.
+func echoURL(code int) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "error: invalid request "+r.URL.RequestURI(), code)
+	}
+}
+
 func newTestSource(t *testing.T, base string, waits *[]time.Duration) *Source {
 	t.Helper()
 	s, err := New(Options{Flow: "export", Partner: "5700", Level: "HS6", BaseURL: base, APIKey: "s3cr3tkey", MaxAttempts: 4}, nil, nil)
@@ -96,6 +104,12 @@ func TestFetch(t *testing.T) {
 		{name: "no content is no data", steps: steps(status(204, "")), wantNil: true},
 		{name: "bad request is permanent", steps: steps(status(400, "error: unknown variable 'E_COMMODITYX'")),
 			wantErr: "HTTP 400: error: unknown variable 'E_COMMODITYX'", permanent: true},
+		// Issue 12: the API echoes the request URL, key included, in its
+		// error pages; from the error it reached logs, the ledger and the API.
+		{name: "error body echoing the URL keeps the key out", steps: steps(echoURL(400)),
+			wantErr: "HTTP 400: error: invalid request /exports/hs?get=", permanent: true},
+		{name: "5xx body echoing the URL keeps the key out", steps: steps(echoURL(500), echoURL(503), echoURL(500), echoURL(500)),
+			wantErr: "key=REDACTED", wantWaits: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}},
 		{name: "429 honours Retry-After", steps: steps(status(429, "slow down", "Retry-After", "7"), ok(apr2020)),
 			wantRows: true, wantWaits: []time.Duration{7 * time.Second}},
 		{name: "500 then success backs off", steps: steps(status(500, "oops"), status(503, "busy"), ok(apr2020)),
