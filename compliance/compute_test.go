@@ -376,3 +376,30 @@ func TestHS10DetailResolvesAmbiguous(t *testing.T) {
 		t.Errorf("headline %q notes %q", rep.Headline, rep.Notes)
 	}
 }
+
+// Customs regimes named in ExcludeRegimes are left out (e.g. bonded
+// logistics), rows of other regimes and rows without one are kept.
+func TestExcludeRegimes(t *testing.T) {
+	l := newLake(t)
+	putFlows(t, l, reference.CNImports, month("2020-01"), 1,
+		flow{"12019010|一般贸易", "3"}, flow{"12019010|保税监管场所进出境货物", "1"}, flow{"27090000", "2"})
+	for _, tc := range []struct {
+		exclude []string
+		want    string
+	}{
+		{nil, "6.0"},
+		{[]string{"保税监管场所进出境货物"}, "5.0"},
+		{[]string{"保税监管场所进出境货物", "一般贸易"}, "2.0"},
+	} {
+		rep, err := compute(t, l, Options{Baseline: BaselinePIIEOriginal, Proration: ProrationLinear, ExcludeRegimes: tc.exclude}, reference.CNImports)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := moneyBn(row(t, rep, reference.CNImports, "2020-01", reference.AllCovered).ValueUSD); got != tc.want {
+			t.Errorf("exclude %v: all covered %s, want %s", tc.exclude, got, tc.want)
+		}
+		if len(tc.exclude) > 0 && !strings.Contains(strings.Join(rep.Notes, "\n"), "left out") {
+			t.Errorf("notes %q", rep.Notes)
+		}
+	}
+}

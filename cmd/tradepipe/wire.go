@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/cockroachdb/apd/v3"
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"log/slog"
 	"os"
 	"slices"
@@ -147,8 +149,16 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 		}
 		return job, nil
 	case *config.GACCOptions:
+		rates := map[civil.Month]apd.Decimal{}
+		for k, v := range o.RMBPerUSD {
+			m, err := civil.ParseMonth(k) // validated with the config
+			if err != nil {
+				return nil, err
+			}
+			rates[m] = v.Decimal
+		}
 		src, err := gacc.New(gacc.Options{
-			Flow: o.Flow, BaseURL: o.BaseURL, Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts,
+			Flow: o.Flow, BaseURL: o.BaseURL, Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts, RMBPerUSD: rates,
 		}, nil, a.logger.With("job", j.Name))
 		if err != nil {
 			return nil, err

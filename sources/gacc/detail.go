@@ -80,6 +80,13 @@ func (s *Source) parseDetail(ctx context.Context, r *sources.Release, e sources.
 	if err != nil {
 		return sources.Permanent(fmt.Errorf("parse %s%s: %w", r.URI, sheetNote(t.sheet), err))
 	}
+	if l[fValueUSD] < 0 && len(s.opts.RMBPerUSD) == 0 {
+		return sources.Permanent(fmt.Errorf("parse %s%s: values are in 人民币 (RMB, column %q), not US dollars; download the table in 美元, or give the job a monthly rate table (rmb_per_usd)",
+			r.URI, sheetNote(t.sheet), strings.TrimSpace(cell(t.rows[h], l[fValueRMB]))))
+	}
+	if l[fValueUSD] < 0 {
+		e.Count("converted_from_rmb", 1)
+	}
 	width := 0
 	for _, i := range l {
 		width = max(width, i+1)
@@ -222,13 +229,28 @@ func (s *Source) detailRow(r *sources.Release, row []string, l layout, width int
 	if partner.iso2 == "CN" {
 		return bad(schema.ReasonBadCountry, partnerField(l), "trading partner is China itself")
 	}
-	raw := cell(row, l[fValueUSD])
+	valueField := fValueUSD
+	if l[fValueUSD] < 0 {
+		valueField = fValueRMB
+	}
+	raw := cell(row, l[valueField])
 	if raw == "" || raw == "-" {
-		return bad(schema.ReasonMissingField, fValueUSD, "no US dollar value")
+		return bad(schema.ReasonMissingField, valueField, "no value")
 	}
 	value, err := parseAmount(raw)
 	if err != nil || value.Negative {
-		return bad(schema.ReasonBadValue, fValueUSD, "US dollar value %q is not a non-negative amount", raw)
+		return bad(schema.ReasonBadValue, valueField, "value %q is not a non-negative amount", raw)
+	}
+	if valueField == fValueRMB {
+		rate, ok := s.opts.RMBPerUSD[p.End]
+		if !ok {
+			return bad(schema.ReasonBadValue, fValueRMB, "no RMB per USD rate for %s in rmb_per_usd", p.End)
+		}
+		var usd apd.Decimal
+		if _, err := apd.BaseContext.WithPrecision(34).Quo(&usd, &value, &rate); err != nil {
+			return bad(schema.ReasonBadValue, fValueRMB, "convert %q at %s: %v", raw, rate.Text('f'), err)
+		}
+		value = money.RoundCents(usd)
 	}
 	if _, err := money.Cents(value); err != nil {
 		return bad(schema.ReasonBadValue, fValueUSD, "US dollar value %q: %v", raw, err)
@@ -259,6 +281,12 @@ func (s *Source) detailRow(r *sources.Release, row []string, l layout, width int
 		}
 		// A quantity that is not a number loses only the quantity, never
 		// the row's value.
+	}
+	if l[fRegime] >= 0 {
+		f.CustomsRegime = strings.TrimSpace(cell(row, l[fRegime]))
+	}
+	if l[fRegistered] >= 0 {
+		f.RegisteredPlace = strings.TrimSpace(cell(row, l[fRegistered]))
 	}
 	return f, nil
 }
