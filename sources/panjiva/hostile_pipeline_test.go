@@ -12,6 +12,7 @@ import (
 
 	"github.com/tradepipe/tradepipe/internal/duckdbtest"
 	"github.com/tradepipe/tradepipe/pipeline"
+	"github.com/tradepipe/tradepipe/sinks/lake"
 )
 
 const hostileHeader = `<row r="1"><c r="A1" t="inlineStr"><is><t>Arrival Date</t></is></c><c r="B1" t="inlineStr"><is><t>HS Code</t></is></c><c r="C1" t="inlineStr"><is><t>Value of Goods (USD)</t></is></c><c r="D1" t="inlineStr"><is><t>Shipper</t></is></c></row>`
@@ -78,5 +79,33 @@ func TestHostileInputsThroughTheEngine(t *testing.T) {
 	}
 	if shipper != "Ac\uFFFDme" {
 		t.Errorf("shipper %q", shipper)
+	}
+}
+
+// Issue 12: a crasher stayed in the inbox and killed every later run. Now
+// it lands in failed/ with its reason, and the next run has nothing to do.
+func TestCrasherLeavesTheInbox(t *testing.T) {
+	ctx := context.Background()
+	r, job, _ := newRunner(t)
+	dir := t.TempDir()
+	writeWorkbook(t, filepath.Join(dir, "col-overflow.xlsx"), `<row r="4"><c r="DDDDDDDDDDDDDD4"><v>1</v></c></row>`, "")
+	inbox, err := lake.NewDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job.Inbox = inbox
+	s := r.RunOnce(ctx, job)
+	if !s.Failed() {
+		t.Fatalf("first run: %+v", s.Results)
+	}
+	reason, err := os.ReadFile(filepath.Join(dir, "failed", "col-overflow.xlsx.reason.txt"))
+	if err != nil || !strings.Contains(string(reason), "bad cell reference") {
+		t.Fatalf("reason: %q, %v", reason, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "col-overflow.xlsx")); err == nil {
+		t.Error("the crasher is still in the inbox")
+	}
+	if s := r.RunOnce(ctx, job); s.Failed() {
+		t.Errorf("second run: %+v", s.Results)
 	}
 }
