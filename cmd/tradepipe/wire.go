@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tradepipe/tradepipe/compliance"
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/pipeline"
@@ -90,6 +91,9 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 			return nil, fmt.Errorf("job %s: %w", j.Name, err)
 		}
 		job.Policy = policy(j)
+		if j.ReleaseDate != "" {
+			job.ReleaseDate, _ = civil.ParseDate(j.ReleaseDate) // Validate has checked it
+		}
 		a.jobs[j.Name] = job
 	}
 	return a, nil
