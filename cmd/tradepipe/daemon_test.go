@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/tradepipe/tradepipe/internal/censustest"
+	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/pipeline/state"
 )
 
 // buildBinary builds tradepipe once per test binary run.
@@ -210,6 +212,17 @@ jobs:
 	_ = d.cmd.Process.Signal(syscall.SIGKILL)
 	<-d.exited
 	_, doneBefore := storedBackfill(t, lakeDir, killed)
+	// A month the kill caught between its ledger record and the
+	// backfill's is done all the same: the resumed backfill finds it in
+	// the ledger and does not fetch it again.
+	for i := 1; i <= 12; i++ {
+		m := civil.Month{Year: 2018, Month: time.Month(i)}
+		b, err := os.ReadFile(filepath.Join(lakeDir, filepath.FromSlash(state.LedgerKey("census-exports", m))))
+		var e struct{ Status string }
+		if err == nil && json.Unmarshal(b, &e) == nil && (e.Status == "succeeded" || e.Status == "unchanged") && !slices.Contains(doneBefore, m.String()) {
+			doneBefore = append(doneBefore, m.String())
+		}
+	}
 	if len(doneBefore) == 12 {
 		t.Fatal("the backfill finished before the kill; slow the fake API down")
 	}
