@@ -100,7 +100,7 @@ func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	if body != "" {
+	if body != "" || method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json") // the API refuses other types (CSRF)
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -105,9 +105,9 @@ type TradeFlowRecord struct {
 	Reporter     string   `parquet:"reporter,dict"`
 	Partner      string   `parquet:"partner,dict"`
 	Flow         string   `parquet:"flow,dict"`
-	HSCode       string   `parquet:"hs_code,dict"`
+	HSCode       string   `parquet:"hs_code"`
 	HSLevel      int32    `parquet:"hs_level,dict"`
-	Description  *string  `parquet:"description,optional,dict"`
+	Description  *string  `parquet:"description,optional"`
 	ValueUSD     int64    `parquet:"value_usd,decimal(2:18)"`
 	Quantity     *float64 `parquet:"quantity,optional"`
 	QuantityUnit *string  `parquet:"quantity_unit,optional,dict"`
