@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/cockroachdb/apd/v3"
-	"github.com/tradepipe/tradepipe/internal/civil"
 	"log/slog"
 	"os"
 	"slices"
@@ -12,10 +10,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tradepipe/tradepipe/compliance"
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/pipeline"
@@ -92,6 +92,9 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 			return nil, fmt.Errorf("job %s: %w", j.Name, err)
 		}
 		job.Policy = policy(j)
+		if j.ReleaseDate != "" {
+			job.ReleaseDate, _ = civil.ParseDate(j.ReleaseDate) // Validate has checked it
+		}
 		a.jobs[j.Name] = job
 	}
 	return a, nil
