@@ -46,6 +46,10 @@ type Figure struct {
 	Subs map[string]apd.Decimal
 	// Levels are the HS levels of the rows, set by Compute.
 	Levels []int
+	// RegimeCents holds, for rows that name a customs regime, cents by
+	// regime and HS code (included in Cents), so Compute can leave out
+	// the regimes Options.ExcludeRegimes names.
+	RegimeCents map[string]map[string]int64
 }
 
 // Series is one basis's monthly trade in the lake.
@@ -108,6 +112,9 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis) (*Series, e
 						return nil, fmt.Errorf("%s: rows for %s cover %d and %d months", key, month, fig.Covers, r.CoversMonths)
 					}
 					fig.Cents[r.HSCode] += r.ValueUSD
+					if r.CustomsRegime != nil {
+						fig.addRegime(*r.CustomsRegime, r.HSCode, r.ValueUSD)
+					}
 					s.noteRelease(Release{Source: r.Source, ReleaseID: r.ReleaseID, URI: r.SourceURI})
 				}
 			}

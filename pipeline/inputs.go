@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sources"
 )
@@ -81,12 +82,33 @@ func (r *Runner) spoolInbox(ctx context.Context, job *Job, o lake.Object) (*sour
 		Size:      n,
 		SHA256:    sum,
 		Ext:       strings.ToLower(strings.TrimPrefix(path.Ext(o.Key), ".")),
-		ReleaseID: sources.ReleaseID(at, sum),
+		ReleaseID: sources.ReleaseID(releaseDate(job, o.Key, at), sum),
 		FetchedAt: at.UTC(),
 	}, nil
 }
 
-func localRelease(source, p string) (*sources.Release, error) {
+// releaseDate is when a dropped or pushed input was released, for its
+// release id, unless its content states a date (a parser then sets the id
+// itself, as GACC's release pages do): a released=YYYY-MM-DD segment of its
+// inbox key or path, else the job's ReleaseDate, else dropped (its
+// modification time). The day is taken at 00:00Z, so as-of queries by date
+// compare as for dated releases.
+func releaseDate(job *Job, key string, dropped time.Time) time.Time {
+	for _, seg := range strings.Split(filepath.ToSlash(key), "/") {
+		if v, ok := strings.CutPrefix(seg, "released="); ok {
+			if d, err := time.Parse(time.DateOnly, v); err == nil {
+				return d
+			}
+		}
+	}
+	if job.ReleaseDate != (civil.Date{}) {
+		return job.ReleaseDate.In()
+	}
+	return dropped
+}
+
+func localRelease(job *Job, p string) (*sources.Release, error) {
+	source := job.Source
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return nil, err
@@ -117,7 +139,7 @@ func localRelease(source, p string) (*sources.Release, error) {
 		Size:      n,
 		SHA256:    sum,
 		Ext:       strings.ToLower(strings.TrimPrefix(filepath.Ext(abs), ".")),
-		ReleaseID: sources.ReleaseID(fi.ModTime(), sum),
+		ReleaseID: sources.ReleaseID(releaseDate(job, p, fi.ModTime()), sum),
 		FetchedAt: fi.ModTime().UTC(),
 	}, nil
 }

@@ -29,6 +29,10 @@ type Job struct {
 	Inbox lake.Lake
 	// InboxExts are the extensions (without dot) taken from the inbox.
 	InboxExts []string
+	// ReleaseDate dates the inputs the operator drops or pushes, when
+	// their content states no date of its own: their release ids are of
+	// that day (releaseDate), not of the files' modification times.
+	ReleaseDate civil.Date
 	// Window is how many months a live run looks back from Latest.
 	Window int
 	// Latest returns the newest month whose release is expected by now.

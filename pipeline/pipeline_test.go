@@ -103,7 +103,7 @@ func TestExamplesEndToEndReadByDuckDB(t *testing.T) {
 			t.Errorf("column %s: DuckDB type %q, want %q", col, types[col], want)
 		}
 	}
-	if len(types) != 19 { // 17 columns + year and month from the path
+	if len(types) != 21 { // 19 columns + year and month from the path
 		t.Errorf("DuckDB sees %d columns: %v", len(types), types)
 	}
 

@@ -131,7 +131,7 @@ func (r *Runner) Ingest(ctx context.Context, job *Job, paths []string) *Summary 
 		return s
 	}
 	for _, p := range paths {
-		rel, err := localRelease(job.Source, p)
+		rel, err := localRelease(job, p)
 		if err != nil {
 			s.Add(r.record(job, []Result{{Job: job.Name, Input: p, Status: StatusFailed, Err: err}})...)
 			continue

@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"unicode/utf8"
@@ -38,20 +39,29 @@ func SafeParse(ctx context.Context, p Parser, r *Release, e Emitter) (err error)
 	return p.Parse(ctx, r, &utf8Emitter{Emitter: e})
 }
 
-// firstFrames keeps the frames of a stack that name the panicking code,
-// for the error message.
+// firstFrames names the two frames below the panic, "pkg.Func
+// (file.go:12)", for the error message: enough to find the bug, without
+// the argument words of a raw stack.
 func firstFrames(stack []byte) string {
 	lines := strings.Split(string(stack), "\n")
 	var out []string
 	for i := 0; i < len(lines); i++ {
-		l := strings.TrimSpace(lines[i])
-		if strings.HasPrefix(l, "panic(") {
-			// The frame after panic( is the one that panicked.
-			for j := i + 2; j < len(lines) && len(out) < 2; j += 2 {
-				out = append(out, strings.TrimSpace(lines[j]))
-			}
-			break
+		if !strings.HasPrefix(strings.TrimSpace(lines[i]), "panic(") {
+			continue
 		}
+		// lines[i+1] is panic's own file; frames follow in pairs.
+		for j := i + 2; j+1 < len(lines) && len(out) < 2; j += 2 {
+			fn := strings.TrimSpace(lines[j])
+			if k := strings.LastIndex(fn, "("); k > 0 {
+				fn = fn[:k]
+			}
+			loc := strings.TrimSpace(lines[j+1])
+			if k := strings.LastIndex(loc, " +0x"); k > 0 {
+				loc = loc[:k]
+			}
+			out = append(out, fmt.Sprintf("%s (%s)", fn, filepath.Base(loc)))
+		}
+		break
 	}
 	return strings.Join(out, " ← ")
 }

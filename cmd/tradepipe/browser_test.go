@@ -140,7 +140,7 @@ jobs:
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`<title>tradepipe status</title>`),
 		// jobs with schedule, zone, next and last run
-		regexp.MustCompile(`<strong>census-exports</strong></td>\s*<td>census</td>\s*<td><code>CRON_TZ=America/New_York 30 8 \* \* \*</code></td>\s*<td>America/New_York</td>\s*<td>\d{4}-\d\d-\d\d \d\d:\d\dZ</td>\s*<td><span class="st succeeded">succeeded</span> 20\d\d-\d\d \(manual, `),
+		regexp.MustCompile(`<strong>census-exports</strong></td>\s*<td>census</td>\s*<td><code>CRON_TZ=America/New_York 30 8 \* \* \*</code></td>\s*<td>America/New_York</td>\s*<td>\d{4}-\d\d-\d\d \d\d:\d\dZ</td>\s*<td><span class="st succeeded">succeeded</span> \d+ months \(manual, `),
 		regexp.MustCompile(`<strong>gacc-imports</strong></td>\s*<td>gacc</td>\s*<td><code>0 3 \* \* \*</code></td>\s*<td>UTC</td>\s*<td>\d{4}-\d\d-\d\d 03:00Z</td>`),
 		regexp.MustCompile(`<strong>compliance</strong></td>\s*<td>compliance</td>\s*<td><code>after census-exports, gacc-imports</code></td>`),
 		// the month-by-job grid

@@ -40,6 +40,7 @@ func complianceOptions(o *config.ComplianceOptions) (compliance.Options, []refer
 	for _, b := range o.Synthetic {
 		out.Synthetic = append(out.Synthetic, reference.Basis(b))
 	}
+	out.ExcludeRegimes = o.ExcludeRegimes
 	var bs []reference.Basis
 	for _, b := range o.Bases {
 		bs = append(bs, reference.Basis(b))

@@ -93,10 +93,12 @@ func waitUntil(t *testing.T, d time.Duration, cond func() bool) {
 func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	// The API takes mutating calls as JSON only (a CSRF guard).
+	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	if body != "" {
+	if body != "" || method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json") // the API refuses other types (CSRF)
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -10,11 +10,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/tradepipe/tradepipe/compliance"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/tradepipe/tradepipe/compliance"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/pipeline"
 )
@@ -101,7 +100,11 @@ func cmdRun(g *globals, once, plan, asJSON bool, only []string) error {
 		if err != nil {
 			return err
 		}
-		runs = append(runs, jobRun{name: j.Name, summary: s, took: time.Since(start)})
+		r, err := newJobRun(ctx, a.lake, j.Name, s, time.Since(start))
+		if err != nil {
+			return err
+		}
+		runs = append(runs, r)
 		total.Add(s.Results...)
 	}
 	if err := printSummary(g.stdout, runs); err != nil {
@@ -258,7 +261,11 @@ is parsed, its rows published to the lake, and a summary printed.`,
 			if err != nil {
 				return err
 			}
-			if err := printSummary(g.stdout, []jobRun{{name: job.Name, summary: s, took: time.Since(start)}}); err != nil {
+			r, err := newJobRun(g.ctx, a.lake, job.Name, s, time.Since(start))
+			if err != nil {
+				return err
+			}
+			if err := printSummary(g.stdout, []jobRun{r}); err != nil {
 				return err
 			}
 			if s.Failed() {

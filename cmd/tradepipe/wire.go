@@ -10,10 +10,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tradepipe/tradepipe/compliance"
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/pipeline"
@@ -90,6 +92,9 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 			return nil, fmt.Errorf("job %s: %w", j.Name, err)
 		}
 		job.Policy = policy(j)
+		if j.ReleaseDate != "" {
+			job.ReleaseDate, _ = civil.ParseDate(j.ReleaseDate) // Validate has checked it
+		}
 		a.jobs[j.Name] = job
 	}
 	return a, nil
@@ -130,7 +135,7 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 			key = os.Getenv(o.APIKeyEnv)
 		}
 		src, err := census.New(census.Options{
-			Flow: o.Flow, Partner: o.Partner, Level: o.Level, BaseURL: o.BaseURL, APIKey: key,
+			Flow: o.Flow, Partner: o.Partner, Level: o.Level, Detail: o.HS10Detail, BaseURL: o.BaseURL, APIKey: key,
 			Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts,
 		}, nil, a.logger.With("job", j.Name))
 		if err != nil {
@@ -147,8 +152,16 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 		}
 		return job, nil
 	case *config.GACCOptions:
+		rates := map[civil.Month]apd.Decimal{}
+		for k, v := range o.RMBPerUSD {
+			m, err := civil.ParseMonth(k) // validated with the config
+			if err != nil {
+				return nil, err
+			}
+			rates[m] = v.Decimal
+		}
 		src, err := gacc.New(gacc.Options{
-			Flow: o.Flow, BaseURL: o.BaseURL, Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts,
+			Flow: o.Flow, BaseURL: o.BaseURL, Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts, RMBPerUSD: rates,
 		}, nil, a.logger.With("job", j.Name))
 		if err != nil {
 			return nil, err

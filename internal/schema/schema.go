@@ -89,11 +89,17 @@ type TradeFlow struct {
 	// CoversMonths is how many months the figure covers, ending at Period:
 	// 1 normally, 2 for a combined January–February release.
 	CoversMonths int
-	Source       string
-	ReleaseID    string
-	SourceURI    string
-	SourceSHA256 string
-	IngestedAt   time.Time
+	// CustomsRegime (贸易方式: ordinary trade, processing with imported
+	// materials, bonded logistics, ...) and RegisteredPlace (注册地, the
+	// importer's or exporter's registered province) are set when the source
+	// publishes them (GACC online-query downloads); empty otherwise.
+	CustomsRegime   string
+	RegisteredPlace string
+	Source          string
+	ReleaseID       string
+	SourceURI       string
+	SourceSHA256    string
+	IngestedAt      time.Time
 }
 
 // Partition returns the partition the row belongs to.
@@ -105,19 +111,22 @@ type TradeFlowRecord struct {
 	Reporter     string   `parquet:"reporter,dict"`
 	Partner      string   `parquet:"partner,dict"`
 	Flow         string   `parquet:"flow,dict"`
-	HSCode       string   `parquet:"hs_code,dict"`
+	HSCode       string   `parquet:"hs_code"`
 	HSLevel      int32    `parquet:"hs_level,dict"`
-	Description  *string  `parquet:"description,optional,dict"`
+	Description  *string  `parquet:"description,optional"`
 	ValueUSD     int64    `parquet:"value_usd,decimal(2:18)"`
 	Quantity     *float64 `parquet:"quantity,optional"`
 	QuantityUnit *string  `parquet:"quantity_unit,optional,dict"`
 	Valuation    string   `parquet:"valuation,dict"`
 	CoversMonths int32    `parquet:"covers_months,dict"`
-	Source       string   `parquet:"source,dict"`
-	ReleaseID    string   `parquet:"release_id,dict"`
-	SourceURI    string   `parquet:"source_uri,dict"`
-	SourceSHA256 string   `parquet:"source_sha256,dict"`
-	IngestedAt   int64    `parquet:"ingested_at,timestamp(microsecond),dict"`
+	// omitempty keeps rows without them out of a changed fingerprint.
+	CustomsRegime   *string `parquet:"customs_regime,optional,dict" json:",omitempty"`
+	RegisteredPlace *string `parquet:"registered_place,optional,dict" json:",omitempty"`
+	Source          string  `parquet:"source,dict"`
+	ReleaseID       string  `parquet:"release_id,dict"`
+	SourceURI       string  `parquet:"source_uri,dict"`
+	SourceSHA256    string  `parquet:"source_sha256,dict"`
+	IngestedAt      int64   `parquet:"ingested_at,timestamp(microsecond),dict"`
 }
 
 // Record encodes r for Parquet. It fails when the value does not fit
@@ -132,23 +141,25 @@ func (r *TradeFlow) Record() (TradeFlowRecord, error) {
 		covers = 1
 	}
 	return TradeFlowRecord{
-		Period:       r.Period.First().DaysSinceEpoch(),
-		Reporter:     r.Reporter,
-		Partner:      r.Partner,
-		Flow:         r.Flow,
-		HSCode:       r.HSCode,
-		HSLevel:      int32(len(r.HSCode)),
-		Description:  optString(r.Description),
-		ValueUSD:     cents,
-		Quantity:     r.Quantity,
-		QuantityUnit: optString(r.QuantityUnit),
-		Valuation:    r.Valuation,
-		CoversMonths: int32(covers),
-		Source:       r.Source,
-		ReleaseID:    r.ReleaseID,
-		SourceURI:    r.SourceURI,
-		SourceSHA256: r.SourceSHA256,
-		IngestedAt:   Micros(r.IngestedAt),
+		Period:          r.Period.First().DaysSinceEpoch(),
+		Reporter:        r.Reporter,
+		Partner:         r.Partner,
+		Flow:            r.Flow,
+		HSCode:          r.HSCode,
+		HSLevel:         int32(len(r.HSCode)),
+		Description:     optString(r.Description),
+		ValueUSD:        cents,
+		Quantity:        r.Quantity,
+		QuantityUnit:    optString(r.QuantityUnit),
+		Valuation:       r.Valuation,
+		CoversMonths:    int32(covers),
+		CustomsRegime:   optString(r.CustomsRegime),
+		RegisteredPlace: optString(r.RegisteredPlace),
+		Source:          r.Source,
+		ReleaseID:       r.ReleaseID,
+		SourceURI:       r.SourceURI,
+		SourceSHA256:    r.SourceSHA256,
+		IngestedAt:      Micros(r.IngestedAt),
 	}, nil
 }
 

@@ -36,7 +36,7 @@ func NewDir(dir string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lake dir %q: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
+	if err := os.MkdirAll(abs, 0o777); err != nil {
 		return nil, fmt.Errorf("lake dir: %w", err)
 	}
 	real, err := filepath.EvalSymlinks(abs)
@@ -118,7 +118,7 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
 	f, err := createTemp(p)

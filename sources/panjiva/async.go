@@ -12,9 +12,10 @@ import (
 // Parquet): the two overlap. It keeps the order of calls, and the real
 // emitter is only ever called from the goroutine that runs drain.
 type asyncEmitter struct {
-	ch   chan []item
-	stop chan struct{} // closed by drain when the real emitter fails
-	buf  []item
+	ch    chan []item
+	stop  chan struct{} // closed by drain when the real emitter fails
+	buf   []item
+	bytes int // text held by buf, against asyncBatchBytes
 }
 
 type item struct {
@@ -25,7 +26,14 @@ type item struct {
 	warn  string
 }
 
-const asyncBatch = 512
+// A batch is sent at asyncBatch items or asyncBatchBytes of text, so the
+// batches in flight (the channel's 4, one being filled, one being
+// drained) hold a few tens of megabytes even when every row is a
+// quarantined row of 16 MiB of cells.
+const (
+	asyncBatch      = 512
+	asyncBatchBytes = 4 << 20
+)
 
 // errEmitterStopped tells the reader that drain gave up; drain returns
 // the real cause.
@@ -39,10 +47,26 @@ func newAsyncEmitter() *asyncEmitter {
 
 func (a *asyncEmitter) add(it item) error {
 	a.buf = append(a.buf, it)
-	if len(a.buf) == cap(a.buf) {
+	a.bytes += it.size()
+	if len(a.buf) == cap(a.buf) || a.bytes >= asyncBatchBytes {
 		return a.flush()
 	}
 	return nil
+}
+
+// size is roughly the text an item holds.
+func (it item) size() int {
+	n := len(it.warn)
+	if r := it.rej; r != nil {
+		n += len(r.Reason)
+		for _, c := range r.RawCells {
+			n += len(c)
+		}
+	}
+	if s := it.ship; s != nil {
+		n += len(s.BillOfLading) + len(s.Shipper) + len(s.Consignee) + len(s.PortOfLading) + len(s.PortOfUnlading) + len(s.GoodsDescription)
+	}
+	return n
 }
 
 // flush sends the pending batch.
@@ -53,6 +77,7 @@ func (a *asyncEmitter) flush() error {
 	select {
 	case a.ch <- a.buf:
 		a.buf = make([]item, 0, asyncBatch)
+		a.bytes = 0
 		return nil
 	case <-a.stop:
 		return errEmitterStopped

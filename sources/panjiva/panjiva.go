@@ -166,7 +166,13 @@ type countryHit struct {
 	ok  bool
 }
 
-const maxCached = 1 << 16
+// maxCached bounds each cache's entries and maxCachedKey the cells cached:
+// repeated names are short, and caching long cells would let a workbook of
+// distinct 128 KiB cells hold gigabytes here.
+const (
+	maxCached    = 1 << 16
+	maxCachedKey = 256
+)
 
 func newCaches() *caches {
 	c := &caches{country: map[string]countryHit{}}
@@ -254,7 +260,7 @@ func (p *sheetRows) text(cells []cell, f field) string {
 		}
 	}
 	s := strings.TrimSpace(string(c.v))
-	if m != nil && len(m) < maxCached {
+	if m != nil && len(m) < maxCached && len(c.v) <= maxCachedKey {
 		m[string(c.v)] = s
 	}
 	return s
@@ -276,7 +282,7 @@ func (p *sheetRows) country(cells []cell, f field) (string, error) {
 	if !ok {
 		iso, ok = reference.ISO2(raw)
 	}
-	if len(p.cache.country) < maxCached {
+	if len(p.cache.country) < maxCached && len(raw) <= maxCachedKey {
 		p.cache.country[raw] = countryHit{iso, ok}
 	}
 	if !ok {
