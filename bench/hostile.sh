@@ -60,8 +60,10 @@ for bin in "${bins[@]}"; do
 		set -e
 		rss=$(awk -F: '/Maximum resident/ {printf "%.0f", $2/1024}' "$run/time")
 		secs=$(awk -F': ' '/Elapsed \(wall/ {print $2}' "$run/time")
-		last=$(grep -v '^\s*$' "$run/stderr" | tail -n 1 | cut -c1-160)
-		if [ "$code" = 0 ]; then last="$(tail -n 1 "$run/stdout" | cut -c1-160)"; fi
+		# The line that says what happened: a panic's first line, else the
+		# summary's first FAILED line, else its last line.
+		last=$({ grep -m1 '^panic:' "$run/stderr" || grep -m1 '^FAILED ' "$run/stdout" || grep -v '^\s*$' "$run/stdout" | tail -n 1 || true; } |
+			sed -e "s|$WORK/in/||g" -e "s|$run/||g" | cut -c1-220)
 		printf '%-7s %-18s %4s %10s %7s  %s\n' "$bin" "$file" "$code" "$rss" "$secs" "$last"
 	done
 done

@@ -64,7 +64,7 @@ func WriteSVG(w io.Writer, rep *Report) error {
 	if len(shown) == 0 {
 		shown = rep.Bases
 	}
-	height := headH + float64(len(shown))*(rowHeadH+panelH) + 36
+	height := headH + float64(len(shown))*(rowHeadH+panelH) + 36 + 15*float64(len(rep.Bases))
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="Helvetica, Arial, sans-serif">`+"\n", width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
@@ -106,27 +106,38 @@ func WriteSVG(w io.Writer, rep *Report) error {
 			panel(&b, x0, y0+rowHeadH, basis, c, series(rep, basis, c), rep)
 		}
 	}
-	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11" fill="#666">Sources: %s; covered products: Attachment to Annex 6.1 (%s product set); increments: Art. 6.2.1. Codes only partly covered by Annex 6.1 are left out of these totals.</text>`+"\n",
-		marginX, height-14, esc(sourcesLine(rep)), esc(string(rep.Definition)))
+	// One line per basis, so a long list of inputs does not run off.
+	y := height - 14 - 15*float64(len(rep.Bases))
+	for _, line := range sourceLines(rep) {
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11" fill="#666">%s</text>`+"\n", marginX, y, esc(line))
+		y += 15
+	}
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11" fill="#666">Covered products: Attachment to Annex 6.1 (%s product set); increments: Art. 6.2.1. Codes only partly covered by Annex 6.1 are left out of these totals.</text>`+"\n",
+		marginX, y, esc(string(rep.Definition)))
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// sourcesLine names the releases behind each basis shown.
-func sourcesLine(rep *Report) string {
-	var parts []string
+// sourceLines name the releases behind each basis shown, one per basis.
+func sourceLines(rep *Report) []string {
+	var out []string
 	for _, b := range rep.Bases {
 		name := "US Census Bureau international trade API"
 		if b == reference.CNImports {
 			name = "China customs (GACC)"
 		}
-		parts = append(parts, name+" ("+rep.Provenance(b)+")")
+		out = append(out, "Source: "+name+" ("+rep.Provenance(b)+")")
 	}
-	if len(parts) == 0 {
+	return out
+}
+
+// sourcesLine is sourceLines in one line.
+func sourcesLine(rep *Report) string {
+	if len(rep.Bases) == 0 {
 		return "none"
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(sourceLines(rep), "; ")
 }
 
 func baselineText(s string) string {

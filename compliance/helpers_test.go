@@ -73,7 +73,7 @@ func putFlows(t *testing.T, l lake.Lake, b reference.Basis, m civil.Month, cover
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := &publish.Publisher{Lake: l}
+	pub := &publish.Publisher{Lake: l.(lake.Conditional)}
 	_, err = pub.Publish(context.Background(), publish.Commit{
 		Partition: schema.TradeFlowPartition(source, flowName, m),
 		Group:     publish.Group{Name: "part-00000", Rows: f.Rows},

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -72,14 +71,11 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis) (*Series, e
 		return nil, fmt.Errorf("unknown basis %q", b)
 	}
 	s := &Series{Basis: b, Figures: map[civil.Month]*Figure{}}
-	var dirs []string
-	for o, err := range l.List(ctx, spec.prefix) {
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", spec.prefix, err)
-		}
-		if path.Base(o.Key) == publish.ManifestName {
-			dirs = append(dirs, path.Dir(o.Key))
-		}
+	// Follow the commits, not the view: a partition committed whose view
+	// a crash left behind is read as committed.
+	dirs, err := publish.Partitions(ctx, l, spec.prefix)
+	if err != nil {
+		return nil, err
 	}
 	for _, dir := range dirs {
 		m, err := publish.Load(ctx, l, dir)
@@ -91,7 +87,7 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis) (*Series, e
 		}
 		for _, g := range m.Groups {
 			for _, f := range g.Files {
-				key := path.Join(dir, f.Name)
+				key := f.Key
 				recs, err := readFlows(ctx, l, key)
 				if err != nil {
 					return nil, err

@@ -3,5 +3,9 @@
 // into canonical rows and rejected rows. Sources never touch the lake; the
 // pipeline archives the raw input, routes rows to partitions and publishes.
 //
+// The engine calls a parser through SafeParse only: a panic becomes the
+// input's permanent error and every emitted string is valid UTF-8
+// (repaired and counted as invalid_utf8_repaired).
+//
 // Implementations live in sources/census, sources/gacc and sources/panjiva.
 package sources

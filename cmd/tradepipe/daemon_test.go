@@ -93,8 +93,13 @@ func waitUntil(t *testing.T, d time.Duration, cond func() bool) {
 func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	// The API takes mutating calls as JSON only (a CSRF guard).
+	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" || method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json") // the API refuses other types (CSRF)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -111,7 +116,7 @@ func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
 // process would.
 func storedBackfill(t *testing.T, lakeDir, id string) (state string, done []string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(lakeDir, "_state/backfills", id+".json"))
+	b, err := os.ReadFile(filepath.Join(lakeDir, "_state/v1/backfills", id+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,11 +10,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/tradepipe/tradepipe/compliance"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/tradepipe/tradepipe/compliance"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/pipeline"
 )
@@ -249,8 +248,15 @@ is parsed, its rows published to the lake, and a summary printed.`,
 			if err != nil {
 				return err
 			}
+			exec, err := a.executor(nil)
+			if err != nil {
+				return err
+			}
 			start := time.Now()
-			s := a.runner.Ingest(g.ctx, job, args[1:])
+			s, err := exec.Ingest(g.ctx, job.Name, args[1:])
+			if err != nil {
+				return err
+			}
 			if err := printSummary(g.stdout, []jobRun{{name: job.Name, summary: s, took: time.Since(start)}}); err != nil {
 				return err
 			}

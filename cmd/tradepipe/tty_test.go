@@ -17,7 +17,6 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/tradepipe/tradepipe/examples"
-	"github.com/tradepipe/tradepipe/internal/censustest"
 )
 
 // copyDir copies the files of src (one level) into dst.
@@ -54,7 +53,7 @@ func ttyConfig(t *testing.T) string {
 	if err := os.MkdirAll(census, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := censustest.CopySynthetic(census, time.Time{}); err != nil {
+	if err := examples.CopyCensus(census, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	copyDir(t, "../../examples/gacc", gacc)

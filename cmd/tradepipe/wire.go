@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/tradepipe/tradepipe/compliance"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/pipeline"
@@ -76,8 +77,11 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 		if o, ok := j.Decoded.(*config.ComplianceOptions); ok {
 			a.compliance[j.Name] = o
 			name := j.Name
-			job := &pipeline.Job{Name: name, Source: "compliance", Policy: policy(j),
-				Derive: func(ctx context.Context) []pipeline.Result { return a.runCompliance(ctx, name, o).Results }}
+			// The package names the job in its own log lines.
+			cj := compliance.NewJob(name, l, cfg.SpoolDir, logger)
+			cj.Options, cj.Bases = complianceOptions(o)
+			cj.OnReport = func(rep *compliance.Report) { a.reports.Store(name, rep) }
+			job := &pipeline.Job{Name: name, Source: "compliance", Policy: policy(j), Derive: cj}
 			a.jobs[name] = job
 			continue
 		}
@@ -126,7 +130,7 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 			key = os.Getenv(o.APIKeyEnv)
 		}
 		src, err := census.New(census.Options{
-			Flow: o.Flow, Partner: o.Partner, Level: o.Level, BaseURL: o.BaseURL, APIKey: key,
+			Flow: o.Flow, Partner: o.Partner, Level: o.Level, Detail: o.HS10Detail, BaseURL: o.BaseURL, APIKey: key,
 			Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts,
 		}, nil, a.logger.With("job", j.Name))
 		if err != nil {

@@ -49,12 +49,26 @@ func TradeFlowPartition(source, flow string, m civil.Month) Partition {
 	}
 }
 
-// QuarantinePartition is where rows rejected from dataset by source for month
-// m go. Rows whose month could not be read go to year=0000/month=00.
+// QuarantineOf is where rows rejected from data partition p go:
+// quarantine/<p's path>, with every key p has (flow included), so the
+// rejects of two data partitions never share a partition or a file.
+func QuarantineOf(p Partition) Partition {
+	return Partition{Dataset: DatasetQuarantine, Path: DatasetQuarantine + "/" + p.Path, Month: p.Month}
+}
+
+// QuarantinePartition is where rows rejected from dataset by source go when
+// the source cannot tell their data partition: month m, or year=0000/month=00
+// when the month could not be read. Datasets with a flow key get
+// flow=unknown, so a glob over one dataset's quarantine sees one set of
+// Hive keys.
 func QuarantinePartition(dataset, source string, m civil.Month) Partition {
+	flow := ""
+	if dataset == DatasetTradeFlows || dataset == DatasetTradeTotals {
+		flow = "flow=unknown/"
+	}
 	return Partition{
 		Dataset: DatasetQuarantine,
-		Path:    fmt.Sprintf("%s/%s/source=%s/%s", DatasetQuarantine, dataset, source, monthPath(m)),
+		Path:    fmt.Sprintf("%s/%s/source=%s/%s%s", DatasetQuarantine, dataset, source, flow, monthPath(m)),
 		Month:   m,
 	}
 }
@@ -161,11 +175,10 @@ type Rejected struct {
 
 // Partition returns the quarantine partition of r.
 func (r *Rejected) Partition() Partition {
-	m := r.Period
-	if m.IsZero() {
-		m = r.Target.Month
+	if r.Target.Path != "" {
+		return QuarantineOf(r.Target)
 	}
-	return QuarantinePartition(r.Dataset, r.Source, m)
+	return QuarantinePartition(r.Dataset, r.Source, r.Period)
 }
 
 // QuarantineRecord is the Parquet encoding of Rejected.

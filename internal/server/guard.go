@@ -35,8 +35,8 @@ func (s *Server) httpServer() *http.Server {
 }
 
 // guard is the middleware every request passes: the Host check against
-// DNS rebinding, and for mutating calls the cross-origin check, the JSON
-// content type and a bounded body. Auth comes after, in mutating.
+// DNS rebinding and, for mutating calls, the cross-origin check. Auth,
+// then jsonBody, come after, in mutating.
 func (s *Server) guard(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	for _, o := range s.opts.TrustedOrigins {
@@ -53,25 +53,23 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			writeError(w, http.StatusMisdirectedRequest, fmt.Sprintf("host %.80q is not served here (allowed: loopback names%s)", r.Host, s.allowedNote()))
 			return
 		}
-		if isMutating(r.Method) {
-			if r.Method == http.MethodPost || r.ContentLength > 0 {
-				mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-				if err != nil || mt != "application/json" {
-					writeError(w, http.StatusUnsupportedMediaType, "mutating calls need Content-Type: application/json")
-					return
-				}
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-		}
 		next.ServeHTTP(w, r)
 	}))
 }
 
-func isMutating(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return false
+// jsonBody answers 415 unless a POST (or any call with a body) says
+// Content-Type: application/json, which neither an HTML form nor a
+// cross-site fetch without a CORS preflight can send, and bounds the body.
+// It runs after auth, so that a caller without a token hears 401 first.
+func jsonBody(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodPost || r.ContentLength > 0 {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, "mutating calls need Content-Type: application/json")
+			return false
+		}
 	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	return true
 }
 

@@ -203,3 +203,25 @@ func TestManualRunsCoalesced(t *testing.T) {
 		t.Errorf("%d fetches, want 1 or 2", n)
 	}
 }
+
+// Issue 12: the Census key, echoed by an upstream error page, sat in every
+// ledger file, which the unauthenticated GET /api/v1/jobs serves. The
+// engine's errors no longer carry it (httpget scrubs error bodies); the
+// API scrubs what older records hold.
+func TestStoredErrorsServedWithoutKeys(t *testing.T) {
+	f := newFixture(t, Options{Token: "t"})
+	_, err := f.exec.Ledger().UpdateEntry(t.Context(), "census-exports", civil.Month{Year: 2020, Month: 4}, func(e *pipeline.Entry) {
+		e.Status = pipeline.LedgerFailed
+		e.FinishedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		e.Error = "HTTP 400: bad request https://api.census.gov/data/x?get=A&key=0123456789abcdef&time=2020-04"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/jobs", "/api/v1/jobs/census-exports/partitions"} {
+		_, _, raw := f.do(t, "GET", path, "", "")
+		if strings.Contains(raw, "0123456789abcdef") || !strings.Contains(raw, "key=REDACTED") {
+			t.Errorf("%s:\n%s", path, raw)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/config"
+	"github.com/tradepipe/tradepipe/internal/redact"
 	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
@@ -136,6 +137,9 @@ func (s *Server) mutating(h http.HandlerFunc) http.HandlerFunc {
 				return
 			}
 		}
+		if !jsonBody(w, r) {
+			return
+		}
 		h(w, r)
 	}
 }
@@ -189,6 +193,7 @@ func Jobs(ctx context.Context, exec *pipeline.Executor, now time.Time) ([]JobInf
 			return nil, err
 		}
 		for _, e := range entries {
+			e.Error = scrub(e.Error)
 			info.Counts[e.Status]++
 			if e.Status == pipeline.LedgerFailed || e.Status == pipeline.LedgerInterrupted {
 				info.Failed = append(info.Failed, e)
@@ -228,6 +233,9 @@ func (s *Server) partitions(w http.ResponseWriter, r *http.Request) {
 	}
 	if entries == nil {
 		entries = []*pipeline.Entry{}
+	}
+	for _, e := range entries {
+		e.Error = scrub(e.Error)
 	}
 	writeJSON(w, http.StatusOK, entries)
 }
@@ -292,7 +300,15 @@ type BackfillView struct {
 	Pending int `json:"pending"`
 }
 
+// scrub removes URL credentials (key=, token=, user:pass@) from an error
+// stored in the ledger, which unauthenticated GETs serve: the engine's
+// errors should carry none, and this makes sure of it for old records.
+func scrub(s string) string { return (*redact.Redactor)(nil).Scrub(s) }
+
 func view(b *pipeline.Backfill) BackfillView {
+	for i := range b.Months {
+		b.Months[i].Error = scrub(b.Months[i].Error)
+	}
 	done, failed, pending := b.Counts()
 	return BackfillView{Backfill: b, Done: done, Failed: failed, Pending: pending}
 }

@@ -8,6 +8,14 @@
 // Unix, S3 does.
 //
 // Keys are relative to the lake root, use "/" and never start with "/".
+// Dir never follows a symbolic link out of its root (ErrEscapes), so an
+// inbox holding a link to /etc/shadow offers no input, and it creates
+// files 0666 and directories 0777 under the process umask.
+//
+// Sweep is the one call that removes what killed runs left behind (spool
+// files, Dir's ".tmp-" files, unfinished S3 multipart uploads), when older
+// than DefaultLeftoverAge; lakes that have such leftovers implement
+// Sweeper.
 // Every implementation passes the conformance suites of package laketest
 // (Run, RunPublish, and RunConditional for Conditional lakes).
 package lake

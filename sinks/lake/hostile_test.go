@@ -85,6 +85,9 @@ func TestDirFilesFollowUmask(t *testing.T) {
 			t.Errorf("%s: mode %o under umask 027, want 640", k, got)
 		}
 	}
+	if fi, err := os.Stat(filepath.Join(d.Root(), "a")); err != nil || fi.Mode().Perm() != 0o750 {
+		t.Errorf("directory: %v, %v; want mode 750 under umask 027", fi.Mode(), err)
+	}
 }
 
 // Issue 12: after kills, spool files and .tmp-* objects stayed forever.

@@ -3,6 +3,8 @@ package gacc
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,6 +33,15 @@ func findHeader(t table) (int, layout, error) {
 		if ok {
 			return i, l, nil
 		}
+		if slices.Contains(missing, columns[fValueUSD].name) && len(missing) == 1 {
+			for _, c := range t.rows[i] {
+				if rmbHeaderRE.MatchString(c) {
+					// A download valued in yuan: converting needs a monthly
+					// rate table, which tradepipe does not take yet.
+					return 0, layout{}, fmt.Errorf("row %d: values are in 人民币 (RMB, column %q), not US dollars; download the table in 美元 (US dollars)", i+1, strings.TrimSpace(c))
+				}
+			}
+		}
 		if best == nil || len(missing) < len(best) {
 			if nonEmpty(t.rows[i]) > 0 {
 				best = missing
@@ -43,6 +54,8 @@ func findHeader(t table) (int, layout, error) {
 	return 0, layout{}, fmt.Errorf("no header row with the detail table's columns in the first %d rows (closest lacks %s; first row: %s)",
 		headerScan, strings.Join(best, ", "), describeHeader(t.rows[0]))
 }
+
+var rmbHeaderRE = regexp.MustCompile(`(?i)人民币|^\s*(rmb|cny|yuan)\b|\brmb\b|元\s*$`)
 
 func nonEmpty(row []string) int {
 	n := 0

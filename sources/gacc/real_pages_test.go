@@ -193,3 +193,12 @@ func TestInputBounds(t *testing.T) {
 		t.Fatalf("big input: %v", err)
 	}
 }
+
+// A download valued in 人民币 is refused with an error that says so.
+func TestDetailInRMB(t *testing.T) {
+	csvText := "数据年月,商品编码,商品名称,贸易伙伴名称,贸易方式,注册地,人民币\n202004,12019000,大豆,美国,一般贸易,山东省,7000.00\n"
+	_, _, err := parse(t, writeTemp(t, "rmb.csv", []byte(csvText)))
+	if err == nil || !errors.Is(err, sources.ErrPermanent) || !strings.Contains(err.Error(), "人民币") || !strings.Contains(err.Error(), "rmb.csv") {
+		t.Fatalf("err = %v", err)
+	}
+}
