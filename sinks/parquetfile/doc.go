@@ -36,7 +36,8 @@
 //
 // Memory: sorting uses parquet-go's SortingWriter. Each open writer holds
 // at most sortRunRows rows in memory; full runs are sorted and written to
-// a sort-* file beside the spool file, and Close merges the runs into the
+// a spool-sort-*.parquet file beside the spool file (the engine's
+// sweep of spool-*.parquet removes them after a crash), and Close merges the runs into the
 // output. So a writer holds about sortRunRows × row width plus one page per
 // column, whatever the partition's size; Close additionally holds one
 // page per column per run while merging (runs = rows / sortRunRows).
