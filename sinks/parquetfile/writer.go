@@ -176,8 +176,9 @@ func writerOptions(c config, spool string) []parquet.WriterOption {
 	if len(sorting) > 0 {
 		opts = append(opts, parquet.SortingWriterConfig(parquet.SortingColumns(sorting...),
 			// Sorted runs wait in files beside the spool file, not in
-			// memory, until Close merges them.
-			parquet.SortingBuffers(parquet.NewFileBufferPool(spoolDir(spool), "sort-*"))),
+			// memory, until Close merges them. The name matches the
+			// spool-*.parquet pattern the engine sweeps after a crash.
+			parquet.SortingBuffers(parquet.NewFileBufferPool(spoolDir(spool), "spool-sort-*.parquet"))),
 			parquet.KeyValueMetadata(KeySortedBy, strings.Join(t.SortBy, ",")))
 	}
 	if len(t.Bloom) > 0 {

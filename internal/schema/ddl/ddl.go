@@ -81,6 +81,11 @@ func SQL(w io.Writer, e Engine, tables []schema.Table, o Options) error {
 	if o.Location == "" {
 		return fmt.Errorf("%s: no lake location", e)
 	}
+	if e == DuckDB {
+		// DuckDB binds a view when it is created, and read_parquet fails
+		// on a glob that matches nothing.
+		fmt.Fprint(w, "-- DuckDB refuses a view over a table with no files yet: run the statements of the tables the lake has.\n\n")
+	}
 	for i, st := range tables {
 		t, err := prepare(st)
 		if err != nil {

@@ -1,3 +1,5 @@
+-- DuckDB refuses a view over a table with no files yet: run the statements of the tables the lake has.
+
 -- one row per reporter x partner x flow x commodity x month, from official statistics
 CREATE OR REPLACE VIEW "trade_flows" AS
 SELECT * FROM read_parquet('./lake/trade_flows/**/*.parquet', hive_partitioning = true, hive_types = {'year': 'INTEGER', 'month': 'INTEGER'});
