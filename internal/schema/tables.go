@@ -162,16 +162,21 @@ func tradeTotalsTable(name, location, doc string) Table {
 }
 
 func quarantineTable(dataset string) Table {
-	min := 0 // rows whose month could not be read land in year=0000/month=00
+	// The keys mirror the data partition the rows were meant for
+	// (QuarantinePartition); rows whose partition cannot be told land in
+	// flow=unknown (datasets with a flow) and year=0000/month=00.
+	keys := []PathKey{{Name: "source", Column: true, Values: sources, Description: "census, gacc or panjiva"}}
+	if dataset == DatasetTradeFlows || dataset == DatasetTradeTotals {
+		keys = append(keys, PathKey{Name: "flow", Values: append(slices.Clone(flows), "unknown"),
+			Description: "flow of the partition the rows were meant for, unknown when it cannot be told"})
+	}
+	keys = append(keys, yearKey(0), monthKey(0))
 	return Table{
 		Name: DatasetQuarantine + "_" + dataset, Dataset: DatasetQuarantine,
 		Location: DatasetQuarantine + "/" + dataset,
 		Doc:      "rows rejected from " + dataset + ", with their raw cells and the reason",
 		Record:   QuarantineRecord{},
-		PathKeys: []PathKey{
-			{Name: "source", Column: true, Values: sources, Description: "census, gacc or panjiva"},
-			yearKey(min), monthKey(min),
-		},
+		PathKeys: keys,
 		// No sort: rows stay in input order (sheet, row), which is how
 		// people read a quarantine, and no sort buffer is held for it.
 		Docs: docs(QuarantineRecord{}, map[string]string{
