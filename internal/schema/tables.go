@@ -282,14 +282,20 @@ func TableNamed(name string) (Table, error) {
 	return Table{}, fmt.Errorf("unknown table %q (known: %s)", name, strings.Join(names, ", "))
 }
 
-// TableFor returns the main table whose Record type is that of rec (for
-// TradeFlowRecord, trade_flows rather than its history).
-func TableFor(rec any) (Table, bool) {
+// TableFor returns the tables whose Record type is that of rec, the main
+// table (named as its dataset, e.g. trade_flows rather than its history)
+// first when there is one.
+func TableFor(rec any) []Table {
 	rt := reflect.TypeOf(rec)
+	var out []Table
 	for _, t := range tables {
 		if t.RecordType() == rt {
-			return t, true
+			if t.Name == t.Dataset {
+				out = append([]Table{t}, out...)
+			} else {
+				out = append(out, t)
+			}
 		}
 	}
-	return Table{}, false
+	return out
 }
