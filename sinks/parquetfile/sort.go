@@ -48,25 +48,25 @@ func columnNames(s *parquet.Schema) []string {
 }
 
 // nullKey sorts before every value: nulls first.
-const nullKey = math.MinInt64
+const nullKey = math.MinInt32
 
 // sorter orders one row group by the sort columns without going through
 // parquet-go's Buffer.Less, which compares dictionary-encoded values
 // through interfaces and was most of the sort's CPU. As rows arrive it
-// keeps one int64 per sort column and row: the integer itself, or an id
+// keeps one int32 per sort column and row: the integer itself, or an id
 // of the string in a per-group table; at sort time string ids become
 // ranks, so comparing two rows compares a few integers.
 type sorter struct {
 	cols []sortColumn
-	keys []int64 // row-major: len(cols) keys per row
+	keys []int32 // row-major: len(cols) keys per row
 	perm []int32
 }
 
 type sortColumn struct {
 	field int          // index of the struct field
 	ptr   bool         // the field is a pointer; nil is null
-	kind  reflect.Kind // of the value: String or one of the Int kinds
-	ids   map[string]int64
+	kind  reflect.Kind // of the value: String, Int32 or a narrower Int
+	ids   map[string]int32
 	vals  []string // by id; cloned, so they do not pin the row's memory
 }
 
@@ -89,10 +89,12 @@ func newSorter[T any](names []string) (*sorter, error) {
 		}
 		switch c.kind = ft.Kind(); c.kind {
 		case reflect.String:
-			c.ids = map[string]int64{}
-		case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Int:
+			c.ids = map[string]int32{}
+		case reflect.Int8, reflect.Int16, reflect.Int32:
+			// Dates are int32 days. Wider integers would need wider keys;
+			// no table sorts by one.
 		default:
-			return nil, fmt.Errorf("sort column %q of %s is a %s: only strings and integers are sorted", name, rt, ft)
+			return nil, fmt.Errorf("sort column %q of %s is a %s: only strings and integers of up to 32 bits are sorted", name, rt, ft)
 		}
 		s.cols = append(s.cols, c)
 	}
@@ -114,13 +116,13 @@ func (s *sorter) add(rows reflect.Value) {
 				v = v.Elem()
 			}
 			if c.kind != reflect.String {
-				s.keys = append(s.keys, v.Int())
+				s.keys = append(s.keys, int32(v.Int()))
 				continue
 			}
 			str := v.String()
 			id, ok := c.ids[str]
 			if !ok {
-				id = int64(len(c.vals))
+				id = int32(len(c.vals))
 				str = strings.Clone(str)
 				c.ids[str] = id
 				c.vals = append(c.vals, str)
@@ -146,9 +148,9 @@ func (s *sorter) order() []int32 {
 			byValue[id] = int32(id)
 		}
 		slices.SortFunc(byValue, func(a, b int32) int { return strings.Compare(c.vals[a], c.vals[b]) })
-		rank := make([]int64, len(c.vals))
+		rank := make([]int32, len(c.vals))
 		for r, id := range byValue {
-			rank[id] = int64(r)
+			rank[id] = int32(r)
 		}
 		for k := i; k < len(s.keys); k += n {
 			if s.keys[k] != nullKey {
