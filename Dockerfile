@@ -11,7 +11,7 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -tags timetzdata \
-      -ldflags="-s -w -X main.version=${VERSION}" -o /out/tradepipe ./cmd/tradepipe \
+      -ldflags="-s -w -X main.version=${VERSION} -X github.com/tradepipe/tradepipe/internal/buildinfo.version=${VERSION}" -o /out/tradepipe ./cmd/tradepipe \
  && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot

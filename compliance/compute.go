@@ -42,6 +42,10 @@ type Options struct {
 	// Synthetic lists the bases whose lake data are synthetic samples (the
 	// quick start's GACC files); the report, chart and HTML say so.
 	Synthetic []reference.Basis
+	// ExcludeRegimes are customs regimes (as the rows name them, e.g.
+	// 保税监管场所进出境货物) whose trade is left out, for measures that
+	// exclude bonded or processing trade; rows without a regime are kept.
+	ExcludeRegimes []string
 }
 
 // Release is one input behind a basis's figures.
@@ -49,6 +53,16 @@ type Release struct {
 	Source    string // census, gacc
 	ReleaseID string // YYYYMMDDTHHMMSSZ-<sha12>: the vintage's date (publication, else fetch or drop)
 	URI       string // where it was read from
+}
+
+func (f *Figure) addRegime(regime, hs string, cents int64) {
+	if f.RegimeCents == nil {
+		f.RegimeCents = map[string]map[string]int64{}
+	}
+	if f.RegimeCents[regime] == nil {
+		f.RegimeCents[regime] = map[string]int64{}
+	}
+	f.RegimeCents[regime][hs] += cents
 }
 
 func (s *Series) noteRelease(r Release) {
@@ -211,7 +225,7 @@ func Compute(series []*Series, o Options) (*Report, error) {
 	}
 	classified := make([]*Series, len(series))
 	for i, s := range series {
-		c, head, err := classify(s, o.Definition)
+		c, head, err := classify(s, o.Definition, o.ExcludeRegimes)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.Basis, err)
 		}
@@ -284,8 +298,9 @@ func Compute(series []*Series, o Options) (*Report, error) {
 // MaxAmbiguousShare ambiguous), naming them and their levels; otherwise it
 // returns a headline line stating the ambiguous share when there is one,
 // and notes on mixed levels.
-func classify(s *Series, def reference.Definition) (*Series, []string, error) {
+func classify(s *Series, def reference.Definition, exclude []string) (*Series, []string, error) {
 	cls := reference.NewClassifier(s.Basis, def)
+	excluded := map[string]int64{}
 	out := &Series{Basis: s.Basis, Figures: map[civil.Month]*Figure{}, Inputs: s.Inputs, Notes: slices.Clone(s.Notes)}
 	var coarse, overlaps []string
 	var amb, total int64
@@ -302,7 +317,17 @@ func classify(s *Series, def reference.Definition) (*Series, []string, error) {
 	mixed := map[string][]string{}
 	for _, m := range months {
 		f := s.Figures[m]
-		c, err := cls.Combine(f.Cents)
+		cents := f.Cents
+		if len(exclude) > 0 && len(f.RegimeCents) > 0 {
+			cents = maps.Clone(f.Cents)
+			for _, rg := range exclude {
+				for hs, v := range f.RegimeCents[rg] {
+					cents[hs] -= v
+					excluded[rg] += v
+				}
+			}
+		}
+		c, err := cls.Combine(cents)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", m, err)
 		}
@@ -344,6 +369,10 @@ func classify(s *Series, def reference.Definition) (*Series, []string, error) {
 	}
 	if len(overlaps) > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("%s: finer rows exceed the coarser code, finer rows used: %s", s.Basis, strings.Join(overlaps, ", ")))
+	}
+	for _, rg := range slices.Sorted(maps.Keys(excluded)) {
+		v := money.FromCents(excluded[rg])
+		out.Notes = append(out.Notes, fmt.Sprintf("%s: customs regime %q left out: %s bn over all months read", s.Basis, rg, Bn(&v)))
 	}
 	var head []string
 	if amb > 0 {

@@ -354,3 +354,52 @@ func TestTwoYearTotal(t *testing.T) {
 		t.Errorf("two-year goods, goods target, total, total target, increase, committed = %v, want %v", got, want)
 	}
 }
+
+// HS10 detail beside HS6 in the lake: the naphtha inside 271012 is energy,
+// the rest uncovered, nothing ambiguous and no dollar twice.
+func TestHS10DetailResolvesAmbiguous(t *testing.T) {
+	l := newLake(t)
+	putFlows(t, l, reference.USExports, month("2020-01"), 1,
+		flow{"271012", "1.0"}, flow{"2710122500", "0.7"}, flow{"2710121500", "0.3"}, flow{"120190", "2"})
+	rep, err := compute(t, l, Options{Baseline: BaselinePIIEOriginal, Proration: ProrationLinear}, reference.USExports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[reference.Category]string{}
+	for _, c := range []reference.Category{reference.Energy, reference.Uncovered, reference.Ambiguous, reference.AllCovered} {
+		got[c] = moneyBn(row(t, rep, reference.USExports, "2020-01", c).ValueUSD)
+	}
+	if got[reference.Energy] != "0.7" || got[reference.Uncovered] != "0.3" || got[reference.Ambiguous] != "0.0" || got[reference.AllCovered] != "2.7" {
+		t.Errorf("values %v", got)
+	}
+	if len(rep.Headline) != 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "HS6+HS10 combined") {
+		t.Errorf("headline %q notes %q", rep.Headline, rep.Notes)
+	}
+}
+
+// Customs regimes named in ExcludeRegimes are left out (e.g. bonded
+// logistics), rows of other regimes and rows without one are kept.
+func TestExcludeRegimes(t *testing.T) {
+	l := newLake(t)
+	putFlows(t, l, reference.CNImports, month("2020-01"), 1,
+		flow{"12019010|一般贸易", "3"}, flow{"12019010|保税监管场所进出境货物", "1"}, flow{"27090000", "2"})
+	for _, tc := range []struct {
+		exclude []string
+		want    string
+	}{
+		{nil, "6.0"},
+		{[]string{"保税监管场所进出境货物"}, "5.0"},
+		{[]string{"保税监管场所进出境货物", "一般贸易"}, "2.0"},
+	} {
+		rep, err := compute(t, l, Options{Baseline: BaselinePIIEOriginal, Proration: ProrationLinear, ExcludeRegimes: tc.exclude}, reference.CNImports)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := moneyBn(row(t, rep, reference.CNImports, "2020-01", reference.AllCovered).ValueUSD); got != tc.want {
+			t.Errorf("exclude %v: all covered %s, want %s", tc.exclude, got, tc.want)
+		}
+		if len(tc.exclude) > 0 && !strings.Contains(strings.Join(rep.Notes, "\n"), "left out") {
+			t.Errorf("notes %q", rep.Notes)
+		}
+	}
+}

@@ -1,20 +1,31 @@
 // Package compliance computes the Phase One purchase-commitment metrics
-// (PIIE-style tracker) from the trade_flows dataset in the lake, and writes
-// them back as the compliance dataset.
+// (PIIE-style tracker) from the trade_flows dataset in the lake. Job is a
+// pipeline.Deriver: the engine runs it like any job (run lease, ledger,
+// metrics) and commits the compliance dataset it computes; this package
+// writes nothing to the lake itself.
 //
 // Contract:
 //   - Bases. us_exports reads trade_flows/source=census/flow=export (reporter
 //     US, partner CN); cn_imports reads trade_flows/source=gacc/flow=import
 //     (reporter CN, partner US). Partitions are found through their
-//     _manifest.json files and read with the manifest's file list, so a
-//     partition being republished is read whole, old or new.
-//   - Classification. Every row's HS code goes through
-//     reference.Classifier: covered goods by category, uncovered goods, and
+//     commit logs (sinks/publish) and read from the immutable files of
+//     their latest commit, so a partition being republished is read whole,
+//     old or new, even while its Hive view catches up.
+//   - Classification. ReadSeries only reads (value by HS code per month);
+//     Compute classifies with reference.NewClassifier(basis, definition):
+//     covered goods by category and Annex sub-category, uncovered goods, and
 //     ambiguous codes (shorter than an Annex line they only partly hold),
 //     which are reported in their own "ambiguous" category and never
-//     counted as covered.
-//   - HS levels. If one month holds rows at several HS levels (which would
-//     double count), the finest level is used and a note says so.
+//     counted as covered. Options.Definition is the product set (original:
+//     the Attachment as printed; revised: plus Census 880000, aircraft, on
+//     us_exports); "" follows the baseline (original for piie_original).
+//   - HS levels. A month's rows at several levels are combined by
+//     reference.Classifier.Combine: each code counts its finer rows and
+//     only its residual at its own level, so no dollar counts twice and HS10
+//     detail under 271012 leaves nothing ambiguous. A month whose trade is
+//     more than MaxAmbiguousShare ambiguous (HS2/HS4 data) is refused with
+//     an error naming the months and levels; a smaller ambiguous share is
+//     stated in Report.Headline.
 //   - Combined months. A figure with covers_months = k at period m stands for
 //     months m−k+1..m together (GACC publishes January and February as one
 //     figure since 2020). It is counted at m: there is no row for the
@@ -46,6 +57,16 @@
 //     two-year totals against the commitment ($162.1bn goods increase over
 //     2× the 2017 baseline; $200bn with services when both services years
 //     are given).
+//
+// Reports: WriteTable, WriteJSON, WriteCSV (rows with covers_months),
+// WriteTracker (the short tracker run --once prints, with PIIE's published
+// figure where the reference tables carry one), WriteSVG and WriteHTML; each
+// names the releases a basis comes from (Report.Provenance) and marks bases
+// listed in Options.Synthetic as synthetic samples. The chart (SVG, drawn
+// on the server, no script) has per basis and category a year-to-date panel
+// beside a monthly one, the same months of 2017 as the reference in both,
+// and the 2020–21 two-year view (TwoYear once complete, TwoYearSoFar while
+// it runs); the HTML page embeds it.
 //
 // Money is apd decimals throughout; derived amounts (prorated targets) are
 // rounded half-even to cents; only pct_of_target_ytd is a float.

@@ -3,6 +3,7 @@ package compliance
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,8 @@ import (
 )
 
 // flow is one trade_flows row for a test lake: an HS code and a value in
-// USD billions (decimal text).
+// USD billions (decimal text). "12019010|regime" also sets the row's
+// customs regime.
 type flow struct {
 	hs, bn string
 }
@@ -46,8 +48,9 @@ func putFlows(t *testing.T, l lake.Lake, b reference.Basis, m civil.Month, cover
 		t.Fatal(err)
 	}
 	for _, r := range rows {
+		hs, regime, _ := strings.Cut(r.hs, "|")
 		tf := schema.TradeFlow{
-			Period: m, Reporter: reporter, Partner: partner, Flow: flowName, HSCode: r.hs,
+			Period: m, Reporter: reporter, Partner: partner, Flow: flowName, HSCode: hs, CustomsRegime: regime,
 			ValueUSD: bn(r.bn), Valuation: "FAS", CoversMonths: covers, Source: source,
 			ReleaseID: "test", SourceURI: "test://", SourceSHA256: "00", IngestedAt: time.Unix(0, 0),
 		}
@@ -73,7 +76,7 @@ func putFlows(t *testing.T, l lake.Lake, b reference.Basis, m civil.Month, cover
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := &publish.Publisher{Lake: l}
+	pub := &publish.Publisher{Lake: l.(lake.Conditional)}
 	_, err = pub.Publish(context.Background(), publish.Commit{
 		Partition: schema.TradeFlowPartition(source, flowName, m),
 		Group:     publish.Group{Name: "part-00000", Rows: f.Rows},

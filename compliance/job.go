@@ -4,24 +4,28 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"slices"
-	"time"
 
 	"github.com/tradepipe/tradepipe/internal/reference"
 	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/parquetfile"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 )
 
-// Job computes the metrics from a lake and publishes them to it.
+// Job computes the metrics from a lake's committed state; as a
+// pipeline.Deriver the engine runs it and commits what it computes.
 type Job struct {
 	Name     string // job name, recorded in manifests
 	Lake     lake.Lake
-	SpoolDir string // local directory for Parquet files before upload; "" is the system temp dir
+	Bases    []reference.Basis // the bases Derive reports
+	Options  Options           // what Derive computes
+	SpoolDir string            // local directory for Parquet files before upload; "" is the system temp dir
 	Logger   *slog.Logger
-	Now      func() time.Time // stamps manifests; nil is time.Now
+	// OnReport, when set, receives each report Derive computes (the CLI
+	// prints the last one after run --once).
+	OnReport func(*Report)
 }
 
 // NewJob returns a job over l; a nil logger discards.
@@ -50,23 +54,28 @@ func (j *Job) Compute(ctx context.Context, bs []reference.Basis, o Options) (*Re
 	return rep, series, nil
 }
 
-// Written is the outcome of publishing one compliance partition.
-type Written struct {
-	Partition schema.Partition
-	Rows      int64
-	// Unchanged: the published file already had exactly these bytes, so
-	// nothing was written.
-	Unchanged bool
+// Derive implements pipeline.Deriver: the report over the job's bases
+// and options, one partition per basis and year, each as one Parquet file
+// under spool, with the trade_flows files read as its inputs and the
+// report's notes as warnings. The engine commits them. ctx bounds the lake
+// reads.
+func (j *Job) Derive(ctx context.Context, spool string) ([]pipeline.Derived, error) {
+	rep, series, err := j.Compute(ctx, j.Bases, j.Options)
+	if err != nil {
+		return nil, err
+	}
+	if j.OnReport != nil {
+		j.OnReport(rep)
+	}
+	for _, n := range rep.Notes {
+		j.Logger.Warn("compliance note", "job", j.Name, "note", n)
+	}
+	return j.Files(rep, series, spool)
 }
 
-// Publish writes the report's rows as the compliance dataset, one
-// partition per basis and year, through the publish protocol; each
-// manifest lists the trade_flows files read as its inputs. A partition
-// whose new file is byte-identical to the published one is left alone.
-// ctx bounds the lake calls. It returns the partitions handled; on error,
-// partitions already written stay (each is complete), the failing one
-// keeps its previous version.
-func (j *Job) Publish(ctx context.Context, rep *Report, series []*Series) ([]Written, error) {
+// Files writes the report's rows as the compliance dataset's partitions,
+// one per basis and year, under spool.
+func (j *Job) Files(rep *Report, series []*Series, spool string) ([]pipeline.Derived, error) {
 	type key struct {
 		basis string
 		year  int
@@ -93,61 +102,37 @@ func (j *Job) Publish(ctx context.Context, rep *Report, series []*Series) ([]Wri
 	for _, s := range series {
 		inputs[string(s.Basis)] = s.Inputs
 	}
-	pub := &publish.Publisher{Lake: j.Lake, Now: j.Now}
-	var done []Written
+	var out []pipeline.Derived
 	for _, k := range keys {
 		p := schema.CompliancePartition(k.basis, k.year)
-		unchanged, err := j.publishPartition(ctx, pub, p, groups[k], inputs[k.basis], rep)
+		f, err := writeRows(spool, groups[k])
 		if err != nil {
-			return done, fmt.Errorf("publish %s: %w", p, err)
+			return nil, fmt.Errorf("%s: %w", p, err)
 		}
-		status := "written"
-		if unchanged {
-			status = "unchanged"
-		}
-		j.Logger.Info("partition", "job", j.Name, "partition", p.Path, "status", status, "rows", len(groups[k]))
-		done = append(done, Written{Partition: p, Rows: int64(len(groups[k])), Unchanged: unchanged})
+		out = append(out, pipeline.Derived{Partition: p, File: f, Inputs: inputs[k.basis], Warnings: rep.Notes})
 	}
-	return done, nil
+	return out, nil
 }
 
-func (j *Job) publishPartition(ctx context.Context, pub *publish.Publisher, p schema.Partition, rows []schema.Compliance, inputs []publish.Input, rep *Report) (unchanged bool, err error) {
-	w, err := parquetfile.Create[schema.ComplianceRecord](j.SpoolDir)
+func writeRows(spool string, rows []schema.Compliance) (publish.LocalFile, error) {
+	w, err := parquetfile.Create[schema.ComplianceRecord](spool)
 	if err != nil {
-		return false, err
+		return publish.LocalFile{}, err
 	}
 	for i := range rows {
 		rec, err := rows[i].Record()
 		if err != nil {
 			w.Abort()
-			return false, fmt.Errorf("%s %s %s: %w", rows[i].Basis, rows[i].Period, rows[i].Category, err)
+			return publish.LocalFile{}, fmt.Errorf("%s %s %s: %w", rows[i].Basis, rows[i].Period, rows[i].Category, err)
 		}
 		if err := w.Write(rec); err != nil {
 			w.Abort()
-			return false, err
+			return publish.LocalFile{}, err
 		}
 	}
 	f, err := w.Close()
 	if err != nil {
-		return false, err
+		return publish.LocalFile{}, err
 	}
-	defer func() { _ = os.Remove(f.Path) }()
-	old, err := publish.Load(ctx, j.Lake, p.Path)
-	if err != nil {
-		return false, err
-	}
-	if g := old.Group("part-00000"); g != nil && len(g.Files) == 1 && g.Files[0].SHA256 == f.SHA256 {
-		if _, err := j.Lake.Stat(ctx, p.Path+"/"+publish.SuccessName); err == nil {
-			return true, nil
-		}
-	}
-	_, err = pub.Publish(ctx, publish.Commit{
-		Partition: p,
-		Group: publish.Group{
-			Name: "part-00000", Job: j.Name, Inputs: inputs, Rows: f.Rows,
-			Warnings: rep.Notes,
-		},
-		Local: []publish.LocalFile{{Name: "part-00000.parquet", Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}},
-	})
-	return false, err
+	return publish.LocalFile{Name: "part-00000.parquet", Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -47,6 +46,10 @@ type Figure struct {
 	Subs map[string]apd.Decimal
 	// Levels are the HS levels of the rows, set by Compute.
 	Levels []int
+	// RegimeCents holds, for rows that name a customs regime, cents by
+	// regime and HS code (included in Cents), so Compute can leave out
+	// the regimes Options.ExcludeRegimes names.
+	RegimeCents map[string]map[string]int64
 }
 
 // Series is one basis's monthly trade in the lake.
@@ -72,14 +75,11 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis) (*Series, e
 		return nil, fmt.Errorf("unknown basis %q", b)
 	}
 	s := &Series{Basis: b, Figures: map[civil.Month]*Figure{}}
-	var dirs []string
-	for o, err := range l.List(ctx, spec.prefix) {
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", spec.prefix, err)
-		}
-		if path.Base(o.Key) == publish.ManifestName {
-			dirs = append(dirs, path.Dir(o.Key))
-		}
+	// Follow the commits, not the view: a partition committed whose view
+	// a crash left behind is read as committed.
+	dirs, err := publish.Partitions(ctx, l, spec.prefix)
+	if err != nil {
+		return nil, err
 	}
 	for _, dir := range dirs {
 		m, err := publish.Load(ctx, l, dir)
@@ -91,7 +91,7 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis) (*Series, e
 		}
 		for _, g := range m.Groups {
 			for _, f := range g.Files {
-				key := path.Join(dir, f.Name)
+				key := f.Key
 				recs, err := readFlows(ctx, l, key)
 				if err != nil {
 					return nil, err
@@ -112,6 +112,9 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis) (*Series, e
 						return nil, fmt.Errorf("%s: rows for %s cover %d and %d months", key, month, fig.Covers, r.CoversMonths)
 					}
 					fig.Cents[r.HSCode] += r.ValueUSD
+					if r.CustomsRegime != nil {
+						fig.addRegime(*r.CustomsRegime, r.HSCode, r.ValueUSD)
+					}
 					s.noteRelease(Release{Source: r.Source, ReleaseID: r.ReleaseID, URI: r.SourceURI})
 				}
 			}

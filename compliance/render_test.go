@@ -110,7 +110,7 @@ func TestWriteTableSVGHTML(t *testing.T) {
 			break
 		}
 	}
-	for _, want := range []string{"USD billions", "USD bn", "Purchases, year to date", "Target, year to date",
+	for _, want := range []string{"USD billions", "USD bn", "Purchases, year to date", "Target (2017 baseline",
 		"US exports to China", "China imports from the US", "All covered goods", "no published baseline", "40% of target"} {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("SVG lacks %q", want)
@@ -163,7 +163,7 @@ func TestReportsNameReleasesAndSynthetic(t *testing.T) {
 	if err := WriteTracker(&tb, rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Same months of 2017", "Month's purchases", "SYNTHETIC sample data", "US Census Bureau international trade API (census: test:", "China customs (GACC)"} {
+	for _, want := range []string{"Same months of 2017", "Month's purchases", "SYNTHETIC sample data", "Source: US Census Bureau international trade API (census: test:", "Source: China customs (GACC)"} {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("SVG lacks %q", want)
 		}

@@ -172,10 +172,11 @@ func (c *collector) dataParts() []*dataPart {
 	return out
 }
 
-// quarantineFor returns the quarantine partition that rows meant for d went
-// to, or nil.
-func (c *collector) quarantineFor(p schema.Partition, dataset, source string) *quarantinePart {
-	return c.quarantine[schema.QuarantinePartition(dataset, source, p.Month).Path]
+// quarantineFor returns the quarantine partition that rows meant for data
+// partition p went to, or nil. Each data partition has its own, so two
+// partitions of one release never share a writer.
+func (c *collector) quarantineFor(p schema.Partition) *quarantinePart {
+	return c.quarantine[schema.QuarantineOf(p).Path]
 }
 
 // abort removes every spool file.

@@ -1,10 +1,45 @@
-// Package pipeline is the engine: it runs a job's inputs through its source
-// into partitions of the lake. For each release it archives the raw input
-// under raw/, lets the source parse it into canonical and rejected rows,
-// spools each partition's rows to local Parquet files, and publishes every
-// partition with the publish protocol, skipping partitions whose published
-// inputs already have the release's content ("unchanged").
+// Package pipeline is the engine: the one writer of the lake. Scheduled
+// runs, `run --once`, `ingest`, backfills, API runs and derived jobs
+// (compliance) all go through an Executor, so each takes the leases,
+// writes the ledger (package state) and counts in metrics the same way.
 //
-// The pipeline knows sources only through sources.Parser and
-// sources.Fetcher, and the lake only through lake.Lake.
+// One partition from fetch to commit, in reading order:
+//
+//   - executor.go: a run of a job (RunMonth for a live month under its run
+//     lease, the inbox, Ingest, a derived job); retries; the ledger entry of
+//     every (job, month), updated by compare-and-swap.
+//   - runner.go: Recover (settle the views a crash left behind), then
+//     RunOnce / RunMonth / Ingest, which turn inputs into releases and
+//     ProcessRelease: archive, parse (sources.SafeParse: the one parse call
+//     site), publish each partition, withdraw months a corrected delivery
+//     dropped, remember the input.
+//   - inputs.go: where releases come from (inbox objects, local files,
+//     fetches), raw/ archive copies, failed/.
+//   - collector.go: the parser's rows routed to one spool file per data
+//     partition and one quarantine file per data partition (two partitions
+//     of one release never share a writer).
+//   - partition.go: one data partition under its lease: unchanged check,
+//     vintage check (vintage.go), its quarantine, its history, the commit
+//     (sinks/publish).
+//   - identity.go: a delivery is its source location plus its content:
+//     the content index makes the same bytes "unchanged" anywhere; the
+//     location index lets a corrected file replace exactly its rows.
+//   - derived.go: Deriver, the interface of derived jobs; the engine
+//     commits what they compute.
+//   - locks.go: Locker (partition and run leases), HoldProber.
+//   - reconcile.go, fingerprint.go, vintage.go: checks a commit carries.
+//   - scheduler.go, schedule.go, backfill.go: when runs happen.
+//
+// Contracts:
+//   - Every write of a partition is one commit of sinks/publish, under
+//     the partition's lease; see that package for what readers see at each
+//     step and after a crash.
+//   - A crash at any point is recovered by the next run without a human
+//     (Recover first; a re-run of the same input converges).
+//   - A month left "running" by a dead holder is resumed as soon as its run
+//     lease is free (HoldProber), not after its heartbeat goes stale.
+//
+// The engine knows sources only through sources.Parser and
+// sources.Fetcher, derived jobs through Deriver, and the lake through
+// lake.Conditional.
 package pipeline

@@ -60,7 +60,7 @@ func NewExecutor(runner *Runner, jobs []*Job, now Clock, logger *slog.Logger, re
 	host, _ := os.Hostname()
 	e := &Executor{
 		runner:   runner,
-		ledger:   NewLedger(runner.opts.Lake),
+		ledger:   NewLedger(runner.pub.Lake),
 		jobs:     map[string]*Job{},
 		owner:    fmt.Sprintf("%s:%d", host, os.Getpid()),
 		now:      now,
@@ -191,6 +191,38 @@ func (e *Executor) RunOnce(ctx context.Context, job, trigger string) (*Summary, 
 	return e.runLocked(ctx, job, trigger), nil
 }
 
+// Ingest pushes local files through job's source now (`tradepipe ingest`):
+// like any run it waits for the job's run in progress, takes the partition
+// leases, records every month it touched in the ledger (trigger "ingest")
+// and counts in metrics. Jobs downstream run after it when it changed a
+// partition. ctx bounds the run.
+func (e *Executor) Ingest(ctx context.Context, name string, paths []string) (*Summary, error) {
+	job, ok := e.jobs[name]
+	if !ok {
+		return nil, fmt.Errorf("no job %q", name)
+	}
+	if job.Derive != nil {
+		return nil, fmt.Errorf("job %s is derived from the lake and takes no files", name)
+	}
+	lock := e.jobLocks[name]
+	select {
+	case lock <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	start := e.now()
+	e.runs.WithLabelValues(name, TriggerIngest).Inc()
+	s := e.runner.Ingest(ctx, job, paths)
+	e.recordByMonth(ctx, job, TriggerIngest, 1, s)
+	e.durations.WithLabelValues(name).Observe(e.now().Sub(start).Seconds())
+	if !s.Failed() {
+		e.lastOK.WithLabelValues(name).Set(float64(e.now().Unix()))
+	}
+	<-lock
+	e.runDownstream(ctx, name, s)
+	return s, nil
+}
+
 // runDownstream runs, once each, the jobs that list job in after: when
 // any of job's partitions changed.
 func (e *Executor) runDownstream(ctx context.Context, job string, s *Summary) {
@@ -215,8 +247,14 @@ func (e *Executor) runLocked(ctx context.Context, name, trigger string) (s *Summ
 	switch {
 	case job.Derive != nil:
 		// A derived dataset has no month of its own: the ledger keeps it
-		// under month 0000-00.
-		s.Add(job.Derive(ctx)...)
+		// under month 0000-00, and its run lease is that month's.
+		lctx, unlock, err := e.runner.opts.Locker.Lock(ctx, RunLease(job.Name, civil.Month{}))
+		if err != nil {
+			s.Add(Result{Job: name, Status: StatusFailed, Err: fmt.Errorf("run lease: %w", err)})
+			break
+		}
+		s.Add(e.runner.RunDerived(lctx, job)...)
+		unlock()
 		e.record(ctx, job, civil.Month{}, trigger, 1, s.Results)
 	case job.Inbox != nil:
 		s = e.runInbox(ctx, job, trigger)
@@ -247,6 +285,12 @@ func (e *Executor) runInbox(ctx context.Context, job *Job, trigger string) *Summ
 			break
 		}
 	}
+	e.recordByMonth(ctx, job, trigger, attempts, s)
+	return s
+}
+
+// recordByMonth records each month a run of job touched.
+func (e *Executor) recordByMonth(ctx context.Context, job *Job, trigger string, attempts int, s *Summary) {
 	byMonth := map[civil.Month][]Result{}
 	for _, r := range s.Results {
 		if !r.Month.IsZero() {
@@ -256,66 +300,71 @@ func (e *Executor) runInbox(ctx context.Context, job *Job, trigger string) *Summ
 	for m, rs := range byMonth {
 		e.record(ctx, job, m, trigger, attempts, rs)
 	}
-	return s
 }
 
 // RunMonth runs one (job, month) of a live job: a run identity. It holds
-// the month's ledger entry as running, retries failures with backoff up to
-// the job's max attempts, and records the outcome.
+// the month's run lease (so a month left "running" by a dead holder is
+// known to be free as soon as its lease is), marks the ledger entry
+// running, retries failures with backoff up to the job's max attempts, and
+// records the outcome.
 func (e *Executor) RunMonth(ctx context.Context, job *Job, m civil.Month, trigger string) []Result {
-	entry, _ := e.ledger.Entry(ctx, job.Name, m)
-	if entry == nil {
-		entry = &Entry{Job: job.Name, Month: m}
+	ctx, unlock, err := e.runner.opts.Locker.Lock(ctx, RunLease(job.Name, m))
+	if err != nil {
+		return []Result{{Job: job.Name, Month: m, Status: StatusFailed, Err: fmt.Errorf("run lease: %w", err)}}
 	}
-	entry.Status, entry.Trigger, entry.Owner = LedgerRunning, trigger, e.owner
-	entry.StartedAt, entry.Heartbeat, entry.FinishedAt, entry.Error = e.now().UTC(), e.now().UTC(), time.Time{}, ""
-	entry.Attempts = 0
-	if err := e.ledger.PutEntry(ctx, entry); err != nil {
+	defer unlock()
+	start := e.now().UTC()
+	_, err = e.ledger.UpdateEntry(ctx, job.Name, m, func(en *Entry) {
+		en.Status, en.Trigger, en.Owner = LedgerRunning, trigger, e.owner
+		en.StartedAt, en.Heartbeat, en.FinishedAt, en.Error = start, start, time.Time{}, ""
+		en.Attempts = 0
+	})
+	if err != nil {
 		return []Result{{Job: job.Name, Month: m, Status: StatusFailed, Err: fmt.Errorf("ledger: %w", err)}}
 	}
 	var rs []Result
 	for attempt := 1; ; attempt++ {
 		rs = e.runner.RunMonth(ctx, job, m)
 		if !retryable(rs) || attempt >= job.Policy.maxAttempts() || ctx.Err() != nil {
-			e.finish(ctx, entry, attempt, rs)
+			e.finish(ctx, job.Name, m, trigger, attempt, rs)
 			return rs
 		}
-		entry.Attempts, entry.Heartbeat = attempt, e.now().UTC()
-		entry.Error = firstError(rs)
-		_ = e.ledger.PutEntry(ctx, entry)
+		msg, beat := firstError(rs), e.now().UTC()
+		_, _ = e.ledger.UpdateEntry(ctx, job.Name, m, func(en *Entry) {
+			en.Attempts, en.Heartbeat, en.Error = attempt, beat, msg
+		})
 		wait := e.retryDelay(job, attempt)
-		e.logger.Warn("partition failed; retrying", "job", job.Name, "month", m.String(), "attempt", attempt, "wait", wait, "err", entry.Error)
+		e.logger.Warn("partition failed; retrying", "job", job.Name, "month", m.String(), "attempt", attempt, "wait", wait, "err", msg)
 		if err := e.sleep(ctx, wait); err != nil {
-			e.finish(ctx, entry, attempt, rs)
+			e.finish(ctx, job.Name, m, trigger, attempt, rs)
 			return rs
 		}
 	}
 }
+
+// RunLease is the lease name a run of (job, m) holds, beside the partition
+// leases of its commits.
+func RunLease(job string, m civil.Month) string { return "runs/" + job + "/" + m.String() }
 
 func (e *Executor) record(ctx context.Context, job *Job, m civil.Month, trigger string, attempts int, rs []Result) {
-	entry, _ := e.ledger.Entry(ctx, job.Name, m)
-	if entry == nil {
-		entry = &Entry{Job: job.Name, Month: m}
-	}
-	entry.Trigger, entry.Owner, entry.StartedAt = trigger, e.owner, e.now().UTC()
-	e.finish(ctx, entry, attempts, rs)
+	e.finish(ctx, job.Name, m, trigger, attempts, rs)
 }
 
-// finish records the outcome of a (job, month). A run stopped by its
-// context is "interrupted", so the next start resumes it.
-func (e *Executor) finish(ctx context.Context, entry *Entry, attempts int, rs []Result) {
-	entry.Attempts = attempts
-	entry.FinishedAt = e.now().UTC()
-	entry.Owner = ""
-	entry.Heartbeat = time.Time{}
-	entry.Rows, entry.Quarantined, entry.Partitions, entry.Error = 0, 0, nil, ""
+// finish records the outcome of a (job, month) by compare-and-swap on
+// the latest record, so the outcomes of two processes are both counted. A
+// run stopped by its context is "interrupted", so the next start resumes
+// it.
+func (e *Executor) finish(ctx context.Context, job string, m civil.Month, trigger string, attempts int, rs []Result) {
+	var o Entry
+	o.Attempts = attempts
+	o.FinishedAt = e.now().UTC()
 	written, unchanged, failed, empty := 0, 0, 0, 0
 	for _, r := range rs {
 		switch r.Status {
 		case StatusWritten:
 			written++
-			entry.Rows += r.Rows
-			entry.Quarantined += r.Quarantined
+			o.Rows += r.Rows
+			o.Quarantined += r.Quarantined
 		case StatusUnchanged:
 			unchanged++
 		case StatusFailed:
@@ -326,34 +375,47 @@ func (e *Executor) finish(ctx context.Context, entry *Entry, attempts int, rs []
 			unchanged++ // superseded and similar: nothing to redo
 		}
 		if r.Partition != "" {
-			entry.Partitions = append(entry.Partitions, r.Partition)
+			o.Partitions = append(o.Partitions, r.Partition)
 		}
 		if r.InputSHA256 != "" {
-			entry.InputSHA256 = r.InputSHA256
+			o.InputSHA256 = r.InputSHA256
 		}
 	}
 	switch {
 	case failed > 0 && ctx.Err() != nil:
-		entry.Status = LedgerInterrupted
-		entry.Error = firstError(rs)
+		o.Status = LedgerInterrupted
+		o.Error = firstError(rs)
 	case failed > 0:
-		entry.Status = LedgerFailed
-		entry.Error = firstError(rs)
+		o.Status = LedgerFailed
+		o.Error = firstError(rs)
 	case written > 0:
-		entry.Status = LedgerSucceeded
+		o.Status = LedgerSucceeded
 	case unchanged > 0:
-		entry.Status = LedgerUnchanged
+		o.Status = LedgerUnchanged
 	default:
-		entry.Status = LedgerEmpty
-	}
-	if entry.Done() {
-		entry.LastSuccess = entry.FinishedAt
+		o.Status = LedgerEmpty
 	}
 	// The ledger must learn the outcome even when ctx was cancelled.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := e.ledger.PutEntry(wctx, entry); err != nil {
-		e.logger.Error("ledger write", "job", entry.Job, "month", entry.Month.String(), "err", err)
+	_, err := e.ledger.UpdateEntry(wctx, job, m, func(en *Entry) {
+		if en.Status != LedgerRunning || en.StartedAt.IsZero() {
+			en.StartedAt = o.FinishedAt
+		}
+		en.Trigger = trigger
+		en.Status, en.Error, en.Attempts, en.FinishedAt = o.Status, o.Error, o.Attempts, o.FinishedAt
+		en.Owner, en.Heartbeat = "", time.Time{}
+		en.Rows, en.Quarantined, en.Partitions = o.Rows, o.Quarantined, o.Partitions
+		if o.InputSHA256 != "" {
+			en.InputSHA256 = o.InputSHA256
+		}
+		if en.Done() {
+			en.LastSuccess = o.FinishedAt
+		}
+		en.Runs++
+	})
+	if err != nil {
+		e.logger.Error("ledger write", "job", job, "month", m.String(), "err", err)
 	}
 }
 
@@ -389,4 +451,19 @@ func firstError(rs []Result) string {
 		}
 	}
 	return ""
+}
+
+// abandoned reports whether a ledger entry left "running" has no live
+// run: its run lease is free (released, expired, or its holder is known
+// dead), so it can be resumed now. Without a HoldProber the heartbeat must
+// be staleAfter old.
+func (e *Executor) abandoned(ctx context.Context, job string, en *Entry, now time.Time) bool {
+	if hp, ok := e.runner.opts.Locker.(HoldProber); ok {
+		held, err := hp.Held(ctx, RunLease(job, en.Month))
+		if err == nil {
+			return !held
+		}
+		e.logger.Warn("run lease unreadable; waiting for the heartbeat", "job", job, "month", en.Month.String(), "err", err)
+	}
+	return now.Sub(en.Heartbeat) > staleAfter
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/pipeline/state"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sources"
 )
@@ -26,7 +27,7 @@ type fetchRecord struct {
 }
 
 func fetchKey(job *Job, m civil.Month) string {
-	return fmt.Sprintf("_state/fetch/%s/%s.json", job.Name, m)
+	return state.FetchKey(job.Name, m)
 }
 
 // fetch gets month m from job's endpoint, conditionally when the fetcher

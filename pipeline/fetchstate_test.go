@@ -68,7 +68,7 @@ func TestConditionalFetch(t *testing.T) {
 	}
 	job := &Job{Name: "census-live", Source: "census", Parser: src, Fetcher: src}
 	l, _ := lake.NewDir(t.TempDir())
-	key := "_state/fetch/census-live/2020-04.json"
+	key := "_state/v1/fetch/census-live/2020-04.json"
 
 	// A failed publish: nothing remembered.
 	crash := errors.New("crash")

@@ -193,7 +193,7 @@ func TestDownstreamRunsWhenUpstreamChanged(t *testing.T) {
 	var derived int
 	var mu sync.Mutex
 	down := &Job{Name: "compliance", Source: "compliance", Policy: Policy{After: []string{"census-exports"}},
-		Derive: func(context.Context) []Result { mu.Lock(); derived++; mu.Unlock(); return nil }}
+		Derive: DeriverFunc(func(context.Context, string) ([]Derived, error) { mu.Lock(); derived++; mu.Unlock(); return nil, nil })}
 	e := newExecutor(t, l, up, down)
 	if _, err := e.Run(ctx, up.Name, TriggerManual); err != nil {
 		t.Fatal(err)

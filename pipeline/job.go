@@ -1,7 +1,8 @@
 package pipeline
 
 import (
-	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"path"
 	"regexp"
 	"slices"
@@ -28,6 +29,10 @@ type Job struct {
 	Inbox lake.Lake
 	// InboxExts are the extensions (without dot) taken from the inbox.
 	InboxExts []string
+	// ReleaseDate dates the inputs the operator drops or pushes, when
+	// their content states no date of its own: their release ids are of
+	// that day (releaseDate), not of the files' modification times.
+	ReleaseDate civil.Date
 	// Window is how many months a live run looks back from Latest.
 	Window int
 	// Latest returns the newest month whose release is expected by now.
@@ -37,8 +42,9 @@ type Job struct {
 	// partition's single file, part-00000 (trade_flows).
 	PerDelivery bool
 	// Derive, when set, makes a job computed from the lake rather than
-	// read from a source (the compliance metrics): a run calls it.
-	Derive func(ctx context.Context) []Result
+	// read from a source (the compliance metrics): a run computes through
+	// it and the engine commits what it returns.
+	Derive Deriver
 	// Policy is how the scheduler runs the job.
 	Policy Policy
 	// ReconcileTolerance is the relative difference between a month's HS
@@ -57,8 +63,9 @@ func (j *Job) WindowMonths(now time.Time) []civil.Month {
 	return civil.Range(last.AddMonths(1-j.Window), last)
 }
 
-// takes reports whether the inbox key is an input of j: a wanted extension,
-// not under failed/, not a hidden or metadata file.
+// takes reports whether the inbox key is an input of j: a wanted
+// extension (a multi-part one such as "json.gz" matches whole), not under
+// failed/, not a hidden or metadata file.
 func (j *Job) takes(key string) bool {
 	if strings.HasPrefix(key, "failed/") {
 		return false
@@ -67,8 +74,10 @@ func (j *Job) takes(key string) bool {
 	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
 		return false
 	}
-	ext := strings.TrimPrefix(path.Ext(base), ".")
-	return len(j.InboxExts) == 0 || slices.Contains(j.InboxExts, strings.ToLower(ext))
+	lower := strings.ToLower(base)
+	return len(j.InboxExts) == 0 || slices.ContainsFunc(j.InboxExts, func(ext string) bool {
+		return strings.HasSuffix(lower, "."+strings.ToLower(ext))
+	})
 }
 
 // groupName is the file group a release writes in each partition.
@@ -83,12 +92,21 @@ var unsafeRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // DeliveryName is a delivery's name in lake paths: the input's base name
 // without extension, reduced to characters safe in every object store and
-// query engine.
+// query engine, and a hash of its source location. A delivery is its
+// location: week1/export.xlsx and week2/export.xlsx are two deliveries,
+// and a corrected file at the same location replaces the one it corrects.
 func DeliveryName(rel *sources.Release) string {
 	name := strings.TrimSuffix(rel.Name, path.Ext(rel.Name))
+	name = strings.TrimSuffix(name, path.Ext(name)) // export.json.gz
 	name = strings.Trim(unsafeRE.ReplaceAllString(name, "_"), "._")
 	if name == "" {
-		name = "delivery-" + rel.SHA256[:min(12, len(rel.SHA256))]
+		name = "delivery"
 	}
-	return name
+	return name + "-" + uriHash(rel.URI)[:8]
+}
+
+// uriHash is the hex sha256 of a source location.
+func uriHash(uri string) string {
+	sum := sha256.Sum256([]byte(uri))
+	return hex.EncodeToString(sum[:])
 }

@@ -1,9 +1,7 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/pipeline/state"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
 
@@ -34,6 +33,7 @@ const (
 	TriggerManual   = "manual"
 	TriggerUpstream = "upstream"
 	TriggerResume   = "resume"
+	TriggerIngest   = "ingest"
 )
 
 // Entry is the ledger's record of one (job, month).
@@ -54,6 +54,8 @@ type Entry struct {
 	FinishedAt  time.Time   `json:"finished_at,omitzero"`
 	// LastSuccess is when the month last succeeded or was found unchanged.
 	LastSuccess time.Time `json:"last_success,omitzero"`
+	// Runs counts the outcomes recorded for the month, by every process.
+	Runs int `json:"runs"`
 }
 
 // Done reports whether the month needs no run unless forced.
@@ -67,69 +69,65 @@ type Watermark struct {
 	LastTick time.Time `json:"last_tick"`
 }
 
-// Ledger keeps run state in the lake under _state/, so it works on every
-// lake and survives restarts. Each record is one object replaced whole;
-// writers of one (job, month) are serialised by the caller's Locker.
+// Ledger is the engine's run state: (job, month) records, watermarks and
+// backfills, kept through package state, so it works on every lake and
+// survives restarts. Records that two processes may write (two daemons, a
+// daemon and `tradepipe ingest`) change through compare-and-swap updates:
+// no update is lost to a concurrent writer.
 type Ledger struct {
-	lake lake.Lake
+	st *state.Store
 }
 
 // NewLedger returns a ledger stored in l.
-func NewLedger(l lake.Lake) *Ledger { return &Ledger{lake: l} }
+func NewLedger(l lake.Conditional) *Ledger { return &Ledger{st: state.New(l)} }
 
-func entryKey(job string, m civil.Month) string {
-	return fmt.Sprintf("_state/ledger/%s/%s.json", job, m)
-}
+// Store returns the state store the ledger writes through.
+func (l *Ledger) Store() *state.Store { return l.st }
 
 func (l *Ledger) get(ctx context.Context, key string, v any) (bool, error) {
-	b, err := lake.ReadAll(ctx, l.lake, key)
+	_, err := l.st.Get(ctx, key, v)
 	if errors.Is(err, lake.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
-		return false, err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return false, fmt.Errorf("ledger %s: %w", key, err)
+		return false, fmt.Errorf("ledger: %w", err)
 	}
 	return true, nil
-}
-
-func (l *Ledger) put(ctx context.Context, key string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return l.lake.Put(ctx, key, bytes.NewReader(b))
 }
 
 // Entry returns the record of (job, m), or nil when the month never ran.
 func (l *Ledger) Entry(ctx context.Context, job string, m civil.Month) (*Entry, error) {
 	var e Entry
-	ok, err := l.get(ctx, entryKey(job, m), &e)
+	ok, err := l.get(ctx, state.LedgerKey(job, m), &e)
 	if !ok || err != nil {
 		return nil, err
 	}
 	return &e, nil
 }
 
-// PutEntry stores e.
-func (l *Ledger) PutEntry(ctx context.Context, e *Entry) error {
-	return l.put(ctx, entryKey(e.Job, e.Month), e)
+// UpdateEntry applies fn to the latest record of (job, m) (a new record
+// with Job and Month set when there is none) and stores it by
+// compare-and-swap, so a concurrent writer's update is never overwritten.
+// fn may run several times. ctx bounds the update.
+func (l *Ledger) UpdateEntry(ctx context.Context, job string, m civil.Month, fn func(e *Entry)) (*Entry, error) {
+	return state.Update(ctx, l.st, state.LedgerKey(job, m), func(e *Entry, exists bool) error {
+		if !exists {
+			*e = Entry{Job: job, Month: m}
+		}
+		fn(e)
+		return nil
+	})
 }
 
 // Entries returns every month's record of job, oldest month first.
 func (l *Ledger) Entries(ctx context.Context, job string) ([]*Entry, error) {
 	var out []*Entry
-	for o, err := range l.lake.List(ctx, "_state/ledger/"+job+"/") {
+	for key, err := range l.st.List(ctx, state.LedgerPrefix(job)) {
 		if err != nil {
 			return nil, err
 		}
-		if !strings.HasSuffix(o.Key, ".json") {
-			continue
-		}
 		var e Entry
-		if ok, err := l.get(ctx, o.Key, &e); err != nil {
+		if ok, err := l.get(ctx, key, &e); err != nil {
 			return nil, err
 		} else if ok {
 			out = append(out, &e)
@@ -151,16 +149,22 @@ func (l *Ledger) Entries(ctx context.Context, job string) ([]*Entry, error) {
 // been scheduled.
 func (l *Ledger) Watermark(ctx context.Context, job string) (time.Time, error) {
 	var w Watermark
-	_, err := l.get(ctx, "_state/watermarks/"+job+".json", &w)
+	_, err := l.get(ctx, state.WatermarkKey(job), &w)
 	return w.LastTick, err
 }
 
-// SetWatermark records job's last evaluated tick.
+// SetWatermark records job's last evaluated tick; a watermark never moves
+// back, whichever of two schedulers writes last.
 func (l *Ledger) SetWatermark(ctx context.Context, job string, tick time.Time) error {
-	return l.put(ctx, "_state/watermarks/"+job+".json", Watermark{Job: job, LastTick: tick.UTC()})
+	_, err := state.Update(ctx, l.st, state.WatermarkKey(job), func(w *Watermark, _ bool) error {
+		w.Job = job
+		if tick.After(w.LastTick) {
+			w.LastTick = tick.UTC()
+		}
+		return nil
+	})
+	return err
 }
-
-func backfillKey(id string) string { return "_state/backfills/" + id + ".json" }
 
 // Backfill returns the backfill with id; the error wraps lake.ErrNotExist
 // when there is none.
@@ -169,7 +173,7 @@ func (l *Ledger) Backfill(ctx context.Context, id string) (*Backfill, error) {
 		return nil, fmt.Errorf("backfill %q: %w", id, lake.ErrNotExist)
 	}
 	var b Backfill
-	ok, err := l.get(ctx, backfillKey(id), &b)
+	ok, err := l.get(ctx, state.BackfillKey(id), &b)
 	if err != nil {
 		return nil, err
 	}
@@ -179,19 +183,20 @@ func (l *Ledger) Backfill(ctx context.Context, id string) (*Backfill, error) {
 	return &b, nil
 }
 
-// PutBackfill stores b.
+// PutBackfill stores b. A backfill has one runner at a time (the
+// executor's), so its record is replaced whole.
 func (l *Ledger) PutBackfill(ctx context.Context, b *Backfill) error {
-	return l.put(ctx, backfillKey(b.ID), b)
+	return l.st.Put(ctx, state.BackfillKey(b.ID), b)
 }
 
 // Backfills returns every backfill, oldest first (ids sort by creation).
 func (l *Ledger) Backfills(ctx context.Context) ([]*Backfill, error) {
 	var out []*Backfill
-	for o, err := range l.lake.List(ctx, "_state/backfills/") {
+	for key, err := range l.st.List(ctx, state.BackfillPrefix) {
 		if err != nil {
 			return nil, err
 		}
-		id := strings.TrimSuffix(path.Base(o.Key), ".json")
+		id := strings.TrimSuffix(path.Base(key), ".json")
 		b, err := l.Backfill(ctx, id)
 		if err != nil {
 			return nil, err

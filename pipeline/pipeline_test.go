@@ -103,7 +103,7 @@ func TestExamplesEndToEndReadByDuckDB(t *testing.T) {
 			t.Errorf("column %s: DuckDB type %q, want %q", col, types[col], want)
 		}
 	}
-	if len(types) != 19 { // 17 columns + year and month from the path
+	if len(types) != 21 { // 19 columns + year and month from the path
 		t.Errorf("DuckDB sees %d columns: %v", len(types), types)
 	}
 
@@ -208,13 +208,13 @@ func TestCrashAnywhereConverges(t *testing.T) {
 	var steps atomic.Int32
 	countLake, _ := lake.NewDir(t.TempDir())
 	newRunner(t, countLake, func(publish.Step, string) error { steps.Add(1); return nil }).RunOnce(ctx, censusJob(t, inbox))
-	// Each of the 18 partitions publishes twice, 4 steps each: its vintage
+	// Each of the 18 partitions publishes twice, 7 steps each: its vintage
 	// to trade_flows_history first, then the current partition.
 	total := int(steps.Load())
-	if total != 18*2*4 {
-		t.Fatalf("%d publish steps in a clean run, want 144", total)
+	if total != 18*2*7 {
+		t.Fatalf("%d publish steps in a clean run, want 252", total)
 	}
-	for k := 1; k <= total; k += 5 { // 5 and 8 are coprime: every step of both publishes is hit
+	for k := 1; k <= total; k += 5 { // 5 and 14 are coprime: every step of both publishes is hit
 		t.Run(fmt.Sprintf("crash-at-step-%d", k), func(t *testing.T) {
 			l, _ := lake.NewDir(t.TempDir())
 			var n atomic.Int32
@@ -249,16 +249,18 @@ func TestCancelAnywhereConverges(t *testing.T) {
 	newRunner(t, cleanLake, nil).RunOnce(ctx, censusJob(t, inbox))
 	want := laketest.Snapshot(t, cleanLake)
 	// Each input puts, in order: raw copy, history data file, history
-	// manifest, history _SUCCESS, data file, manifest, _SUCCESS, input
-	// record. Cancelling needs a body of two reads, so the empty _SUCCESS
-	// objects are not picked: 1 raw, 2 history data, 3 history manifest,
-	// 5 data, 6 manifest, 61 a later input's data.
-	for _, after := range []int{1, 2, 3, 5, 6, 61} {
+	// pending marker, (the history commit is a PutIfAbsent), history view
+	// manifest, history _SUCCESS, data file, pending marker, view manifest,
+	// _SUCCESS, input record. Cancelling needs a body of two reads, so the
+	// empty _SUCCESS objects are not picked: 1 raw, 2 history data, 3
+	// marker, 4 history view manifest, 6 data, 8 view manifest, 61 a later
+	// input's.
+	for _, after := range []int{1, 2, 3, 4, 6, 8, 61} {
 		t.Run(fmt.Sprintf("cancel-after-%d-puts", after), func(t *testing.T) {
 			dir, _ := lake.NewDir(t.TempDir())
 			cctx, cancel := context.WithCancel(ctx)
 			defer cancel()
-			l := &cancellingLake{Lake: dir, after: int32(after), cancel: cancel}
+			l := &cancellingLake{Conditional: dir, after: int32(after), cancel: cancel}
 			s := newRunner(t, l, nil).RunOnce(cctx, censusJob(t, inbox))
 			if !s.Failed() {
 				t.Fatal("cancelled run reported no failure")
@@ -278,7 +280,7 @@ func TestCancelAnywhereConverges(t *testing.T) {
 // cancellingLake cancels the run's context during its n-th Put, after half
 // the object has been read, as a kill mid-upload would.
 type cancellingLake struct {
-	lake.Lake
+	lake.Conditional
 	after  int32
 	puts   atomic.Int32
 	cancel context.CancelFunc
@@ -286,9 +288,9 @@ type cancellingLake struct {
 
 func (c *cancellingLake) Put(ctx context.Context, key string, r io.Reader) error {
 	if c.puts.Add(1) == c.after {
-		return c.Lake.Put(ctx, key, &cancelMidway{r: r, cancel: c.cancel})
+		return c.Conditional.Put(ctx, key, &cancelMidway{r: r, cancel: c.cancel})
 	}
-	return c.Lake.Put(ctx, key, r)
+	return c.Conditional.Put(ctx, key, r)
 }
 
 type cancelMidway struct {

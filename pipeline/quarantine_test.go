@@ -79,11 +79,11 @@ func TestQuarantineRoundTrip(t *testing.T) {
 	if s.Failed() || s.Count(StatusWritten) != 1 {
 		t.Fatalf("corrected run: %+v", s.Results)
 	}
-	qm, err := publish.Load(ctx, l, "quarantine/trade_flows/source=census/year=2020/month=04")
+	qm, err := publish.Load(ctx, l, "quarantine/trade_flows/source=census/flow=export/year=2020/month=04")
 	if err != nil || qm == nil || qm.QuarantinedRows != 0 {
 		t.Fatalf("quarantine manifest after fix = %+v, %v", qm, err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "quarantine/trade_flows/source=census/year=2020/month=04/census-exports-part-00000.parquet")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(root, "quarantine/trade_flows/source=census/flow=export/year=2020/month=04/census-exports-part-00000.parquet")); !os.IsNotExist(err) {
 		t.Errorf("stale quarantine file still there: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/pipeline/state"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 )
@@ -102,7 +103,7 @@ func (rec ReconcileRecord) String() string {
 
 // ReconcileKey is where the record of source, flow and month is kept.
 func ReconcileKey(source, flow string, m civil.Month) string {
-	return fmt.Sprintf("_state/reconcile/%s/%s/%s.json", source, flow, m)
+	return state.ReconcileKey(source, flow, m)
 }
 
 // ReconcileRecords returns every stored reconciliation record, oldest
@@ -110,7 +111,7 @@ func ReconcileKey(source, flow string, m civil.Month) string {
 // are the lake's or a record that does not decode.
 func ReconcileRecords(ctx context.Context, l lake.Lake) ([]ReconcileRecord, error) {
 	var out []ReconcileRecord
-	for o, err := range l.List(ctx, "_state/reconcile/") {
+	for o, err := range l.List(ctx, state.ReconcilePrefix) {
 		if err != nil {
 			return nil, err
 		}

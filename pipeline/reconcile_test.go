@@ -83,8 +83,8 @@ func writeInput(t *testing.T, dir, name string, at time.Time, lines ...string) s
 
 const (
 	aprFlows  = "trade_flows/source=gacc/flow=import/year=2020/month=04"
-	janFebKey = "_state/reconcile/gacc/import/2020-02.json"
-	aprKey    = "_state/reconcile/gacc/import/2020-04.json"
+	janFebKey = "_state/v1/reconcile/gacc/import/2020-02.json"
+	aprKey    = "_state/v1/reconcile/gacc/import/2020-04.json"
 )
 
 // HS detail and the release's totals are compared after the second of

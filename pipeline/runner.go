@@ -1,20 +1,11 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"path"
-	"path/filepath"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,13 +13,11 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
-	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 	"github.com/tradepipe/tradepipe/sources"
 )
 
-// Options configure a Runner.
 type Options struct {
 	Lake lake.Lake
 	// SpoolDir holds partition files while they are written; empty means
@@ -47,19 +36,6 @@ type Options struct {
 	Tracer trace.Tracer
 }
 
-// Locker grants exclusive write access to a partition, across processes
-// when the implementation can.
-type Locker interface {
-	// Lock blocks until the caller holds partition (a lake path) or ctx is
-	// done, and returns the function that releases it. While held, the
-	// implementation keeps the hold alive (renewing a lease); if it loses
-	// the hold, the returned context is cancelled so the work stops before
-	// publishing. Errors: ctx's error, or the store's.
-	Lock(ctx context.Context, partition string) (held context.Context, unlock func(), err error)
-}
-
-// Runner runs jobs' inputs into the lake. It is safe for concurrent use;
-// publishes to one partition are serialised within the process.
 type Runner struct {
 	opts    Options
 	logger  *slog.Logger
@@ -67,11 +43,13 @@ type Runner struct {
 	metrics *metrics
 }
 
-// New returns a Runner. logger may be nil (discard); reg may be nil (no
-// metrics are registered).
 func New(opts Options, logger *slog.Logger, reg prometheus.Registerer) (*Runner, error) {
 	if opts.Lake == nil {
 		return nil, errors.New("pipeline: no lake")
+	}
+	cl, ok := opts.Lake.(lake.Conditional)
+	if !ok {
+		return nil, fmt.Errorf("pipeline: lake %s cannot write conditionally, which commits need", opts.Lake.URL())
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -98,16 +76,15 @@ func New(opts Options, logger *slog.Logger, reg prometheus.Registerer) (*Runner,
 	return &Runner{
 		opts:    opts,
 		logger:  logger,
-		pub:     &publish.Publisher{Lake: opts.Lake, Now: opts.Now, Hook: opts.PublishHook},
+		pub:     &publish.Publisher{Lake: cl, Now: opts.Now, Hook: opts.PublishHook},
 		metrics: m,
 	}, nil
 }
 
-// RunOnce runs job for its current window: every input in its inbox, or
-// every month of its window from the live endpoint. ctx bounds the run; on
-// cancellation the partition being published is left at its previous
-// version and the summary says which failed.
 func (r *Runner) RunOnce(ctx context.Context, job *Job) *Summary {
+	if err := r.Recover(ctx); err != nil {
+		return &Summary{Results: []Result{{Job: job.Name, Status: StatusFailed, Err: err}}}
+	}
 	if job.Inbox != nil {
 		return r.runInbox(ctx, job)
 	}
@@ -118,7 +95,6 @@ func (r *Runner) RunOnce(ctx context.Context, job *Job) *Summary {
 	return s
 }
 
-// RunMonth fetches month m from job's live endpoint and publishes it.
 func (r *Runner) RunMonth(ctx context.Context, job *Job, m civil.Month) []Result {
 	if job.Fetcher == nil {
 		return []Result{{Job: job.Name, Month: m, Status: StatusFailed, Err: fmt.Errorf("job %s has no live endpoint", job.Name)}}
@@ -148,11 +124,14 @@ func (r *Runner) RunMonth(ctx context.Context, job *Job, m civil.Month) []Result
 	return results
 }
 
-// Ingest pushes local files through job's source now.
 func (r *Runner) Ingest(ctx context.Context, job *Job, paths []string) *Summary {
 	s := &Summary{}
+	if err := r.Recover(ctx); err != nil {
+		s.Add(Result{Job: job.Name, Status: StatusFailed, Err: err})
+		return s
+	}
 	for _, p := range paths {
-		rel, err := localRelease(job.Source, p)
+		rel, err := localRelease(job, p)
 		if err != nil {
 			s.Add(r.record(job, []Result{{Job: job.Name, Input: p, Status: StatusFailed, Err: err}})...)
 			continue
@@ -196,9 +175,34 @@ func (r *Runner) runInbox(ctx context.Context, job *Job) *Summary {
 	return s
 }
 
-// ProcessRelease archives rel, parses it and publishes every partition it
-// touches. It returns one result per partition, or a single failed result
-// when the input as a whole could not be read.
+func (r *Runner) Recover(ctx context.Context) error {
+	dirs, err := r.pub.Pending(ctx)
+	if err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
+	hp, _ := r.opts.Locker.(HoldProber)
+	for _, dir := range dirs {
+		if hp != nil {
+			// A marker under a live lease is a publish in flight: its
+			// writer settles it; waiting for it would only stall this run.
+			if held, err := hp.Held(ctx, dir); err == nil && held {
+				continue
+			}
+		}
+		lctx, unlock, err := r.opts.Locker.Lock(ctx, dir)
+		if err != nil {
+			return fmt.Errorf("recover %s: lock: %w", dir, err)
+		}
+		err = r.pub.Recover(lctx, dir)
+		unlock()
+		if err != nil {
+			return fmt.Errorf("recover %s: %w", dir, err)
+		}
+		r.logger.Info("recovered partition view", "partition", dir)
+	}
+	return nil
+}
+
 func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Release) []Result {
 	log := r.logger.With("job", job.Name, "input", rel.URI, "sha256", rel.SHA256[:12])
 	fail := func(err error) []Result {
@@ -224,7 +228,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	seenQ := map[string]bool{}
 	for _, d := range col.dataParts() {
 		res := r.publishPartition(ctx, job, rel, col, d, group, inputs)
-		if q := col.quarantineFor(d.p, d.p.Dataset, job.Source); q != nil {
+		if q := col.quarantineFor(d.p); q != nil {
 			seenQ[q.p.Path] = true
 		}
 		log.InfoContext(ctx, "partition", "partition", d.p.Path, "status", res.Status, "rows", res.Rows, "quarantined", res.Quarantined)
@@ -243,339 +247,28 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 		}
 		results = append(results, res)
 	}
+	landed := results
+	if !anyFailed(results) {
+		// Months the previous version at this location covered and this
+		// one does not: its rows there go.
+		results = append(results[:len(results):len(results)], r.withdrawDropped(ctx, job, rel, results, inputs)...)
+	}
 	if len(results) == 0 {
 		results = []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusEmpty}}
 	}
 	results = r.reconcileAfter(ctx, job, results)
 	if !anyFailed(results) {
+		if job.PerDelivery {
+			if err := r.rememberLocation(ctx, job, rel, landed); err != nil {
+				log.Warn("delivery record not written; the next run will parse the input again", "err", err)
+				return r.record(job, results)
+			}
+		}
 		if err := r.rememberInput(ctx, job, rel, results, col); err != nil {
 			log.Warn("input record not written; the next run will parse the input again", "err", err)
 		}
 	}
 	return r.record(job, results)
-}
-
-func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Release, col *collector, d *dataPart, group string, inputs []publish.Input) (res Result) {
-	ctx, span := r.opts.Tracer.Start(ctx, "partition", trace.WithAttributes(attrJob.String(job.Name), attrPartition.String(d.p.Path)))
-	defer func() { endPartition(span, res) }()
-	res = Result{Job: job.Name, Partition: d.p.Path, Month: d.p.Month, Input: rel.URI, InputSHA256: rel.SHA256}
-	if d.w != nil {
-		res.Rows = d.w.Rows()
-	}
-	res.Quarantined = d.quarantined
-	ctx, unlock, err := r.opts.Locker.Lock(ctx, d.p.Path)
-	if err != nil {
-		res.Status, res.Err = StatusFailed, fmt.Errorf("lock %s: %w", d.p.Path, err)
-		return res
-	}
-	defer unlock()
-	old, err := publish.Load(ctx, r.opts.Lake, d.p.Path)
-	if err != nil {
-		res.Status, res.Err = StatusFailed, err
-		return res
-	}
-	if g := old.Group(group); g != nil && publish.SameInputs(g.Inputs, inputs) {
-		if err := r.pub.Settle(ctx, old); err != nil {
-			res.Status, res.Err = StatusFailed, err
-			return res
-		}
-		res.Status = StatusUnchanged
-		return res
-	}
-	if st, err := r.checkVintage(ctx, job, rel, d, old, old.Group(group), inputs); st != "" {
-		res.Status, res.Err = st, err
-		return res
-	}
-	// Quarantine first: once the data manifest names this input, the run
-	// counts as done, so everything else it writes must already be there.
-	if q := col.quarantineFor(d.p, d.p.Dataset, job.Source); q != nil {
-		if err := r.publishQuarantine(ctx, job, q, group, inputs, rel); err != nil {
-			res.Status, res.Err = StatusFailed, err
-			return res
-		}
-	} else if err := r.clearQuarantine(ctx, job, d.p, group, inputs, rel); err != nil {
-		res.Status, res.Err = StatusFailed, err
-		return res
-	}
-	var local []publish.LocalFile
-	f, err := closeSpool(d)
-	if f != nil {
-		defer os.Remove(f.Path)
-		f.Name = group + ".parquet"
-		local = append(local, *f)
-	}
-	if err == nil {
-		err = r.publishHistory(ctx, job, rel, d, f, inputs, old.Group(group))
-	}
-	if err != nil {
-		res.Status, res.Err = StatusFailed, err
-		return res
-	}
-	cctx, commit := r.opts.Tracer.Start(ctx, "commit", trace.WithAttributes(attrPartition.String(d.p.Path)))
-	_, err = r.pub.Publish(cctx, publish.Commit{
-		Partition: d.p,
-		Group: publish.Group{
-			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
-			ContentSHA256: contentOf(job, d), QuarantinedRows: d.quarantined,
-			Counters: col.counters, Warnings: col.warnings,
-		},
-		Local: local,
-	})
-	endSpan(commit, err)
-	if err != nil {
-		res.Status, res.Err = StatusFailed, err
-		return res
-	}
-	res.Status = StatusWritten
-	return res
-}
-
-// quarantineGroup names a job's file in a quarantine partition; quarantine
-// partitions are per dataset and source, so several jobs may share one.
-func quarantineGroup(job *Job, group string) string { return job.Name + "-" + group }
-
-func (r *Runner) publishQuarantine(ctx context.Context, job *Job, q *quarantinePart, group string, inputs []publish.Input, rel *sources.Release) error {
-	ctx, unlock, err := r.opts.Locker.Lock(ctx, q.p.Path)
-	if err != nil {
-		return fmt.Errorf("lock %s: %w", q.p.Path, err)
-	}
-	defer unlock()
-	f, err := q.w.Close()
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Path)
-	name := quarantineGroup(job, group)
-	_, err = r.pub.Publish(ctx, publish.Commit{
-		Partition: q.p,
-		Group:     publish.Group{Name: name, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs, QuarantinedRows: f.Rows},
-		Local:     []publish.LocalFile{{Name: name + ".parquet", Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}},
-	})
-	return err
-}
-
-// clearQuarantine removes this job's rejected rows of an earlier version
-// of partition p when the new version has none.
-func (r *Runner) clearQuarantine(ctx context.Context, job *Job, p schema.Partition, group string, inputs []publish.Input, rel *sources.Release) error {
-	qp := schema.QuarantinePartition(p.Dataset, job.Source, p.Month)
-	ctx, unlock, err := r.opts.Locker.Lock(ctx, qp.Path)
-	if err != nil {
-		return fmt.Errorf("lock %s: %w", qp.Path, err)
-	}
-	defer unlock()
-	old, err := publish.Load(ctx, r.opts.Lake, qp.Path)
-	if err != nil {
-		return err
-	}
-	name := quarantineGroup(job, group)
-	if g := old.Group(name); g == nil || len(g.Files) == 0 {
-		return nil
-	}
-	_, err = r.pub.Publish(ctx, publish.Commit{
-		Partition: qp,
-		Group:     publish.Group{Name: name, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs},
-	})
-	return err
-}
-
-// rawFolder is the raw/ folder of an input: its month, else its delivery
-// name.
-func rawFolder(rel *sources.Release) string {
-	if !rel.Month.IsZero() {
-		return rel.Month.String()
-	}
-	return DeliveryName(rel)
-}
-
-// archive keeps an immutable copy of the input under raw/; a copy already
-// there (same content) is not written again.
-func (r *Runner) archive(ctx context.Context, rel *sources.Release) (string, error) {
-	ext := rel.Ext
-	if ext == "" {
-		ext = "bin"
-	}
-	key := fmt.Sprintf("raw/%s/%s/%s.%s", rel.Source, rawFolder(rel), rel.SHA256, ext)
-	if _, err := r.opts.Lake.Stat(ctx, key); err == nil {
-		return key, nil
-	} else if !errors.Is(err, lake.ErrNotExist) {
-		return "", fmt.Errorf("archive %s: %w", rel.URI, err)
-	}
-	f, err := os.Open(rel.Path)
-	if err != nil {
-		return "", fmt.Errorf("archive %s: %w", rel.URI, err)
-	}
-	defer f.Close()
-	if err := r.opts.Lake.Put(ctx, key, f); err != nil {
-		return "", fmt.Errorf("archive %s: %w", rel.URI, err)
-	}
-	return key, nil
-}
-
-// inputRecord remembers which partitions an input was published to, so
-// the same content is recognised as unchanged without parsing it again.
-type inputRecord struct {
-	URI        string   `json:"uri"`
-	SHA256     string   `json:"sha256"`
-	ReleaseID  string   `json:"release_id"`
-	Group      string   `json:"group"`
-	Partitions []string `json:"partitions"`
-	// Content is the content fingerprint of the input's rows per
-	// partition (versioned datasets only): a partition still holding that
-	// content has the input, even when an earlier input put it there.
-	Content     map[string]string `json:"content,omitempty"`
-	ProcessedAt time.Time         `json:"processed_at"`
-}
-
-func inputKey(job *Job, sha string) string {
-	return fmt.Sprintf("_state/inputs/%s/%s.json", job.Name, sha)
-}
-
-func (r *Runner) rememberInput(ctx context.Context, job *Job, rel *sources.Release, results []Result, col *collector) error {
-	rec := inputRecord{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID, Group: job.groupName(rel), ProcessedAt: r.opts.Now().UTC()}
-	for _, res := range results {
-		if res.Partition != "" && !strings.HasPrefix(res.Partition, schema.DatasetQuarantine+"/") {
-			rec.Partitions = append(rec.Partitions, res.Partition)
-		}
-	}
-	rec.Content = contents(job, col)
-	b, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return err
-	}
-	return r.opts.Lake.Put(ctx, inputKey(job, rel.SHA256), bytes.NewReader(b))
-}
-
-// alreadyPublished returns unchanged results when every partition this
-// content was published to still has it as its input.
-func (r *Runner) alreadyPublished(ctx context.Context, job *Job, rel *sources.Release) ([]Result, bool) {
-	b, err := lake.ReadAll(ctx, r.opts.Lake, inputKey(job, rel.SHA256))
-	if err != nil {
-		return nil, false
-	}
-	var rec inputRecord
-	if json.Unmarshal(b, &rec) != nil || len(rec.Partitions) == 0 {
-		return nil, false
-	}
-	// The group is the one the content was first published under: the same
-	// bytes delivered under another name are the same delivery.
-	group := rec.Group
-	var out []Result
-	for _, p := range rec.Partitions {
-		m, err := publish.Load(ctx, r.opts.Lake, p)
-		if err != nil || m == nil {
-			return nil, false
-		}
-		res, ok := r.publishedOutcome(ctx, &rec, rel.SHA256, m, m.Group(group))
-		if !ok || r.pub.Settle(ctx, m) != nil {
-			return nil, false
-		}
-		month, _ := civil.ParseMonth(m.Period)
-		res.Job, res.Partition, res.Month, res.Input, res.InputSHA256 = job.Name, p, month, rel.URI, rel.SHA256
-		out = append(out, res)
-	}
-	return out, true
-}
-
-// spoolInbox copies an inbox object to a local file, hashing it on the way.
-func (r *Runner) spoolInbox(ctx context.Context, job *Job, o lake.Object) (*sources.Release, error) {
-	rc, err := job.Inbox.Get(ctx, o.Key)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	f, err := os.CreateTemp(r.opts.SpoolDir, "input-*")
-	if err != nil {
-		return nil, err
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), rc)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-		return nil, fmt.Errorf("read inbox %s: %w", o.Key, err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	at := o.ModTime
-	if at.IsZero() {
-		at = r.opts.Now()
-	}
-	return &sources.Release{
-		Source:    job.Source,
-		URI:       strings.TrimRight(job.Inbox.URL(), "/") + "/" + o.Key,
-		Name:      path.Base(o.Key),
-		Path:      f.Name(),
-		Size:      n,
-		SHA256:    sum,
-		Ext:       strings.ToLower(strings.TrimPrefix(path.Ext(o.Key), ".")),
-		ReleaseID: sources.ReleaseID(at, sum),
-		FetchedAt: at.UTC(),
-	}, nil
-}
-
-// localRelease describes a local file pushed with `tradepipe ingest`.
-func localRelease(source, p string) (*sources.Release, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(abs)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", p, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if fi.IsDir() {
-		return nil, fmt.Errorf("%s is a directory", p)
-	}
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	return &sources.Release{
-		Source:    source,
-		URI:       "file://" + abs,
-		Name:      filepath.Base(abs),
-		Path:      abs,
-		Size:      n,
-		SHA256:    sum,
-		Ext:       strings.ToLower(strings.TrimPrefix(filepath.Ext(abs), ".")),
-		ReleaseID: sources.ReleaseID(fi.ModTime(), sum),
-		FetchedAt: fi.ModTime().UTC(),
-	}, nil
-}
-
-// moveToFailed moves an inbox input that cannot be read to failed/, with
-// the reason beside it, so it stops failing every run and an operator sees
-// why.
-func (r *Runner) moveToFailed(ctx context.Context, job *Job, key string, cause error) {
-	log := r.logger.With("job", job.Name, "key", key)
-	rc, err := job.Inbox.Get(ctx, key)
-	if err != nil {
-		log.Error("move to failed/", "err", err)
-		return
-	}
-	defer rc.Close()
-	if err := job.Inbox.Put(ctx, "failed/"+key, rc); err != nil {
-		log.Error("move to failed/", "err", err)
-		return
-	}
-	reason := fmt.Sprintf("%s\n%s\n", r.opts.Now().UTC().Format(time.RFC3339), cause)
-	if err := job.Inbox.Put(ctx, "failed/"+key+".reason.txt", strings.NewReader(reason)); err != nil {
-		log.Error("write failure reason", "err", err)
-		return
-	}
-	if err := job.Inbox.Delete(ctx, key); err != nil {
-		log.Error("remove failed input", "err", err)
-		return
-	}
-	log.Warn("input moved to failed/", "reason", cause)
 }
 
 func anyFailed(rs []Result) bool {
@@ -585,30 +278,4 @@ func anyFailed(rs []Result) bool {
 		}
 	}
 	return false
-}
-
-// processLocks serialises writers of a partition within one process.
-type processLocks struct {
-	mu    sync.Mutex
-	locks map[string]chan struct{}
-}
-
-// Lock implements Locker.
-func (l *processLocks) Lock(ctx context.Context, p string) (context.Context, func(), error) {
-	l.mu.Lock()
-	if l.locks == nil {
-		l.locks = map[string]chan struct{}{}
-	}
-	ch, ok := l.locks[p]
-	if !ok {
-		ch = make(chan struct{}, 1)
-		l.locks[p] = ch
-	}
-	l.mu.Unlock()
-	select {
-	case ch <- struct{}{}:
-		return ctx, func() { <-ch }, nil
-	case <-ctx.Done():
-		return nil, nil, ctx.Err()
-	}
 }

@@ -38,7 +38,8 @@ func NewScheduler(exec *Executor, now Clock, logger *slog.Logger) *Scheduler {
 func (s *Scheduler) Alive() bool { return s.alive.Load() }
 
 // staleAfter is how old a running entry's heartbeat must be before a new
-// process takes the month over.
+// process takes the month over when the Locker cannot tell whether the
+// month's run lease is held (no HoldProber).
 const staleAfter = time.Hour
 
 // PlanItem is what the scheduler would do for one job.
@@ -81,10 +82,7 @@ func (s *Scheduler) Plan(ctx context.Context) ([]PlanItem, error) {
 			return nil, err
 		}
 		for _, e := range entries {
-			// A running entry whose heartbeat stopped long ago belongs to a
-			// process that died; a fresh one may be another live process.
-			stale := e.Status == LedgerRunning && now.Sub(e.Heartbeat) > staleAfter
-			if e.Status == LedgerInterrupted || stale {
+			if e.Status == LedgerInterrupted || (e.Status == LedgerRunning && s.exec.abandoned(ctx, job.Name, e, now)) {
 				it.Resume = append(it.Resume, e.Month)
 			}
 		}

@@ -182,7 +182,7 @@ func TestIdenticalReleaseWritesNothing(t *testing.T) {
 		t.Fatalf("reordered: %+v", s.Results)
 	}
 	for _, k := range laketest.Changed(before, laketest.Snapshot(t, l)) {
-		if !strings.HasPrefix(k, "raw/") && !strings.HasPrefix(k, "_state/inputs/") {
+		if !strings.HasPrefix(k, "raw/") && !strings.HasPrefix(k, "_state/v1/inputs/") {
 			t.Errorf("reordered re-release wrote %s", k)
 		}
 	}

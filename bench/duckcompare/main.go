@@ -107,6 +107,11 @@ func run(lake, table, out string, runs int, columns bool) error {
 	}
 	fmt.Printf("table %s: %d rows in %d files\n", table, rows, len(files))
 	fmt.Printf("size  tradepipe %d bytes, duckdb %d bytes, ratio %.3f\n", ours, duck, float64(ours)/float64(duck))
+	if columns {
+		if err := compareColumns(db, glob, filepath.Join(out, "**", "*.parquet")); err != nil {
+			return err
+		}
+	}
 	t, d, err := timeQueries(db, fmt.Sprintf(q, glob), fmt.Sprintf(q, filepath.Join(out, "**", "*.parquet")), runs)
 	if err != nil {
 		return err
@@ -196,4 +201,42 @@ func timeQuery(db *sql.DB, q string) (time.Duration, error) {
 		return 0, err
 	}
 	return time.Since(start), nil
+}
+
+// compareColumns prints, per column, the compressed bytes each writer
+// spent and the encodings it chose, from DuckDB's parquet_metadata.
+func compareColumns(db *sql.DB, ours, duck string) error {
+	q := `SELECT path_in_schema, sum(total_compressed_size), string_agg(DISTINCT encodings, ' ')
+		FROM parquet_metadata('%s') GROUP BY ALL ORDER BY 1`
+	read := func(glob string) (map[string][2]string, []string, error) {
+		rows, err := db.Query(fmt.Sprintf(q, glob))
+		if err != nil {
+			return nil, nil, err
+		}
+		defer rows.Close()
+		m := map[string][2]string{}
+		var names []string
+		for rows.Next() {
+			var name, enc string
+			var n int64
+			if err := rows.Scan(&name, &n, &enc); err != nil {
+				return nil, nil, err
+			}
+			m[name] = [2]string{fmt.Sprint(n), enc}
+			names = append(names, name)
+		}
+		return m, names, rows.Err()
+	}
+	a, names, err := read(ours)
+	if err != nil {
+		return err
+	}
+	b, _, err := read(duck)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		fmt.Printf("  %-24s tradepipe %9s %-32s duckdb %9s %s\n", n, a[n][0], a[n][1], b[n][0], b[n][1])
+	}
+	return nil
 }

@@ -52,22 +52,11 @@ failed months re-run with --retry-failed ID.`,
 
 func cmdBackfill(g *globals, bf backfillFlags, pos []string) error {
 	ctx, stdout := g.ctx, g.stdout
-	cfg, err := loadConfig(g.config)
+	a, err := g.open(nil)
 	if err != nil {
 		return err
 	}
-	logger, err := g.logger()
-	if err != nil {
-		return err
-	}
-	tr, err := g.tracer()
-	if err != nil {
-		return err
-	}
-	a, err := newApp(ctx, cfg, logger, nil, tr)
-	if err != nil {
-		return err
-	}
+	logger := a.logger
 	exec, err := a.executor(nil)
 	if err != nil {
 		return err

@@ -15,7 +15,6 @@ import (
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/reference"
-	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
 
@@ -41,6 +40,7 @@ func complianceOptions(o *config.ComplianceOptions) (compliance.Options, []refer
 	for _, b := range o.Synthetic {
 		out.Synthetic = append(out.Synthetic, reference.Basis(b))
 	}
+	out.ExcludeRegimes = o.ExcludeRegimes
 	var bs []reference.Basis
 	for _, b := range o.Bases {
 		bs = append(bs, reference.Basis(b))
@@ -57,38 +57,6 @@ func complianceConfig(cfg *config.Config) *config.ComplianceOptions {
 		}
 	}
 	return &config.ComplianceOptions{Baseline: "lake", Proration: "linear", Bases: []string{"us_exports", "cn_imports"}}
-}
-
-// runCompliance computes a compliance job and publishes its partitions; the
-// summary has one result per partition, or one failure.
-func (a *app) runCompliance(ctx context.Context, name string, o *config.ComplianceOptions) *pipeline.Summary {
-	opts, bs := complianceOptions(o)
-	// The package names the job in its own log lines.
-	j := compliance.NewJob(name, a.lake, a.cfg.SpoolDir, a.logger)
-	s := &pipeline.Summary{}
-	rep, series, err := j.Compute(ctx, bs, opts)
-	if err != nil {
-		a.logger.Error("compliance failed", "job", name, "err", err)
-		s.Add(pipeline.Result{Job: name, Status: pipeline.StatusFailed, Err: err})
-		return s
-	}
-	a.reports.Store(name, rep)
-	for _, n := range rep.Notes {
-		a.logger.Warn("compliance note", "job", name, "note", n)
-	}
-	parts, err := j.Publish(ctx, rep, series)
-	for _, p := range parts {
-		st := pipeline.StatusWritten
-		if p.Unchanged {
-			st = pipeline.StatusUnchanged
-		}
-		s.Add(pipeline.Result{Job: name, Partition: p.Partition.Path, Status: st, Rows: p.Rows})
-	}
-	if err != nil {
-		a.logger.Error("compliance failed", "job", name, "err", err)
-		s.Add(pipeline.Result{Job: name, Status: pipeline.StatusFailed, Err: err})
-	}
-	return s
 }
 
 type complianceFlags struct {

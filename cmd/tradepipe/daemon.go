@@ -38,6 +38,10 @@ func daemon(ctx context.Context, a *app, exec *pipeline.Executor, reg *prometheu
 		ComplianceChart: a.complianceChart,
 		Version:         versionString(),
 	}
+	// /metrics carries the counts status shows, read from the lake.
+	if err := reg.Register(server.NewJobsCollector(exec)); err != nil {
+		return 0, err
+	}
 	srv := server.New(server.Options{Token: token, Loopback: loopback, AllowedHosts: a.cfg.Server.AllowedHosts, TrustedOrigins: a.cfg.Server.TrustedOrigins, Page: page}, work, exec, sched, reg, a.logger)
 	ln, err := net.Listen("tcp", a.cfg.Server.Listen)
 	if err != nil {

@@ -93,6 +93,8 @@ func waitUntil(t *testing.T, d time.Duration, cond func() bool) {
 func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	// The API takes mutating calls as JSON only (a CSRF guard).
+	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -114,7 +116,7 @@ func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
 // process would.
 func storedBackfill(t *testing.T, lakeDir, id string) (state string, done []string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(lakeDir, "_state/backfills", id+".json"))
+	b, err := os.ReadFile(filepath.Join(lakeDir, "_state/v1/backfills", id+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +133,24 @@ func storedBackfill(t *testing.T, lakeDir, id string) (state string, done []stri
 		}
 	}
 	return bf.State, done
+}
+
+// ledgerDone reads the ledger record of (job, month) as another process
+// would: done when it succeeded or was unchanged.
+func ledgerDone(t *testing.T, lakeDir, job, month string) bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(lakeDir, "_state/v1/ledger", job, month+".json"))
+	if os.IsNotExist(err) {
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Status string }
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	return e.Status == "succeeded" || e.Status == "unchanged"
 }
 
 func TestDaemonEndToEnd(t *testing.T) {
@@ -208,6 +228,15 @@ jobs:
 	_ = d.cmd.Process.Signal(syscall.SIGKILL)
 	<-d.exited
 	_, doneBefore := storedBackfill(t, lakeDir, killed)
+	// A month the kill caught after its run was recorded in the ledger but
+	// before the backfill's own record was saved is done too: the resume
+	// skips it (it reads the ledger), rightly.
+	for i := 1; i <= 12; i++ {
+		m := fmt.Sprintf("2018-%02d", i)
+		if !slices.Contains(doneBefore, m) && ledgerDone(t, lakeDir, "census-exports", m) {
+			doneBefore = append(doneBefore, m)
+		}
+	}
 	if len(doneBefore) == 12 {
 		t.Fatal("the backfill finished before the kill; slow the fake API down")
 	}

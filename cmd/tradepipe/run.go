@@ -10,11 +10,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/tradepipe/tradepipe/compliance"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/tradepipe/tradepipe/compliance"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/pipeline"
 )
@@ -56,23 +55,12 @@ table and exits: 0 when every partition succeeded, 1 when one failed.
 
 func cmdRun(g *globals, once, plan, asJSON bool, only []string) error {
 	ctx := g.ctx
-	cfg, err := loadConfig(g.config)
-	if err != nil {
-		return err
-	}
-	logger, err := g.logger()
-	if err != nil {
-		return err
-	}
 	reg := prometheus.NewRegistry()
-	tr, err := g.tracer()
+	a, err := g.open(reg)
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, logger, reg, tr)
-	if err != nil {
-		return err
-	}
+	cfg := a.cfg
 	names := cfg.JobNames()
 	for _, n := range only {
 		if !slices.Contains(names, n) {
@@ -101,7 +89,11 @@ func cmdRun(g *globals, once, plan, asJSON bool, only []string) error {
 		if err != nil {
 			return err
 		}
-		runs = append(runs, jobRun{name: j.Name, summary: s, took: time.Since(start)})
+		r, err := newJobRun(ctx, a.lake, j.Name, s, time.Since(start))
+		if err != nil {
+			return err
+		}
+		runs = append(runs, r)
 		total.Add(s.Results...)
 	}
 	if err := printSummary(g.stdout, runs); err != nil {
@@ -229,19 +221,7 @@ is parsed, its rows published to the lake, and a summary printed.`,
 		},
 		ValidArgsFunction: completeJobs(g),
 		RunE: func(_ *cobra.Command, args []string) error {
-			cfg, err := loadConfig(g.config)
-			if err != nil {
-				return err
-			}
-			logger, err := g.logger()
-			if err != nil {
-				return err
-			}
-			tr, err := g.tracer()
-			if err != nil {
-				return err
-			}
-			a, err := newApp(g.ctx, cfg, logger, nil, tr)
+			a, err := g.open(nil)
 			if err != nil {
 				return err
 			}
@@ -249,9 +229,20 @@ is parsed, its rows published to the lake, and a summary printed.`,
 			if err != nil {
 				return err
 			}
+			exec, err := a.executor(nil)
+			if err != nil {
+				return err
+			}
 			start := time.Now()
-			s := a.runner.Ingest(g.ctx, job, args[1:])
-			if err := printSummary(g.stdout, []jobRun{{name: job.Name, summary: s, took: time.Since(start)}}); err != nil {
+			s, err := exec.Ingest(g.ctx, job.Name, args[1:])
+			if err != nil {
+				return err
+			}
+			r, err := newJobRun(g.ctx, a.lake, job.Name, s, time.Since(start))
+			if err != nil {
+				return err
+			}
+			if err := printSummary(g.stdout, []jobRun{r}); err != nil {
 				return err
 			}
 			if s.Failed() {

@@ -33,15 +33,7 @@ It reads the lake only.`,
 
 func cmdStatus(g *globals, asJSON bool) error {
 	ctx, stdout := g.ctx, g.stdout
-	cfg, err := loadConfig(g.config)
-	if err != nil {
-		return err
-	}
-	logger, err := g.logger()
-	if err != nil {
-		return err
-	}
-	a, err := newApp(ctx, cfg, logger, nil, nil)
+	a, err := g.open(nil)
 	if err != nil {
 		return err
 	}
@@ -71,11 +63,10 @@ func cmdStatus(g *globals, asJSON bool) error {
 	for _, j := range jobs {
 		last := "-"
 		if j.LastRun != nil {
-			m := j.LastRun.Month.String()
-			if j.LastRun.Month.IsZero() {
-				m = "all" // a derived dataset
+			last = fmt.Sprintf("%s (%s, %s)", j.LastRun.Status, j.LastRun.Trigger, when(j.LastRun.FinishedAt))
+			if !j.LastRun.Month.IsZero() { // a derived job has no months
+				last = fmt.Sprintf("%s, %d months (%s, %s)", j.LastRun.Status, j.LastRun.Months, j.LastRun.Trigger, when(j.LastRun.FinishedAt))
 			}
-			last = fmt.Sprintf("%s %s (%s, %s)", m, j.LastRun.Status, j.LastRun.Trigger, when(j.LastRun.FinishedAt))
 		}
 		zone := j.Zone
 		if zone == "" {

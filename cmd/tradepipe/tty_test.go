@@ -16,7 +16,7 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/tradepipe/tradepipe/internal/censustest"
+	"github.com/tradepipe/tradepipe/examples"
 )
 
 // copyDir copies the files of src (one level) into dst.
@@ -53,7 +53,7 @@ func ttyConfig(t *testing.T) string {
 	if err := os.MkdirAll(census, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := censustest.CopySynthetic(census, time.Time{}); err != nil {
+	if err := examples.CopyCensus(census, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	copyDir(t, "../../examples/gacc", gacc)
@@ -125,7 +125,7 @@ func TestRunOnceOnTerminal(t *testing.T) {
 		}
 		return regexp.MustCompile(fmt.Sprintf(`^%s +(%s) +0 +0 +0 +([0-9]+) +0 +[0-9.]+m?s$`, regexp.QuoteMeta(name), w))
 	}
-	want := []*regexp.Regexp{header, row("census-exports", censustest.SyntheticMonths), row("gacc-imports", -1), row("total", -1)}
+	want := []*regexp.Regexp{header, row("census-exports", examples.CensusMonths), row("gacc-imports", -1), row("total", -1)}
 	start := -1
 	for i, l := range lines {
 		if header.MatchString(l) {
@@ -178,7 +178,7 @@ func TestRunOnceOnTerminal(t *testing.T) {
 	if code != exitOK || !strings.Contains(screen, "level=INFO") || strings.Contains(screen, `{"time"`) {
 		t.Errorf("-v: exit %d, want text info logs:\n%s", code, screen)
 	}
-	if !strings.Contains(screen, fmt.Sprintf("partitions: 0 written, %d unchanged", censustest.SyntheticMonths)) {
+	if !strings.Contains(screen, fmt.Sprintf("partitions: 0 written, %d unchanged", examples.CensusMonths)) {
 		t.Errorf("second run not unchanged:\n%s", screen)
 	}
 }

@@ -10,9 +10,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/tradepipe/tradepipe/compliance"
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/pipeline"
@@ -58,6 +61,25 @@ func locker(l lake.Lake, logger *slog.Logger) (pipeline.Locker, error) {
 }
 
 // newApp wires the program; tr may be nil (no tracing).
+// open loads the config and opens the app with the command's logger and
+// tracer: what every command that touches the lake starts with. reg may
+// be nil (no metrics).
+func (g *globals) open(reg prometheus.Registerer) (*app, error) {
+	cfg, err := loadConfig(g.config)
+	if err != nil {
+		return nil, err
+	}
+	logger, err := g.logger()
+	if err != nil {
+		return nil, err
+	}
+	tr, err := g.tracer()
+	if err != nil {
+		return nil, err
+	}
+	return newApp(g.ctx, cfg, logger, reg, tr)
+}
+
 func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tr trace.Tracer) (*app, error) {
 	l, err := lake.Open(ctx, cfg.Lake, openers(cfg))
 	if err != nil {
@@ -76,8 +98,11 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 		if o, ok := j.Decoded.(*config.ComplianceOptions); ok {
 			a.compliance[j.Name] = o
 			name := j.Name
-			job := &pipeline.Job{Name: name, Source: "compliance", Policy: policy(j),
-				Derive: func(ctx context.Context) []pipeline.Result { return a.runCompliance(ctx, name, o).Results }}
+			// The package names the job in its own log lines.
+			cj := compliance.NewJob(name, l, cfg.SpoolDir, logger)
+			cj.Options, cj.Bases = complianceOptions(o)
+			cj.OnReport = func(rep *compliance.Report) { a.reports.Store(name, rep) }
+			job := &pipeline.Job{Name: name, Source: "compliance", Policy: policy(j), Derive: cj}
 			a.jobs[name] = job
 			continue
 		}
@@ -86,6 +111,9 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 			return nil, fmt.Errorf("job %s: %w", j.Name, err)
 		}
 		job.Policy = policy(j)
+		if j.ReleaseDate != "" {
+			job.ReleaseDate, _ = civil.ParseDate(j.ReleaseDate) // Validate has checked it
+		}
 		a.jobs[j.Name] = job
 	}
 	return a, nil
@@ -126,7 +154,7 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 			key = os.Getenv(o.APIKeyEnv)
 		}
 		src, err := census.New(census.Options{
-			Flow: o.Flow, Partner: o.Partner, Level: o.Level, BaseURL: o.BaseURL, APIKey: key,
+			Flow: o.Flow, Partner: o.Partner, Level: o.Level, Detail: o.HS10Detail, BaseURL: o.BaseURL, APIKey: key,
 			Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts,
 		}, nil, a.logger.With("job", j.Name))
 		if err != nil {
@@ -143,8 +171,16 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 		}
 		return job, nil
 	case *config.GACCOptions:
+		rates := map[civil.Month]apd.Decimal{}
+		for k, v := range o.RMBPerUSD {
+			m, err := civil.ParseMonth(k) // validated with the config
+			if err != nil {
+				return nil, err
+			}
+			rates[m] = v.Decimal
+		}
 		src, err := gacc.New(gacc.Options{
-			Flow: o.Flow, BaseURL: o.BaseURL, Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts,
+			Flow: o.Flow, BaseURL: o.BaseURL, Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts, RMBPerUSD: rates,
 		}, nil, a.logger.With("job", j.Name))
 		if err != nil {
 			return nil, err

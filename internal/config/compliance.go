@@ -26,6 +26,9 @@ type ComplianceOptions struct {
 	// Synthetic lists bases whose lake data are synthetic samples (the
 	// quick start's GACC files), so reports say so.
 	Synthetic []string `yaml:"synthetic"`
+	// ExcludeRegimes are customs regimes (GACC 贸易方式, as the downloads
+	// name them) left out of the purchases, e.g. bonded logistics.
+	ExcludeRegimes []string `yaml:"exclude_regimes"`
 	// Services are annual (BEA) and not in the lake.
 	Services ComplianceServices `yaml:"services"`
 }

@@ -72,8 +72,12 @@ type Job struct {
 	RetryBackoff Duration `yaml:"retry_backoff"`
 	// RateLimit caps a backfill's requests to the source per second
 	// (default 2; 0 in the file means the default).
-	RateLimit float64   `yaml:"rate_limit"`
-	Options   yaml.Node `yaml:"options"`
+	RateLimit float64 `yaml:"rate_limit"`
+	// ReleaseDate (YYYY-MM-DD) dates the files of the job's inbox and the
+	// files pushed with ingest, when their content states no date: their
+	// release ids are of that day, not of the files' modification times.
+	ReleaseDate string    `yaml:"release_date"`
+	Options     yaml.Node `yaml:"options"`
 	// Decoded is the source's typed options, set by Validate.
 	Decoded any `yaml:"-"`
 }

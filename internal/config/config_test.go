@@ -206,7 +206,7 @@ func TestProblemLines(t *testing.T) {
 		`testdata/lines.yaml.txt:4: server.tokn_env: unknown key "tokn_env" (did you mean "token_env"?)`,
 		`testdata/lines.yaml.txt:9: jobs.census-exports.window: "three" is not a whole number`,
 		`testdata/lines.yaml.txt:12: jobs.census-exports.options.partnr: unknown key "partnr" (did you mean "partner"?)`,
-		`testdata/lines.yaml.txt:13: jobs.census-exports.frequency: unknown key "frequency" (known keys: after, catchup_window, jitter, max_attempts, options, overlap, rate_limit, retry_backoff, schedule, source, window)`,
+		`testdata/lines.yaml.txt:13: jobs.census-exports.frequency: unknown key "frequency" (known keys: after, catchup_window, jitter, max_attempts, options, overlap, rate_limit, release_date, retry_backoff, schedule, source, window)`,
 		`testdata/lines.yaml.txt:16: jobs.gacc-imports.options.flow: "sideways" is not import or export`,
 		`testdata/lines.yaml.txt:17: jobs.gacc-imports.after: "census-exports" is not a list of strings`,
 	}

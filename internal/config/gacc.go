@@ -5,6 +5,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/money"
 )
 
@@ -25,6 +26,10 @@ type GACCOptions struct {
 	// rows and the published country total accepted without a warning,
 	// as a decimal ("0.005" is 0.5%); empty means the pipeline default.
 	ReconcileTolerance string `yaml:"reconcile_tolerance"`
+	// RMBPerUSD is a monthly rate table, "YYYY-MM": yuan per US dollar,
+	// that lets downloads valued in 人民币 be read (converted at the rate of
+	// each row's month); without it they are refused.
+	RMBPerUSD map[string]Decimal `yaml:"rmb_per_usd"`
 }
 
 // Writes implements Writer.
@@ -44,6 +49,14 @@ func decodeGACC(j *Job, path string) (any, Problems) {
 	}
 	if o.Timeout < 0 {
 		ps = append(ps, Problem{Path: path + ".timeout", Msg: "must be 0 (default) or more"})
+	}
+	for k, v := range o.RMBPerUSD {
+		if _, err := civil.ParseMonth(k); err != nil {
+			ps = append(ps, Problem{Path: path + ".rmb_per_usd." + k, Msg: "key is not a month YYYY-MM"})
+		}
+		if v.Negative || v.IsZero() {
+			ps = append(ps, Problem{Path: path + ".rmb_per_usd." + k, Msg: "rate must be positive"})
+		}
 	}
 	if o.ReconcileTolerance != "" {
 		if d, err := money.Parse(o.ReconcileTolerance); err != nil || d.Negative || d.Cmp(apd.New(1, 0)) > 0 {

@@ -12,6 +12,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
 
@@ -125,6 +126,11 @@ func (c *Config) Validate() error {
 		if j.Schedule != "" {
 			if _, err := ParseSchedule(j.Schedule); err != nil {
 				add(p+".schedule", "%q: %v", j.Schedule, err)
+			}
+		}
+		if j.ReleaseDate != "" {
+			if _, err := civil.ParseDate(j.ReleaseDate); err != nil {
+				add(p+".release_date", "%q is not a date YYYY-MM-DD", j.ReleaseDate)
 			}
 		}
 		if j.Window < 0 {

@@ -75,22 +75,20 @@ func ParseDefinition(s string) (Definition, error) {
 	return "", fmt.Errorf("definition %q is not original or revised", s)
 }
 
-// NewClassifier returns a classifier over the embedded Annex 6.1 list and,
-// for the Revised definition, the national lines of basis b
-// (phase1_national_lines.tsv). It panics on an unknown definition, which
+// NewClassifier returns a classifier over the embedded Annex 6.1 list and
+// the national lines of basis b for definition d
+// (phase1_national_lines.tsv: Census 880000 on the revised definition,
+// China's HS-8 naphtha on every one). It panics on an unknown definition, which
 // callers validate with ParseDefinition.
 func NewClassifier(b Basis, d Definition) *Classifier {
+	if _, err := ParseDefinition(string(d)); err != nil {
+		panic(fmt.Sprintf("reference: %v", err))
+	}
 	lines := Annex()
-	switch d {
-	case Original:
-	case Revised:
-		for _, n := range NationalLines() {
-			if n.Basis == b && n.Definition == Revised {
-				lines = append(lines[:len(lines):len(lines)], n.AnnexLine)
-			}
+	for _, n := range NationalLines() {
+		if n.Basis == b && (n.Definition == d || n.Definition == "all") {
+			lines = append(lines[:len(lines):len(lines)], n.AnnexLine)
 		}
-	default:
-		panic(fmt.Sprintf("reference: unknown definition %q", d))
 	}
 	return newClassifier(lines)
 }

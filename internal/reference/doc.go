@@ -8,5 +8,11 @@
 //
 // Classifier maps an HS code of any length to its Phase One category by
 // the longest listed prefix, and reports codes that only partly hold a
-// listed line as ambiguous rather than guessing (see Classify).
+// listed line as ambiguous rather than guessing (see Classify). A
+// classifier is built for a basis and a Definition: Original is the
+// Attachment as printed; Revised adds the national lines of
+// phase1_national_lines.tsv (Census 880000, civil aircraft, on the
+// US-exports basis). Combine classifies one month's codes given at several
+// HS levels, counting each dollar once. phase1_figures.tsv also carries
+// PIIE's published tracker figures (PublishedTracker) to print beside ours.
 package reference

@@ -81,7 +81,9 @@ type AnnexLine struct {
 // Attachment's (see phase1_national_lines.tsv).
 type NationalLine struct {
 	AnnexLine
-	Basis      Basis
+	Basis Basis
+	// Definition is the product set the line belongs to; "all" for every
+	// one.
 	Definition Definition
 	Source     string
 }
@@ -100,7 +102,7 @@ var national = sync.OnceValues(func() ([]NationalLine, error) {
 		if b != USExports && b != CNImports {
 			return nil, fmt.Errorf("embedded national lines line %d: basis %q", i+1, f[0])
 		}
-		if _, err := ParseDefinition(f[1]); err != nil {
+		if _, err := ParseDefinition(f[1]); err != nil && f[1] != "all" {
 			return nil, fmt.Errorf("embedded national lines line %d: %w", i+1, err)
 		}
 		if c != Manufactured && c != Agriculture && c != Energy {

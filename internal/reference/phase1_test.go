@@ -183,6 +183,11 @@ func TestClassifyDefinitions(t *testing.T) {
 		{USExports, Revised, "880240", Manufactured},
 		{USExports, Revised, "1201", Agriculture},
 		{USExports, Revised, "88", Ambiguous}, // 8801..8805 listed, 8806+ not: HS2 88 cannot be split
+		// China's HS-8 naphtha is energy on the GACC basis, on both definitions.
+		{CNImports, Original, "27101220", Energy},
+		{CNImports, Revised, "27101220", Energy},
+		{CNImports, Original, "27101299", Uncovered},
+		{USExports, Original, "27101220", Uncovered},
 	}
 	for _, tc := range cases {
 		got, err := NewClassifier(tc.b, tc.d).Classify(tc.hs)
@@ -196,8 +201,8 @@ func TestClassifyDefinitions(t *testing.T) {
 	if _, err := ParseDefinition("newest"); err == nil {
 		t.Error("ParseDefinition accepted newest")
 	}
-	if n := len(NationalLines()); n != 1 {
-		t.Errorf("%d national lines, want 1", n)
+	if n := len(NationalLines()); n != 2 {
+		t.Errorf("%d national lines, want 2", n)
 	}
 }
 

@@ -49,12 +49,26 @@ func TradeFlowPartition(source, flow string, m civil.Month) Partition {
 	}
 }
 
-// QuarantinePartition is where rows rejected from dataset by source for month
-// m go. Rows whose month could not be read go to year=0000/month=00.
+// QuarantineOf is where rows rejected from data partition p go:
+// quarantine/<p's path>, with every key p has (flow included), so the
+// rejects of two data partitions never share a partition or a file.
+func QuarantineOf(p Partition) Partition {
+	return Partition{Dataset: DatasetQuarantine, Path: DatasetQuarantine + "/" + p.Path, Month: p.Month}
+}
+
+// QuarantinePartition is where rows rejected from dataset by source go when
+// the source cannot tell their data partition: month m, or year=0000/month=00
+// when the month could not be read. Datasets with a flow key get
+// flow=unknown, so a glob over one dataset's quarantine sees one set of
+// Hive keys.
 func QuarantinePartition(dataset, source string, m civil.Month) Partition {
+	flow := ""
+	if dataset == DatasetTradeFlows || dataset == DatasetTradeTotals {
+		flow = "flow=unknown/"
+	}
 	return Partition{
 		Dataset: DatasetQuarantine,
-		Path:    fmt.Sprintf("%s/%s/source=%s/%s", DatasetQuarantine, dataset, source, monthPath(m)),
+		Path:    fmt.Sprintf("%s/%s/source=%s/%s%s", DatasetQuarantine, dataset, source, flow, monthPath(m)),
 		Month:   m,
 	}
 }
@@ -75,11 +89,17 @@ type TradeFlow struct {
 	// CoversMonths is how many months the figure covers, ending at Period:
 	// 1 normally, 2 for a combined January–February release.
 	CoversMonths int
-	Source       string
-	ReleaseID    string
-	SourceURI    string
-	SourceSHA256 string
-	IngestedAt   time.Time
+	// CustomsRegime (贸易方式: ordinary trade, processing with imported
+	// materials, bonded logistics, ...) and RegisteredPlace (注册地, the
+	// importer's or exporter's registered province) are set when the source
+	// publishes them (GACC online-query downloads); empty otherwise.
+	CustomsRegime   string
+	RegisteredPlace string
+	Source          string
+	ReleaseID       string
+	SourceURI       string
+	SourceSHA256    string
+	IngestedAt      time.Time
 }
 
 // Partition returns the partition the row belongs to.
@@ -91,19 +111,22 @@ type TradeFlowRecord struct {
 	Reporter     string   `parquet:"reporter,dict"`
 	Partner      string   `parquet:"partner,dict"`
 	Flow         string   `parquet:"flow,dict"`
-	HSCode       string   `parquet:"hs_code,dict"`
+	HSCode       string   `parquet:"hs_code"`
 	HSLevel      int32    `parquet:"hs_level,dict"`
-	Description  *string  `parquet:"description,optional,dict"`
+	Description  *string  `parquet:"description,optional"`
 	ValueUSD     int64    `parquet:"value_usd,decimal(2:18)"`
 	Quantity     *float64 `parquet:"quantity,optional"`
 	QuantityUnit *string  `parquet:"quantity_unit,optional,dict"`
 	Valuation    string   `parquet:"valuation,dict"`
 	CoversMonths int32    `parquet:"covers_months,dict"`
-	Source       string   `parquet:"source,dict"`
-	ReleaseID    string   `parquet:"release_id,dict"`
-	SourceURI    string   `parquet:"source_uri,dict"`
-	SourceSHA256 string   `parquet:"source_sha256,dict"`
-	IngestedAt   int64    `parquet:"ingested_at,timestamp(microsecond),dict"`
+	// omitempty keeps rows without them out of a changed fingerprint.
+	CustomsRegime   *string `parquet:"customs_regime,optional,dict" json:",omitempty"`
+	RegisteredPlace *string `parquet:"registered_place,optional,dict" json:",omitempty"`
+	Source          string  `parquet:"source,dict"`
+	ReleaseID       string  `parquet:"release_id,dict"`
+	SourceURI       string  `parquet:"source_uri,dict"`
+	SourceSHA256    string  `parquet:"source_sha256,dict"`
+	IngestedAt      int64   `parquet:"ingested_at,timestamp(microsecond),dict"`
 }
 
 // Record encodes r for Parquet. It fails when the value does not fit
@@ -118,23 +141,25 @@ func (r *TradeFlow) Record() (TradeFlowRecord, error) {
 		covers = 1
 	}
 	return TradeFlowRecord{
-		Period:       r.Period.First().DaysSinceEpoch(),
-		Reporter:     r.Reporter,
-		Partner:      r.Partner,
-		Flow:         r.Flow,
-		HSCode:       r.HSCode,
-		HSLevel:      int32(len(r.HSCode)),
-		Description:  optString(r.Description),
-		ValueUSD:     cents,
-		Quantity:     r.Quantity,
-		QuantityUnit: optString(r.QuantityUnit),
-		Valuation:    r.Valuation,
-		CoversMonths: int32(covers),
-		Source:       r.Source,
-		ReleaseID:    r.ReleaseID,
-		SourceURI:    r.SourceURI,
-		SourceSHA256: r.SourceSHA256,
-		IngestedAt:   Micros(r.IngestedAt),
+		Period:          r.Period.First().DaysSinceEpoch(),
+		Reporter:        r.Reporter,
+		Partner:         r.Partner,
+		Flow:            r.Flow,
+		HSCode:          r.HSCode,
+		HSLevel:         int32(len(r.HSCode)),
+		Description:     optString(r.Description),
+		ValueUSD:        cents,
+		Quantity:        r.Quantity,
+		QuantityUnit:    optString(r.QuantityUnit),
+		Valuation:       r.Valuation,
+		CoversMonths:    int32(covers),
+		CustomsRegime:   optString(r.CustomsRegime),
+		RegisteredPlace: optString(r.RegisteredPlace),
+		Source:          r.Source,
+		ReleaseID:       r.ReleaseID,
+		SourceURI:       r.SourceURI,
+		SourceSHA256:    r.SourceSHA256,
+		IngestedAt:      Micros(r.IngestedAt),
 	}, nil
 }
 
@@ -161,11 +186,10 @@ type Rejected struct {
 
 // Partition returns the quarantine partition of r.
 func (r *Rejected) Partition() Partition {
-	m := r.Period
-	if m.IsZero() {
-		m = r.Target.Month
+	if r.Target.Path != "" {
+		return QuarantineOf(r.Target)
 	}
-	return QuarantinePartition(r.Dataset, r.Source, m)
+	return QuarantinePartition(r.Dataset, r.Source, r.Period)
 }
 
 // QuarantineRecord is the Parquet encoding of Rejected.

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // Table describes one queryable table of the lake: where its files live,
@@ -36,8 +38,8 @@ type Table struct {
 	// Bloom are the columns that get a split-block bloom filter: the ones
 	// people look single values up by.
 	Bloom []string
-	// Columns says what each column of Record holds.
-	Columns map[string]string
+	// Docs says what each column of Record holds.
+	Docs map[string]string
 }
 
 // PathKey is one Hive-style directory level (`name=value`).
@@ -84,10 +86,15 @@ var provenanceDocs = map[string]string{
 	"ingested_at":   "when tradepipe read the input (UTC, microseconds)",
 }
 
-func docs(m map[string]string) map[string]string {
+// docs adds the provenance columns' docs to m; rec says which of them the
+// Record has.
+func docs(rec any, m map[string]string) map[string]string {
 	out := map[string]string{}
+	s := parquet.SchemaOf(rec)
 	for k, v := range provenanceDocs {
-		out[k] = v
+		if _, ok := s.Lookup(k); ok {
+			out[k] = v
+		}
 	}
 	for k, v := range m {
 		out[k] = v
@@ -101,26 +108,32 @@ func tradeFlowsTable(name, location, doc string) Table {
 		Record: TradeFlowRecord{},
 		PathKeys: []PathKey{
 			{Name: "source", Column: true, Values: flowSources, Description: "census or gacc"},
-			{Name: "flow", Column: true, Values: flows, Description: "export or import, from the reporter's side"},
+			{Name: "flow", Column: true, Values: flows, Description: "export or import, as the reporter sees it"},
 			yearKey(1990), monthKey(1),
 		},
 		// A file holds one source, flow, reporter and month: partner and
-		// commodity are what is left to filter on.
+		// commodity are what is left to filter on. No bloom filter on
+		// hs_code here: it is nearly unique within a file and every
+		// month lists nearly the same codes, so a filter would cost 9% of
+		// the file and seldom skip one, while the sort and the page index
+		// already find a code's page (docs/BENCHMARKS.md).
 		SortBy: []string{"partner", "hs_code"},
-		Bloom:  []string{"hs_code", "partner"},
-		Columns: docs(map[string]string{
-			"period":        "first day of the reporting month",
-			"reporter":      "ISO 3166-1 alpha-2 of the reporting country",
-			"partner":       "ISO 3166-1 alpha-2 of the partner country",
-			"flow":          "export or import, from the reporter's side",
-			"hs_code":       "HS commodity code, digits only, leading zeros kept",
-			"hs_level":      "number of digits of hs_code: 2, 4, 6, 8 or 10",
-			"description":   "commodity description as published",
-			"value_usd":     "value in US dollars",
-			"quantity":      "quantity in quantity_unit",
-			"quantity_unit": "unit of quantity",
-			"valuation":     "FAS (US exports), CIF (China imports), ...",
-			"covers_months": "months the figure covers, ending at period (2 for a combined January-February release)",
+		Bloom:  []string{"partner"},
+		Docs: docs(TradeFlowRecord{}, map[string]string{
+			"period":           "first day of the reporting month",
+			"reporter":         "ISO 3166-1 alpha-2 of the reporting country",
+			"partner":          "ISO 3166-1 alpha-2 of the partner country",
+			"flow":             "export or import, as the reporter sees it",
+			"hs_code":          "HS commodity code, digits only, leading zeros kept",
+			"hs_level":         "number of digits of hs_code: 2, 4, 6, 8 or 10",
+			"description":      "commodity description as published",
+			"value_usd":        "value in US dollars",
+			"quantity":         "quantity in quantity_unit",
+			"quantity_unit":    "unit of quantity",
+			"valuation":        "FAS (US exports), CIF (China imports), ...",
+			"covers_months":    "months the figure covers, ending at period (2 for a combined January-February release)",
+			"customs_regime":   "customs regime (GACC 贸易方式: ordinary trade, processing, bonded logistics, ...) when published; null otherwise",
+			"registered_place": "registered place of the importer/exporter (GACC 注册地) when published; null otherwise",
 		}),
 	}
 }
@@ -131,16 +144,16 @@ func tradeTotalsTable(name, location, doc string) Table {
 		Record: TradeTotalRecord{},
 		PathKeys: []PathKey{
 			{Name: "source", Column: true, Values: flowSources, Description: "census or gacc"},
-			{Name: "flow", Column: true, Values: flows, Description: "export or import, from the reporter's side"},
+			{Name: "flow", Column: true, Values: flows, Description: "export or import, as the reporter sees it"},
 			yearKey(1990), monthKey(1),
 		},
 		SortBy: []string{"partner"},
 		Bloom:  []string{"partner"},
-		Columns: docs(map[string]string{
+		Docs: docs(TradeTotalRecord{}, map[string]string{
 			"period":        "first day of the reporting month",
 			"reporter":      "ISO 3166-1 alpha-2 of the reporting country",
 			"partner":       "ISO 3166-1 alpha-2 of the partner country",
-			"flow":          "export or import, from the reporter's side",
+			"flow":          "export or import, as the reporter sees it",
 			"value_usd":     "published total in US dollars",
 			"ytd_value_usd": "published year-to-date total in US dollars",
 			"covers_months": "months the figure covers, ending at period",
@@ -149,26 +162,31 @@ func tradeTotalsTable(name, location, doc string) Table {
 }
 
 func quarantineTable(dataset string) Table {
-	min := 0 // rows whose month could not be read land in year=0000/month=00
+	// The keys mirror the data partition the rows were meant for
+	// (QuarantinePartition); rows whose partition cannot be told land in
+	// flow=unknown (datasets with a flow) and year=0000/month=00.
+	keys := []PathKey{{Name: "source", Column: true, Values: sources, Description: "census, gacc or panjiva"}}
+	if dataset == DatasetTradeFlows || dataset == DatasetTradeTotals {
+		keys = append(keys, PathKey{Name: "flow", Values: append(slices.Clone(flows), "unknown"),
+			Description: "flow of the partition the rows were meant for, unknown when it cannot be told"})
+	}
+	keys = append(keys, yearKey(0), monthKey(0))
 	return Table{
 		Name: DatasetQuarantine + "_" + dataset, Dataset: DatasetQuarantine,
 		Location: DatasetQuarantine + "/" + dataset,
 		Doc:      "rows rejected from " + dataset + ", with their raw cells and the reason",
 		Record:   QuarantineRecord{},
-		PathKeys: []PathKey{
-			{Name: "source", Column: true, Values: sources, Description: "census, gacc or panjiva"},
-			yearKey(min), monthKey(min),
-		},
+		PathKeys: keys,
 		// No sort: rows stay in input order (sheet, row), which is how
 		// people read a quarantine, and no sort buffer is held for it.
-		Columns: docs(map[string]string{
+		Docs: docs(QuarantineRecord{}, map[string]string{
 			"period":      "reporting month of the row, when it could be read",
 			"reason_code": "machine-readable reason: bad_value, bad_hs_code, bad_date, ...",
 			"reason":      "the reason, for a person",
 			"field":       "the offending column, when one is to blame",
 			"sheet":       "spreadsheet sheet of the row",
 			"row_number":  "1-based row or record number in the input",
-			"raw_cells":   "the row's cells as text",
+			"raw_cells":   "the cells of the row as text",
 		}),
 	}
 }
@@ -180,7 +198,7 @@ var tables = []Table{
 	tradeFlowsTable(DatasetTradeFlows+"_history", DatasetTradeFlows+"_history",
 		"every published vintage of trade_flows, one file per release"),
 	tradeTotalsTable(DatasetTradeTotals, DatasetTradeTotals,
-		"a reporter's published total with one partner for a month"),
+		"the published total of a reporter with one partner for a month"),
 	tradeTotalsTable(DatasetTradeTotals+"_history", DatasetTradeTotals+"_history",
 		"every published vintage of trade_totals, one file per release"),
 	{
@@ -195,7 +213,7 @@ var tables = []Table{
 		// values for the dictionary), then origin and day.
 		SortBy: []string{"hs_code", "origin_country", "shipment_date"},
 		Bloom:  []string{"hs_code", "bill_of_lading"},
-		Columns: docs(map[string]string{
+		Docs: docs(ShipmentRecord{}, map[string]string{
 			"shipment_date":       "arrival or shipment date",
 			"period":              "first day of the shipment month",
 			"bill_of_lading":      "bill of lading number",
@@ -228,14 +246,15 @@ var tables = []Table{
 			yearKey(2017),
 		},
 		SortBy: []string{"period", "category"},
-		Columns: map[string]string{
+		Docs: map[string]string{
 			"basis":             "us_exports or cn_imports",
 			"period":            "the month; year-to-date figures run from January of its year",
 			"category":          "manufactured_goods, agriculture, energy, all_covered, uncovered, ...",
 			"value_usd":         "covered purchases in the month",
+			"covers_months":     "months value_usd covers, ending at period (2 for a combined January-February figure)",
 			"ytd_usd":           "January through this month",
 			"baseline_2017_usd": "whole-year 2017 value for the category and basis",
-			"target_usd":        "baseline plus the year's increment",
+			"target_usd":        "baseline plus the increment for the year",
 			"target_ytd_usd":    "target prorated through this month",
 			"pct_of_target_ytd": "100 x ytd_usd / target_ytd_usd",
 			"shortfall_ytd_usd": "target_ytd_usd - ytd_usd",
@@ -263,14 +282,20 @@ func TableNamed(name string) (Table, error) {
 	return Table{}, fmt.Errorf("unknown table %q (known: %s)", name, strings.Join(names, ", "))
 }
 
-// TableFor returns the main table whose Record type is that of rec (for
-// TradeFlowRecord, trade_flows rather than its history).
-func TableFor(rec any) (Table, bool) {
+// TableFor returns the tables whose Record type is that of rec, the main
+// table (named as its dataset, e.g. trade_flows rather than its history)
+// first when there is one.
+func TableFor(rec any) []Table {
 	rt := reflect.TypeOf(rec)
+	var out []Table
 	for _, t := range tables {
 		if t.RecordType() == rt {
-			return t, true
+			if t.Name == t.Dataset {
+				out = append([]Table{t}, out...)
+			} else {
+				out = append(out, t)
+			}
 		}
 	}
-	return Table{}, false
+	return out
 }

@@ -210,10 +210,12 @@ func TestManualRunsCoalesced(t *testing.T) {
 // API scrubs what older records hold.
 func TestStoredErrorsServedWithoutKeys(t *testing.T) {
 	f := newFixture(t, Options{Token: "t"})
-	e := &pipeline.Entry{Job: "census-exports", Month: civil.Month{Year: 2020, Month: 4}, Status: pipeline.LedgerFailed,
-		FinishedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		Error:      "HTTP 400: bad request https://api.census.gov/data/x?get=A&key=0123456789abcdef&time=2020-04"}
-	if err := f.exec.Ledger().PutEntry(t.Context(), e); err != nil {
+	_, err := f.exec.Ledger().UpdateEntry(t.Context(), "census-exports", civil.Month{Year: 2020, Month: 4}, func(e *pipeline.Entry) {
+		e.Status = pipeline.LedgerFailed
+		e.FinishedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		e.Error = "HTTP 400: bad request https://api.census.gov/data/x?get=A&key=0123456789abcdef&time=2020-04"
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/api/v1/jobs", "/api/v1/jobs/census-exports/partitions"} {

@@ -169,13 +169,46 @@ type JobInfo struct {
 	Failed []*pipeline.Entry `json:"failed_partitions,omitempty"`
 }
 
-// LastRun is a job's most recently finished month.
+// LastRun is a job's last run: the months whose outcome was recorded in
+// the minute up to the latest one, with the same trigger.
 type LastRun struct {
+	// Month is the latest month among them.
 	Month      civil.Month `json:"month"`
-	Status     string      `json:"status"`
+	Months     int         `json:"months"`
+	Status     string      `json:"status"` // the worst among them
 	Trigger    string      `json:"trigger"`
 	FinishedAt time.Time   `json:"finished_at"`
 	Error      string      `json:"error,omitempty"`
+}
+
+// lastRun groups the ledger's latest outcomes into the last run. The
+// ledger records months, not runs; a run's months are recorded together,
+// so those within a minute of the latest with its trigger are taken as it.
+func lastRun(entries []*pipeline.Entry) *LastRun {
+	var latest *pipeline.Entry
+	for _, e := range entries {
+		if !e.FinishedAt.IsZero() && (latest == nil || e.FinishedAt.After(latest.FinishedAt)) {
+			latest = e
+		}
+	}
+	if latest == nil {
+		return nil
+	}
+	rank := map[string]int{pipeline.LedgerEmpty: 1, pipeline.LedgerUnchanged: 2, pipeline.LedgerSucceeded: 3, pipeline.LedgerInterrupted: 4, pipeline.LedgerFailed: 5}
+	lr := &LastRun{Trigger: latest.Trigger, FinishedAt: latest.FinishedAt}
+	for _, e := range entries {
+		if e.FinishedAt.IsZero() || e.Trigger != latest.Trigger || latest.FinishedAt.Sub(e.FinishedAt) > time.Minute {
+			continue
+		}
+		lr.Months++
+		if lr.Month.Before(e.Month) {
+			lr.Month = e.Month
+		}
+		if rank[e.Status] > rank[lr.Status] {
+			lr.Status, lr.Error = e.Status, e.Error
+		}
+	}
+	return lr
 }
 
 // Jobs summarises every job from the ledger; status and the API share it.
@@ -192,20 +225,24 @@ func Jobs(ctx context.Context, exec *pipeline.Executor, now time.Time) ([]JobInf
 		if err != nil {
 			return nil, err
 		}
+		var parts []string
 		for _, e := range entries {
 			e.Error = scrub(e.Error)
-			info.Counts[e.Status]++
+			// Counted in partitions, as a run counts them; a month that
+			// has none (it failed before any, or had no data) counts once.
+			info.Counts[e.Status] += max(len(e.Partitions), 1)
+			parts = append(parts, e.Partitions...)
 			if e.Status == pipeline.LedgerFailed || e.Status == pipeline.LedgerInterrupted {
 				info.Failed = append(info.Failed, e)
 			}
-			info.Rows += e.Rows
-			info.Quarant += e.Quarantined
-			// Entries come oldest month first, so on equal times the
-			// latest month wins.
-			if !e.FinishedAt.IsZero() && (info.LastRun == nil || !e.FinishedAt.Before(info.LastRun.FinishedAt)) {
-				info.LastRun = &LastRun{Month: e.Month, Status: e.Status, Trigger: e.Trigger, FinishedAt: e.FinishedAt, Error: e.Error}
-			}
 		}
+		// Rows from what the lake holds, not from the last run's writes.
+		rows, q, err := pipeline.Held(ctx, exec.Ledger().Store().Lake(), j.Name, parts)
+		if err != nil {
+			return nil, err
+		}
+		info.Rows, info.Quarant = rows, q
+		info.LastRun = lastRun(entries)
 		out = append(out, info)
 	}
 	return out, nil

@@ -283,3 +283,44 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// Copy implements Lake: a hard link to a temp name renamed over dst, so the
+// copy costs no bytes and is atomic; a plain copy through Put where the
+// filesystem cannot link. Sharing an inode is safe because no object is
+// ever modified in place (Put renames a new file over the key).
+func (d *Dir) Copy(ctx context.Context, src, dst string) error {
+	sp, err := d.path(src)
+	if err != nil {
+		return err
+	}
+	dp, err := d.path(dst)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(sp); errors.Is(err, fs.ErrNotExist) || (err == nil && fi.IsDir()) {
+		return fmt.Errorf("copy %s: %w", src, ErrNotExist)
+	} else if err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dp), 0o755); err != nil {
+		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	tmp := filepath.Join(filepath.Dir(dp), tmpPrefix+filepath.Base(dp)+"-"+randomSuffix())
+	if err := os.Link(sp, tmp); err == nil {
+		if err := os.Rename(tmp, dp); err != nil {
+			_ = os.Remove(tmp)
+			return fmt.Errorf("copy %s to %s: %w", src, dst, err)
+		}
+		syncDir(filepath.Dir(dp))
+		return nil
+	}
+	f, err := os.Open(sp)
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	defer f.Close()
+	return d.Put(ctx, dst, f)
+}

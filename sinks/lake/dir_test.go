@@ -76,7 +76,7 @@ func TestDirConditional(t *testing.T) {
 }
 
 func TestDirPublish(t *testing.T) {
-	laketest.RunPublish(t, func(t *testing.T) lake.Lake {
+	laketest.RunPublish(t, func(t *testing.T) lake.Conditional {
 		d, err := lake.NewDir(t.TempDir())
 		if err != nil {
 			t.Fatal(err)

@@ -43,6 +43,14 @@ type Lake interface {
 	// Delete removes the object at key; deleting a missing key is not an
 	// error.
 	Delete(ctx context.Context, key string) error
+	// Copy makes dst hold the bytes of src, replacing any object at dst with
+	// the same atomicity as Put: a reader of dst sees the previous object or
+	// the complete copy. The commit protocol uses it to refresh the current
+	// view from an immutable data file without moving the bytes through the
+	// process where the store can (a hard link on a filesystem, a
+	// server-side CopyObject on S3). The error wraps ErrNotExist when src is
+	// missing. ctx bounds the whole copy.
+	Copy(ctx context.Context, src, dst string) error
 	// URL returns the lake's root URL, for messages and provenance. It holds
 	// no credentials.
 	URL() string

@@ -27,7 +27,7 @@ const (
 	DefaultTTL            = 2 * time.Minute
 	DefaultPoll           = 2 * time.Second
 	DefaultReleaseTimeout = 10 * time.Second
-	DefaultPrefix         = "_state/leases/"
+	DefaultPrefix         = "_state/v1/leases/" // pipeline/state.LeasePrefix: the one _state layout
 )
 
 // Options configure a Locker.
@@ -179,6 +179,24 @@ func (l *Locker) Owner() string { return l.opts.Owner }
 
 // Key returns the lake key of partition's lease.
 func (l *Locker) Key(partition string) string { return l.opts.Prefix + partition + ".json" }
+
+// Held implements pipeline.HoldProber: whether a live holder has name's
+// lease now (not released, not expired, holder not known dead). ctx
+// bounds the read.
+func (l *Locker) Held(ctx context.Context, name string) (bool, error) {
+	b, _, err := l.opts.Lake.GetVersion(ctx, l.Key(name))
+	if errors.Is(err, lake.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return false, fmt.Errorf("lease %s: %w", l.Key(name), err)
+	}
+	return !Free(r, l.opts.Now()) && l.opts.Alive(r.Owner), nil
+}
 
 // Lock implements pipeline.Locker: it blocks until this Locker holds the
 // lease of partition or ctx is done. The held context is cancelled with

@@ -29,17 +29,20 @@
 //     sorting_columns and in the tradepipe.sorted_by key.
 //   - Row groups of DefaultRowGroupRows rows, chosen by measurement
 //     (docs/BENCHMARKS.md).
-//   - Key-value metadata: tradepipe.dataset, tradepipe.table,
+//   - Key-value metadata: tradepipe.dataset, tradepipe.table (when known:
+//     the main table of the Record type or the Table option),
 //     tradepipe.schema_version, tradepipe.release_id (Release option),
 //     tradepipe.version, tradepipe.commit; created_by is
 //     "tradepipe version V (build COMMIT)" from internal/buildinfo.
 //
 // Memory: sorting uses parquet-go's SortingWriter. Each open writer holds
-// at most sortRunRows rows in memory; full runs are sorted and written to
-// a sort-* file beside the spool file, and Close merges the runs into the
-// output. So a writer holds about sortRunRows × row width plus one page per
-// column, whatever the partition's size; Close additionally holds one
-// page per column per run while merging (runs = rows / sortRunRows).
-// Tables without SortBy (quarantine, kept in input order) are written
-// straight through.
+// at most sortRunRows (2,048) rows in memory; full runs are sorted and
+// written to a spool-sort-*.parquet file beside the spool file (the
+// engine's sweep of spool-*.parquet removes them after a crash), and Close
+// merges the runs into the output. So a writer holds about sortRunRows ×
+// row width plus one page per column, whatever the partition's size; Close
+// additionally holds one page per column per run while merging (runs =
+// rows / sortRunRows). The price is CPU: every row is encoded twice
+// (docs/BENCHMARKS.md). Tables without SortBy (quarantine, kept in input
+// order) are written straight through.
 package parquetfile

@@ -1,19 +1,17 @@
 package publish
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 )
 
 // Annotate replaces the warnings of group name in partition dir that start
 // with prefix by warnings (each should start with prefix too), leaving the
-// data files and the other warnings alone. It rewrites only the manifest,
-// and only when the warnings change, so checks that run again with the same
-// outcome write nothing. It reports whether the manifest was rewritten.
+// data files and the other warnings alone. It commits only when the warnings change, so checks that run again with the same
+// outcome write nothing. The new warnings are a commit of their own (same
+// data files). It reports whether the manifest was rewritten.
 // Missing partitions or groups are not annotated (false, nil). ctx bounds
 // the lake calls; errors are the lake's. The caller holds the partition's
 // lock, as for Publish.
@@ -37,15 +35,8 @@ func (p *Publisher) Annotate(ctx context.Context, dir, name, prefix string, warn
 		return false, nil
 	}
 	g.Warnings = next
-	body, err := m.encode()
-	if err != nil {
-		return false, fmt.Errorf("annotate %s: encode manifest: %w", dir, err)
-	}
-	key := path.Join(dir, ManifestName)
-	if err := p.hook(StepManifest, key); err != nil {
-		return false, err
-	}
-	if err := p.Lake.Put(ctx, key, bytes.NewReader(body)); err != nil {
+	m.PublishedAt = p.now()
+	if _, err := p.commit(ctx, m, m.clone()); err != nil {
 		return false, fmt.Errorf("annotate %s: %w", dir, err)
 	}
 	return true, nil

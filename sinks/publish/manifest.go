@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,13 +22,20 @@ const (
 	SuccessName  = "_SUCCESS"
 )
 
-// Manifest describes a published partition.
+// Manifest is a partition's commit record: the complete state of the
+// partition after one commit (every group and the immutable data file each
+// group's view file is copied from), numbered in the partition's log.
 type Manifest struct {
-	SchemaVersion int     `json:"schema_version"`
-	Dataset       string  `json:"dataset"`
-	Partition     string  `json:"partition"`
-	Period        string  `json:"period,omitempty"` // YYYY-MM
-	Groups        []Group `json:"groups"`
+	SchemaVersion int `json:"schema_version"`
+	// Seq numbers the partition's commits from 1; Parent is the commit this
+	// one replaced (0 for the first). One commit is one snapshot of the
+	// partition, so a table format (Iceberg) can be written from the log.
+	Seq       int64   `json:"seq"`
+	Parent    int64   `json:"parent"`
+	Dataset   string  `json:"dataset"`
+	Partition string  `json:"partition"`
+	Period    string  `json:"period,omitempty"` // YYYY-MM
+	Groups    []Group `json:"groups"`
 	// Rows and QuarantinedRows sum the groups.
 	Rows            int64     `json:"rows"`
 	QuarantinedRows int64     `json:"quarantined_rows"`
@@ -56,7 +63,10 @@ type Group struct {
 
 // FileEntry is a data file of a group.
 type FileEntry struct {
-	Name   string `json:"name"` // base name within the partition directory
+	Name string `json:"name"` // base name of the view file in the partition directory
+	// Key is the immutable data file under _tables/ the view file is a
+	// copy of; a reader that follows commits reads it.
+	Key    string `json:"key"`
 	Rows   int64  `json:"rows"`
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"`
@@ -99,33 +109,103 @@ func SameInputs(a, b []Input) bool {
 	return slices.Equal(sa, sb)
 }
 
-// Load reads the manifest of the partition directory dir. It returns
-// (nil, nil) when the partition has never been published.
+// Load reads the latest commit of the partition directory dir: the newest
+// record of its log. It returns (nil, nil) when the partition has never
+// been committed. ctx bounds the list and the read; errors are the lake's
+// or a record that does not decode.
 func Load(ctx context.Context, l lake.Lake, dir string) (*Manifest, error) {
-	b, err := lake.ReadAll(ctx, l, path.Join(dir, ManifestName))
-	if errors.Is(err, lake.ErrNotExist) {
+	seqs, err := logSeqs(ctx, l, dir)
+	if err != nil {
+		return nil, fmt.Errorf("load commit log of %s: %w", dir, err)
+	}
+	if len(seqs) == 0 {
 		return nil, nil
 	}
+	return loadCommit(ctx, l, dir, seqs[len(seqs)-1])
+}
+
+// loadCommit reads commit seq of dir.
+func loadCommit(ctx context.Context, l lake.Lake, dir string, seq int64) (*Manifest, error) {
+	b, err := lake.ReadAll(ctx, l, LogKey(dir, seq))
 	if err != nil {
-		return nil, fmt.Errorf("load manifest of %s: %w", dir, err)
+		return nil, fmt.Errorf("load commit %d of %s: %w", seq, dir, err)
 	}
+	return decode(b, fmt.Sprintf("commit %d of %s", seq, dir))
+}
+
+func decode(b []byte, what string) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("load manifest of %s: %w", dir, err)
+		return nil, fmt.Errorf("decode %s: %w", what, err)
 	}
 	return &m, nil
 }
 
-// listed reports whether base is a data file of m.
-func (m *Manifest) listed(base string) bool {
-	for _, g := range m.Groups {
-		for _, f := range g.Files {
-			if f.Name == base {
-				return true
+// loadView reads the view's _manifest.json: the commit the view was last
+// completely synced to. Nil when there is none or it does not decode (the
+// view is then rebuilt whole).
+func loadView(ctx context.Context, l lake.Lake, dir string) *Manifest {
+	b, err := lake.ReadAll(ctx, l, path.Join(dir, ManifestName))
+	if err != nil {
+		return nil
+	}
+	m, err := decode(b, "view manifest of "+dir)
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+// logSeqs lists the sequence numbers of dir's commit log, ascending.
+func logSeqs(ctx context.Context, l lake.Lake, dir string) ([]int64, error) {
+	prefix := logPrefix(dir)
+	var out []int64
+	for o, err := range l.List(ctx, prefix) {
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimPrefix(o.Key, prefix)
+		num, ok := strings.CutSuffix(name, ".json")
+		if !ok || strings.Contains(num, "/") {
+			continue
+		}
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil || n <= 0 {
+			continue
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// file returns the entry of the view file base, or nil.
+func (m *Manifest) file(base string) *FileEntry {
+	if m == nil {
+		return nil
+	}
+	for i := range m.Groups {
+		for j := range m.Groups[i].Files {
+			if m.Groups[i].Files[j].Name == base {
+				return &m.Groups[i].Files[j]
 			}
 		}
 	}
-	return false
+	return nil
+}
+
+// keys returns the immutable data files m references.
+func (m *Manifest) keys() map[string]bool {
+	out := map[string]bool{}
+	if m == nil {
+		return out
+	}
+	for _, g := range m.Groups {
+		for _, f := range g.Files {
+			out[f.Key] = true
+		}
+	}
+	return out
 }
 
 func (m *Manifest) encode() ([]byte, error) {
@@ -164,4 +244,35 @@ func withGroup(m *Manifest, p schema.Partition, g Group, now time.Time) *Manifes
 		out.QuarantinedRows += grp.QuarantinedRows
 	}
 	return out
+}
+
+// clone returns a deep copy of m.
+func (m *Manifest) clone() *Manifest {
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err) // a Manifest always encodes
+	}
+	out, err := decode(b, "clone")
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// Partitions lists the partition directories under prefix (a dataset
+// path such as "trade_flows/source=census/") that have at least one
+// commit, in key order: what a reader that follows commits reads, whether
+// or not the view has caught up. ctx bounds the listing.
+func Partitions(ctx context.Context, l lake.Lake, prefix string) ([]string, error) {
+	var out []string
+	for o, err := range l.List(ctx, TablesRoot+"/"+prefix) {
+		if err != nil {
+			return nil, fmt.Errorf("list commits under %s: %w", prefix, err)
+		}
+		dir, _, ok := strings.Cut(strings.TrimPrefix(o.Key, TablesRoot+"/"), "/_log/")
+		if ok && (len(out) == 0 || out[len(out)-1] != dir) {
+			out = append(out, dir)
+		}
+	}
+	return out, nil
 }

@@ -41,7 +41,9 @@ func TestConditional(t *testing.T) {
 	laketest.RunConditional(t, func(t *testing.T) lake.Conditional { return s3test.New(t, nil) })
 }
 
-func TestPublish(t *testing.T) { laketest.RunPublish(t, newLake) }
+func TestPublish(t *testing.T) {
+	laketest.RunPublish(t, func(t *testing.T) lake.Conditional { return s3test.New(t, smallParts) })
+}
 
 func TestURLHasNoSecrets(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEKEYID")

@@ -23,6 +23,11 @@ type Options struct {
 	Flow    string // export or import
 	Partner string // Schedule C code, e.g. 5700 for China
 	Level   string // HS2, HS4, HS6 or HS10
+	// Detail are HS prefixes (e.g. 2710, 2711) also fetched at HS10 in the
+	// same release, for the Annex 6.1 lines defined below HS6 (naphtha
+	// 2710.12.25, other LPG 2711.19.90); the classifier combines the levels
+	// without counting a dollar twice.
+	Detail []string
 	// BaseURL is the API's root; a file:// URL replays saved responses
 	// instead: its {year} and {month} are the month's, e.g.
 	// file://./examples/census/exports-hs6-5700-{year}-{month}.json.gz.

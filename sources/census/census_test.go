@@ -393,3 +393,56 @@ func TestParseRealExamples(t *testing.T) {
 		}
 	}
 }
+
+// With Detail, the release holds the HS6 answer and the HS10 lines of each
+// prefix (E_COMMODITY=2710*&COMM_LVL=HS10), one response; a prefix without
+// data (204) adds nothing.
+func TestFetchHS10Detail(t *testing.T) {
+	hs6 := `[["E_COMMODITY","E_COMMODITY_LDESC","ALL_VAL_MO","QTY_1_MO","UNIT_QY1","CTY_CODE","COMM_LVL","time"],
+["271012","LIGHT OILS","1000","0","-","5700","HS6","2020-04"],
+["120190","SOYBEANS","500","0","-","5700","HS6","2020-04"]]`
+	hs10 := `[["E_COMMODITY","E_COMMODITY_LDESC","ALL_VAL_MO","QTY_1_MO","UNIT_QY1","CTY_CODE","COMM_LVL","time"],
+["2710122500","NAPHTHA","700","0","BBL","5700","HS10","2020-04"],
+["2710121500","OTHER LIGHT OILS","300","0","BBL","5700","HS10","2020-04"]]`
+	var seen []string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		seen = append(seen, q.Get("COMM_LVL")+" "+q.Get("E_COMMODITY"))
+		switch {
+		case q.Get("COMM_LVL") == "HS6" && q.Get("E_COMMODITY") == "":
+			_, _ = w.Write([]byte(hs6))
+		case q.Get("COMM_LVL") == "HS10" && q.Get("E_COMMODITY") == "2710*":
+			_, _ = w.Write([]byte(hs10))
+		case q.Get("COMM_LVL") == "HS10" && q.Get("E_COMMODITY") == "2711*":
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			http.Error(w, "unexpected query "+r.URL.RawQuery, 400)
+		}
+	}))
+	defer ts.Close()
+	var waits []time.Duration
+	s := newTestSource(t, ts.URL, &waits)
+	s.opts.Detail = []string{"2710", "2711"}
+	apr := civil.Month{Year: 2020, Month: 4}
+	rel, err := s.Fetch(context.Background(), apr, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(seen, ",") != "HS6 ,HS10 2710*,HS10 2711*" {
+		t.Errorf("requests %v", seen)
+	}
+	rec := &recorder{}
+	if err := s.Parse(context.Background(), rel, rec); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rec.flows {
+		got = append(got, f.HSCode+"="+f.ValueUSD.String())
+	}
+	if strings.Join(got, " ") != "271012=1000 120190=500 2710122500=700 2710121500=300" || len(rec.rejects) != 0 {
+		t.Fatalf("rows %v rejects %v", got, rec.rejects)
+	}
+	if strings.Contains(rel.URI, "s3cr3tkey") {
+		t.Error("URI leaks the key")
+	}
+}

@@ -23,6 +23,7 @@ const (
 	fFlow
 	fRegime     // 贸易方式: customs regime (ordinary, processing, bonded, ...)
 	fRegistered // 注册地: registered place of the importer/exporter
+	fValueRMB   // 人民币: value in yuan, converted only with a rate table
 	numFields
 )
 
@@ -71,6 +72,8 @@ var columns = [numFields]column{
 		"进出口", "进出口标志", "贸易流向", "flow", "trade flow", "import export", "imp exp"}},
 	fRegime: {"customs_regime", false, []string{
 		"贸易方式", "贸易方式名称", "监管方式", "trade mode", "trading mode", "customs regime", "regime"}},
+	fValueRMB: {"value_rmb", false, []string{
+		"人民币", "人民币值", "金额人民币", "人民币金额", "rmb", "cny", "value rmb", "value cny", "value in rmb", "yuan"}},
 	fRegistered: {"registered_place", false, []string{
 		"注册地", "注册地名称", "收发货人注册地", "registered place", "place of registration", "registration place"}},
 }
@@ -109,7 +112,9 @@ func matchHeader(row []string) (l layout, ok bool, missing []string) {
 		}
 	}
 	for f, c := range columns {
-		if c.required && l[f] < 0 {
+		// A yuan column stands in for the dollar one; parseDetail then
+		// needs a rate table.
+		if c.required && l[f] < 0 && !(field(f) == fValueUSD && l[fValueRMB] >= 0) {
 			missing = append(missing, c.name)
 		}
 	}

@@ -3,6 +3,8 @@ package gacc
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,6 +33,15 @@ func findHeader(t table) (int, layout, error) {
 		if ok {
 			return i, l, nil
 		}
+		if slices.Contains(missing, columns[fValueUSD].name) && len(missing) == 1 {
+			for _, c := range t.rows[i] {
+				if rmbHeaderRE.MatchString(c) {
+					// A download valued in yuan: converting needs a monthly
+					// rate table, which tradepipe does not take yet.
+					return 0, layout{}, fmt.Errorf("row %d: values are in 人民币 (RMB, column %q), not US dollars; download the table in 美元 (US dollars)", i+1, strings.TrimSpace(c))
+				}
+			}
+		}
 		if best == nil || len(missing) < len(best) {
 			if nonEmpty(t.rows[i]) > 0 {
 				best = missing
@@ -43,6 +54,8 @@ func findHeader(t table) (int, layout, error) {
 	return 0, layout{}, fmt.Errorf("no header row with the detail table's columns in the first %d rows (closest lacks %s; first row: %s)",
 		headerScan, strings.Join(best, ", "), describeHeader(t.rows[0]))
 }
+
+var rmbHeaderRE = regexp.MustCompile(`(?i)人民币|^\s*(rmb|cny|yuan)\b|\brmb\b|元\s*$`)
 
 func nonEmpty(row []string) int {
 	n := 0
@@ -66,6 +79,13 @@ func (s *Source) parseDetail(ctx context.Context, r *sources.Release, e sources.
 	h, l, err := findHeader(t)
 	if err != nil {
 		return sources.Permanent(fmt.Errorf("parse %s%s: %w", r.URI, sheetNote(t.sheet), err))
+	}
+	if l[fValueUSD] < 0 && len(s.opts.RMBPerUSD) == 0 {
+		return sources.Permanent(fmt.Errorf("parse %s%s: values are in 人民币 (RMB, column %q), not US dollars; download the table in 美元, or give the job a monthly rate table (rmb_per_usd)",
+			r.URI, sheetNote(t.sheet), strings.TrimSpace(cell(t.rows[h], l[fValueRMB]))))
+	}
+	if l[fValueUSD] < 0 {
+		e.Count("converted_from_rmb", 1)
 	}
 	width := 0
 	for _, i := range l {
@@ -209,13 +229,28 @@ func (s *Source) detailRow(r *sources.Release, row []string, l layout, width int
 	if partner.iso2 == "CN" {
 		return bad(schema.ReasonBadCountry, partnerField(l), "trading partner is China itself")
 	}
-	raw := cell(row, l[fValueUSD])
+	valueField := fValueUSD
+	if l[fValueUSD] < 0 {
+		valueField = fValueRMB
+	}
+	raw := cell(row, l[valueField])
 	if raw == "" || raw == "-" {
-		return bad(schema.ReasonMissingField, fValueUSD, "no US dollar value")
+		return bad(schema.ReasonMissingField, valueField, "no value")
 	}
 	value, err := parseAmount(raw)
 	if err != nil || value.Negative {
-		return bad(schema.ReasonBadValue, fValueUSD, "US dollar value %q is not a non-negative amount", raw)
+		return bad(schema.ReasonBadValue, valueField, "value %q is not a non-negative amount", raw)
+	}
+	if valueField == fValueRMB {
+		rate, ok := s.opts.RMBPerUSD[p.End]
+		if !ok {
+			return bad(schema.ReasonBadValue, fValueRMB, "no RMB per USD rate for %s in rmb_per_usd", p.End)
+		}
+		var usd apd.Decimal
+		if _, err := apd.BaseContext.WithPrecision(34).Quo(&usd, &value, &rate); err != nil {
+			return bad(schema.ReasonBadValue, fValueRMB, "convert %q at %s: %v", raw, rate.Text('f'), err)
+		}
+		value = money.RoundCents(usd)
 	}
 	if _, err := money.Cents(value); err != nil {
 		return bad(schema.ReasonBadValue, fValueUSD, "US dollar value %q: %v", raw, err)
@@ -246,6 +281,12 @@ func (s *Source) detailRow(r *sources.Release, row []string, l layout, width int
 		}
 		// A quantity that is not a number loses only the quantity, never
 		// the row's value.
+	}
+	if l[fRegime] >= 0 {
+		f.CustomsRegime = strings.TrimSpace(cell(row, l[fRegime]))
+	}
+	if l[fRegistered] >= 0 {
+		f.RegisteredPlace = strings.TrimSpace(cell(row, l[fRegistered]))
 	}
 	return f, nil
 }

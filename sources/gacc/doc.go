@@ -64,9 +64,12 @@
 // A detail row whose period, flow, partner and code (and customs regime and
 // registered place, 贸易方式 and 注册地, when the download has those columns)
 // repeat an earlier row of the same input is quarantined (duplicate_key).
-// The regime and registered place are not stored yet: trade_flows has no
-// column for them, so rows of one code and partner in several regimes land
-// as separate rows with the same visible key.
+// The regime and registered place are kept as trade_flows columns
+// customs_regime and registered_place (null when the download lacks them).
+// A download valued in 人民币 (RMB) is a permanent error asking for US
+// dollars, unless Options.RMBPerUSD gives a rate for each month: rows are
+// then converted at their period's last month's rate (rounded half-even to
+// cents), and a month without a rate is quarantined (bad_value).
 //
 // # January and February
 //

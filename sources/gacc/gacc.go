@@ -23,6 +23,9 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sources"
 )
 
@@ -41,6 +44,11 @@ type Options struct {
 	MaxAttempts int           // default 5
 	BaseBackoff time.Duration // default 1s
 	MaxBackoff  time.Duration // default 2m
+	// RMBPerUSD is the monthly rate table (yuan per US dollar) that lets a
+	// download valued in 人民币 be read: each row is converted at the rate
+	// of its period's last month, rounded half-even to cents. Without it
+	// such a download is refused.
+	RMBPerUSD map[civil.Month]apd.Decimal
 }
 
 // Source is the gacc source: a Parser for downloaded detail tables and

@@ -5,11 +5,15 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/sources"
 )
 
@@ -28,6 +32,7 @@ func TestRealRegimePages(t *testing.T) {
 		{"regime_2019_12.html", "2019-12", false, "0", "1000", 18},     // "12. 2019", "12 | 1to12"
 		{"regime_2019_02.html", "2019-02", true, "1000", "2000", 18},   // "2. 2019", no unit line
 		{"regime_2023_10.html", "2023-10", true, "1000", "-1000", 18},  // "Regime10.2023", "1to10", no unit line
+		{"regime_2023_01.html", "2023-01", true, "0", "-2000", 18},     // "Regime,1.2023", "1 | 1to1" (January alone), no unit line
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
@@ -171,6 +176,15 @@ func TestDetailDuplicatesAndGzip(t *testing.T) {
 				!strings.Contains(s.rejects[0].Reason, "repeats row 2") {
 				t.Fatalf("flows %d rejects %+v", len(s.flows), s.rejects)
 			}
+			// The regime and registered place are kept, so processing
+			// trade can be excluded downstream.
+			var got []string
+			for _, f := range s.flows {
+				got = append(got, f.CustomsRegime+"/"+f.RegisteredPlace+"="+f.ValueUSD.String())
+			}
+			if strings.Join(got, " ") != "一般贸易/山东省=1000.00 进料加工贸易/山东省=500.00 一般贸易/江苏省=70.00" {
+				t.Errorf("rows %v", got)
+			}
 		})
 	}
 }
@@ -191,5 +205,74 @@ func TestInputBounds(t *testing.T) {
 	rel.Size = MaxInput + 1
 	if err := src.Parse(context.Background(), rel, &sink{}); err == nil || !strings.Contains(err.Error(), "256 MiB") {
 		t.Fatalf("big input: %v", err)
+	}
+}
+
+// A download valued in 人民币 is refused with an error that says so.
+func TestDetailInRMB(t *testing.T) {
+	csvText := "数据年月,商品编码,商品名称,贸易伙伴名称,贸易方式,注册地,人民币\n202004,12019000,大豆,美国,一般贸易,山东省,7000.00\n"
+	_, _, err := parse(t, writeTemp(t, "rmb.csv", []byte(csvText)))
+	if err == nil || !errors.Is(err, sources.ErrPermanent) || !strings.Contains(err.Error(), "人民币") || !strings.Contains(err.Error(), "rmb.csv") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// With a monthly rate table a 人民币 download is converted at its month's
+// rate, exactly to the cent; a month without a rate is quarantined.
+func TestDetailInRMBWithRates(t *testing.T) {
+	csvText := "数据年月,商品编码,商品名称,贸易伙伴名称,人民币\n" +
+		"202004,12019000,大豆,美国,7000.00\n" +
+		"202004,27090000,原油,美国,100.00\n" +
+		"202005,12019000,大豆,美国,7000.00\n"
+	src, err := New(Options{RMBPerUSD: map[civil.Month]apd.Decimal{{Year: 2020, Month: 4}: *apd.New(70, -1)}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &sink{}
+	if err := src.Parse(context.Background(), release(t, writeTemp(t, "rmb.csv", []byte(csvText))), out); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range out.flows {
+		got = append(got, f.HSCode+"="+f.ValueUSD.Text('f'))
+	}
+	if strings.Join(got, " ") != "12019000=1000.00 27090000=14.29" {
+		t.Errorf("flows %v", got)
+	}
+	if len(out.rejects) != 1 || out.rejects[0].ReasonCode != "bad_value" || !strings.Contains(out.rejects[0].Reason, "no RMB per USD rate for 2020-05") {
+		t.Errorf("rejects %+v", out.rejects)
+	}
+	if out.counters["converted_from_rmb"] != 1 {
+		t.Errorf("counters %v", out.counters)
+	}
+}
+
+// The online-query download in the 14-column layout the issue describes
+// (GBK, 贸易方式 and 注册地 with their codes, value in 美元; values
+// synthetic, layout UNCONFIRMED): regime and place kept, the repeated last
+// line quarantined.
+func TestQuery14Columns(t *testing.T) {
+	s, _, err := parse(t, "testdata/query_14col_gbk.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range s.flows {
+		got = append(got, fmt.Sprintf("%s %s %s %s/%s %s %v%s", f.Period, f.Partner, f.HSCode, f.CustomsRegime, f.RegisteredPlace, f.ValueUSD.Text('f'), *f.Quantity, f.QuantityUnit))
+	}
+	want := []string{
+		"2020-04 US 12019000 一般贸易/山东省 2296500 5.21e+06KG",
+		"2020-04 US 12019000 保税监管场所进出境货物/山东省 44000 100000KG",
+		"2020-04 US 12019000 一般贸易/江苏省 132000 300000KG",
+		"2020-04 US 27090000 一般贸易/山东省 180000 400000KG",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(s.rejects) != 1 || s.rejects[0].ReasonCode != "duplicate_key" || s.rejects[0].Row != 6 {
+		t.Errorf("rejects %+v", s.rejects)
+	}
+	if s.counters["decoded_from_gb18030"] != 1 {
+		t.Errorf("counters %v", s.counters)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/publish"
+	"github.com/tradepipe/tradepipe/sources"
 	"github.com/tradepipe/tradepipe/sources/panjiva"
 )
 
@@ -86,7 +87,7 @@ func TestIngestIntoLake(t *testing.T) {
 	if rows != int64(st.Published) || quarantined != int64(rejected) {
 		t.Fatalf("rows %d, quarantined %d; generator %d, %d", rows, quarantined, st.Published, rejected)
 	}
-	files, _ := filepath.Glob(filepath.Join(root, "shipments/source=panjiva/year=2020/month=*/acme-2020.parquet"))
+	files, _ := filepath.Glob(filepath.Join(root, "shipments/source=panjiva/year=2020/month=*/acme-2020-*.parquet"))
 	if len(files) != 12 {
 		t.Errorf("%d delivery files, want one per month (12): %v", len(files), files)
 	}
@@ -168,7 +169,7 @@ func TestIngestIntoLake(t *testing.T) {
 	if err != nil || man == nil {
 		t.Fatalf("manifest: %v", err)
 	}
-	g := man.Group("acme-2020")
+	g := man.Group(pipeline.DeliveryName(&sources.Release{Name: "acme-2020.xlsx", URI: "file://" + path}))
 	if g == nil || g.Counters[panjiva.CounterFROBDropped] != int64(st.FROB) || g.Counters[panjiva.CounterUnknownColumns] == 0 {
 		t.Errorf("manifest group = %+v, want frob_dropped %d", g, st.FROB)
 	}
@@ -192,8 +193,9 @@ func TestIngestIntoLake(t *testing.T) {
 		t.Errorf("after re-ingest DuckDB counts %d rows, want %d", n, st.Published)
 	}
 
-	// New content under the same name replaces the delivery's files.
-	path2, st2 := gen(t, t.TempDir(), "acme-2020.xlsx", panjivagen.Options{Rows: 1500, Seed: 4, QuirkShare: 0.02})
+	// New content at the same location replaces the delivery's files (a
+	// file of the same name elsewhere is another delivery).
+	path2, st2 := gen(t, in, "acme-2020.xlsx", panjivagen.Options{Rows: 1500, Seed: 4, QuirkShare: 0.02})
 	noFailures(t, r.Ingest(ctx, job, []string{path2}))
 	if n := queryInt(t, db, "SELECT count(*) FROM "+glob); n != int64(st2.Published) {
 		t.Errorf("after replacing the delivery DuckDB counts %d rows, want %d", n, st2.Published)
@@ -239,7 +241,7 @@ func TestInboxBadFilesMoveAside(t *testing.T) {
 	}
 	var m publish.Manifest
 	b, err := os.ReadFile(filepath.Join(root, "shipments/source=panjiva/year=2020/month=01/_manifest.json"))
-	if err != nil || json.Unmarshal(b, &m) != nil || m.Group("good") == nil {
+	if err != nil || json.Unmarshal(b, &m) != nil || len(m.Groups) != 1 || !strings.HasPrefix(m.Groups[0].Name, "good-") {
 		t.Errorf("good.xlsx not published: %v", err)
 	}
 }

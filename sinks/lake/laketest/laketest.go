@@ -114,6 +114,30 @@ func Run(t *testing.T, newLake func(t *testing.T) lake.Lake) {
 		}
 	})
 
+	// Copy replaces dst whole, leaves src as it is, and a later Put of src
+	// does not change the copy (a hard link must not share later writes).
+	t.Run("CopyReplacesAtomically", func(t *testing.T) {
+		l := newLake(t)
+		put(t, l, "c/src", "version-1")
+		put(t, l, "v/dst", "old")
+		if err := l.Copy(ctx, "c/src", "v/dst"); err != nil {
+			t.Fatal(err)
+		}
+		if got := get(t, l, "v/dst"); got != "version-1" {
+			t.Fatalf("copy = %q", got)
+		}
+		put(t, l, "c/src", "version-2")
+		if got := get(t, l, "v/dst"); got != "version-1" {
+			t.Fatalf("copy after the source was replaced = %q", got)
+		}
+		if err := l.Copy(ctx, "c/missing", "v/dst"); !errors.Is(err, lake.ErrNotExist) {
+			t.Fatalf("copy of a missing key: err = %v, want ErrNotExist", err)
+		}
+		if got := keys(t, l, "v/"); !slices.Equal(got, []string{"v/dst"}) {
+			t.Fatalf("after copies: %v", got)
+		}
+	})
+
 	t.Run("RejectsBadKeys", func(t *testing.T) {
 		l := newLake(t)
 		for _, k := range []string{"", "/abs", "../up", "a/../../b", "a//b"} {

@@ -5,11 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
+	"iter"
 	"os"
-	"path"
 	"path/filepath"
-	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,10 +18,12 @@ import (
 	"github.com/tradepipe/tradepipe/sinks/publish"
 )
 
-// RunPublish runs the publish protocol on the lake: a publish is visible
-// whole, a re-run replaces, and a crash at any step leaves the previous
-// version complete and a re-run converges.
-func RunPublish(t *testing.T, newLake func(t *testing.T) lake.Lake) {
+// RunPublish runs the commit protocol on the lake: a publish is visible
+// whole once committed, and a crash at every step of a first publish and
+// of a republish leaves a view whose every file is a committed version,
+// nothing uncommitted visible, and a re-run that converges byte for byte
+// on the lake of a clean run.
+func RunPublish(t *testing.T, newLake func(t *testing.T) lake.Conditional) {
 	ctx := context.Background()
 	p := schema.TradeFlowPartition("census", "export", civil.Month{Year: 2020, Month: time.April})
 	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
@@ -30,66 +31,267 @@ func RunPublish(t *testing.T, newLake func(t *testing.T) lake.Lake) {
 	t.Run("PublishAndReplace", func(t *testing.T) {
 		l := newLake(t)
 		pub := &publish.Publisher{Lake: l, Now: now}
-		v1 := commit(t, p, "g", "v1", "a.parquet", "b.parquet")
-		if _, err := pub.Publish(ctx, v1); err != nil {
+		if _, err := pub.Publish(ctx, commit(t, p, "g", "v1", "g.parquet")); err != nil {
 			t.Fatal(err)
 		}
-		checkPartition(t, l, p.Path, "v1", "a.parquet", "b.parquet")
-		v2 := commit(t, p, "g", "v2", "a.parquet")
-		if _, err := pub.Publish(ctx, v2); err != nil {
+		if _, err := pub.Publish(ctx, commit(t, p, "h", "v1", "h.parquet")); err != nil {
 			t.Fatal(err)
 		}
-		checkPartition(t, l, p.Path, "v2", "a.parquet")
+		checkView(t, l, p.Path, map[string]string{"g.parquet": "v1/g.parquet", "h.parquet": "v1/h.parquet"})
+		m, err := pub.Publish(ctx, commit(t, p, "g", "v2", "g.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Seq != 3 || m.Parent != 2 {
+			t.Fatalf("third commit is seq %d parent %d", m.Seq, m.Parent)
+		}
+		checkView(t, l, p.Path, map[string]string{"g.parquet": "v2/g.parquet", "h.parquet": "v1/h.parquet"})
+		// The same commit again changes nothing.
+		before := snapshot(t, l)
+		if _, err := pub.Publish(ctx, commit(t, p, "g", "v2", "g.parquet")); err != nil {
+			t.Fatal(err)
+		}
+		if diff := diffSnap(before, snapshot(t, l)); diff != "" {
+			t.Fatalf("an identical publish wrote: %s", diff)
+		}
 	})
 
-	for _, crashAt := range []publish.Step{publish.StepData, publish.StepManifest, publish.StepSuccess, publish.StepCleanup} {
-		t.Run(fmt.Sprintf("CrashAtStep%d", crashAt), func(t *testing.T) {
-			l := newLake(t)
-			if _, err := (&publish.Publisher{Lake: l, Now: now}).Publish(ctx, commit(t, p, "g", "v1", "a.parquet", "b.parquet")); err != nil {
-				t.Fatal(err)
-			}
-			crash := errors.New("crash")
-			seen := 0
-			pub := &publish.Publisher{Lake: l, Now: now, Hook: func(s publish.Step, _ string) error {
-				if s == crashAt {
-					seen++
-					// At StepData crash before the second file, so one new
-					// file is already in place.
-					if s != publish.StepData || seen == 2 {
-						return crash
+	// The republish of g from v1 to v2 and, separately, the first publish
+	// of g, each crashed before every hook call in turn.
+	for _, first := range []bool{true, false} {
+		name := "Republish"
+		if first {
+			name = "FirstPublish"
+		}
+		t.Run("KillAtEveryStep/"+name, func(t *testing.T) {
+			setup := func(l lake.Conditional) {
+				pub := &publish.Publisher{Lake: l, Now: now}
+				if _, err := pub.Publish(ctx, commit(t, p, "h", "v1", "h.parquet")); err != nil {
+					t.Fatal(err)
+				}
+				if !first {
+					if _, err := pub.Publish(ctx, commit(t, p, "g", "v1", "g.parquet")); err != nil {
+						t.Fatal(err)
 					}
 				}
-				return nil
-			}}
-			v2 := commit(t, p, "g", "v2", "a.parquet", "c.parquet")
-			if _, err := pub.Publish(ctx, v2); !errors.Is(err, crash) {
-				t.Fatalf("publish with a crash: err = %v", err)
 			}
-			// Every file the manifest lists is there and whole: the old or
-			// the new version (names are deterministic, so a crash before
-			// the manifest can leave a new file under a listed name).
-			m, err := publish.Load(ctx, l, p.Path)
-			if err != nil || m == nil || len(m.Groups) != 1 {
-				t.Fatalf("manifest after a crash = %+v, %v", m, err)
-			}
-			for _, f := range m.Groups[0].Files {
-				if got := get(t, l, p.Path+"/"+f.Name); got != "v1/"+f.Name && got != "v2/"+f.Name {
-					t.Fatalf("listed file %s after a crash holds %q", f.Name, got)
-				}
-			}
-			switch {
-			case crashAt <= publish.StepManifest && m.Groups[0].ReleaseID != "v1":
-				t.Fatalf("crash before the manifest: manifest is %s, want v1", m.Groups[0].ReleaseID)
-			case crashAt > publish.StepManifest && m.Groups[0].ReleaseID != "v2":
-				t.Fatalf("crash after the manifest: manifest is %s, want v2", m.Groups[0].ReleaseID)
-			}
-			// A re-run converges on exactly the new version.
-			if _, err := (&publish.Publisher{Lake: l, Now: now}).Publish(ctx, v2); err != nil {
+			next := commit(t, p, "g", "v2", "g.parquet")
+			clean := newLake(t)
+			setup(clean)
+			steps := 0
+			if _, err := (&publish.Publisher{Lake: clean, Now: now, Hook: func(publish.Step, string) error { steps++; return nil }}).Publish(ctx, next); err != nil {
 				t.Fatal(err)
 			}
-			checkPartition(t, l, p.Path, "v2", "a.parquet", "c.parquet")
+			want := snapshot(t, clean)
+			if steps < 6 {
+				t.Fatalf("a clean republish passed %d steps", steps)
+			}
+			failures := 0
+			for k := 1; k <= steps; k++ {
+				l := newLake(t)
+				setup(l)
+				before := committedFiles(t, l, p.Path)
+				crash := errors.New("crash")
+				n := 0
+				var at publish.Step
+				pub := &publish.Publisher{Lake: l, Now: now, Hook: func(s publish.Step, _ string) error {
+					n++
+					if n == k {
+						at = s
+						return crash
+					}
+					return nil
+				}}
+				if _, err := pub.Publish(ctx, next); !errors.Is(err, crash) {
+					t.Fatalf("kill %d: err = %v", k, err)
+				}
+				// Every view file is a committed version of its group, and
+				// the view is the previous commit or the new one.
+				head, err := publish.Load(ctx, l, p.Path)
+				if err != nil || head == nil {
+					t.Fatalf("kill %d at %s: head = %v, %v", k, at, head, err)
+				}
+				after := committedFiles(t, l, p.Path)
+				view := viewFiles(t, l, p.Path)
+				if !sameMap(view, before) && !sameMap(view, after) {
+					failures++
+					t.Errorf("kill %d at %s: view %v is neither the previous commit %v nor the latest %v", k, at, view, before, after)
+				}
+				if at < publish.StepCommit && head.Seq != map[bool]int64{true: 1, false: 2}[first] {
+					t.Errorf("kill %d at %s: a commit was made (seq %d)", k, at, head.Seq)
+				}
+				// Recovery: what the next run does first, then the re-run.
+				pub.Hook = nil
+				pending, err := pub.Pending(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, dir := range pending {
+					if err := pub.Recover(ctx, dir); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := pub.Publish(ctx, next); err != nil {
+					t.Fatalf("kill %d: re-run: %v", k, err)
+				}
+				if diff := diffSnap(want, snapshot(t, l)); diff != "" {
+					failures++
+					t.Errorf("kill %d at %s: re-run differs from a clean run: %s", k, at, diff)
+				}
+			}
+			t.Logf("kill trials: %d, failures: %d", steps, failures)
 		})
 	}
+
+	t.Run("CollectAfterRetention", func(t *testing.T) {
+		l := newLake(t)
+		clock := now()
+		pub := &publish.Publisher{Lake: l, Now: func() time.Time { return clock }, Retention: time.Hour}
+		for _, v := range []string{"v1", "v2"} {
+			if _, err := pub.Publish(ctx, commit(t, p, "g", v, "g.parquet")); err != nil {
+				t.Fatal(err)
+			}
+			clock = clock.Add(time.Minute)
+		}
+		m1 := mustCommit(t, l, p.Path, 1)
+		if _, err := l.Stat(ctx, m1.Groups[0].Files[0].Key); err != nil {
+			t.Fatalf("v1's file is gone within the retention: %v", err)
+		}
+		clock = clock.Add(2 * time.Hour)
+		if _, err := pub.Publish(ctx, commit(t, p, "g", "v3", "g.parquet")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Stat(ctx, m1.Groups[0].Files[0].Key); !errors.Is(err, lake.ErrNotExist) {
+			t.Fatalf("v1's file outlived the retention: %v", err)
+		}
+		m2 := mustCommit(t, l, p.Path, 2)
+		if _, err := l.Stat(ctx, m2.Groups[0].Files[0].Key); err != nil {
+			t.Fatalf("v2's file, replaced just now, is gone: %v", err)
+		}
+	})
+}
+
+func mustCommit(t *testing.T, l lake.Lake, dir string, seq int64) *publish.Manifest {
+	t.Helper()
+	m, err := publish.Load(context.Background(), &atSeq{l, dir, seq}, dir)
+	if err != nil || m == nil {
+		t.Fatalf("commit %d of %s: %v", seq, dir, err)
+	}
+	return m
+}
+
+// atSeq lists a partition's log only up to seq, so Load returns that
+// commit: what a reader that loaded it then still sees.
+type atSeq struct {
+	lake.Lake
+	dir string
+	seq int64
+}
+
+func (a *atSeq) List(ctx context.Context, prefix string) iter.Seq2[lake.Object, error] {
+	limit := publish.LogKey(a.dir, a.seq)
+	return func(yield func(lake.Object, error) bool) {
+		for o, err := range a.Lake.List(ctx, prefix) {
+			if err == nil && strings.Contains(o.Key, "/_log/") && o.Key > limit {
+				continue
+			}
+			if !yield(o, err) {
+				return
+			}
+		}
+	}
+}
+
+// committedFiles returns view name -> content of the files the latest
+// commit references, read from the immutable keys (checked against their
+// checksums).
+func committedFiles(t *testing.T, l lake.Lake, dir string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	m, err := publish.Load(ctx, l, dir)
+	if err != nil || m == nil {
+		t.Fatalf("commit of %s: %v, %v", dir, m, err)
+	}
+	out := map[string]string{}
+	for _, g := range m.Groups {
+		for _, f := range g.Files {
+			b, err := lake.ReadAll(ctx, l, f.Key)
+			if err != nil {
+				t.Fatalf("committed file %s: %v", f.Key, err)
+			}
+			sum := sha256.Sum256(b)
+			if hex.EncodeToString(sum[:]) != f.SHA256 {
+				t.Fatalf("committed file %s does not match its checksum", f.Key)
+			}
+			out[f.Name] = string(b)
+		}
+	}
+	return out
+}
+
+// viewFiles returns name -> content of the Parquet files a glob reader of
+// dir sees.
+func viewFiles(t *testing.T, l lake.Lake, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, k := range keys(t, l, dir+"/") {
+		base := strings.TrimPrefix(k, dir+"/")
+		if strings.HasSuffix(base, ".parquet") && !strings.HasPrefix(base, "_") && !strings.HasPrefix(base, ".") {
+			out[base] = get(t, l, k)
+		}
+	}
+	return out
+}
+
+func checkView(t *testing.T, l lake.Lake, dir string, want map[string]string) {
+	t.Helper()
+	if got := viewFiles(t, l, dir); !sameMap(got, want) {
+		t.Fatalf("view of %s = %v, want %v", dir, got, want)
+	}
+	if got := committedFiles(t, l, dir); !sameMap(got, want) {
+		t.Fatalf("commit of %s = %v, want %v", dir, got, want)
+	}
+	if _, err := l.Stat(context.Background(), dir+"/"+publish.SuccessName); err != nil {
+		t.Fatalf("no _SUCCESS in %s: %v", dir, err)
+	}
+}
+
+func sameMap(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func snapshot(t *testing.T, l lake.Lake) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, k := range keys(t, l, "") {
+		out[k] = get(t, l, k)
+	}
+	return out
+}
+
+func diffSnap(want, got map[string]string) string {
+	var d []string
+	for k, v := range want {
+		if g, ok := got[k]; !ok {
+			d = append(d, "missing "+k)
+		} else if g != v {
+			d = append(d, "differs "+k)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			d = append(d, "extra "+k)
+		}
+	}
+	return strings.Join(d, ", ")
 }
 
 // commit writes local files whose content depends on release and name.
@@ -107,48 +309,4 @@ func commit(t *testing.T, p schema.Partition, group, release string, names ...st
 		c.Local = append(c.Local, publish.LocalFile{Name: n, Path: fp, Rows: 1, Bytes: int64(len(body)), SHA256: hex.EncodeToString(sum[:])})
 	}
 	return c
-}
-
-// checkManifestFiles checks that every file the manifest lists is there
-// with the listed checksum, and returns the manifest.
-func checkManifestFiles(t *testing.T, l lake.Lake, dir string) *publish.Manifest {
-	t.Helper()
-	ctx := context.Background()
-	m, err := publish.Load(ctx, l, dir)
-	if err != nil || m == nil || len(m.Groups) != 1 {
-		t.Fatalf("manifest of %s = %+v, %v", dir, m, err)
-	}
-	for _, f := range m.Groups[0].Files {
-		b, err := lake.ReadAll(ctx, l, path.Join(dir, f.Name))
-		if err != nil {
-			t.Fatalf("listed file %s: %v", f.Name, err)
-		}
-		sum := sha256.Sum256(b)
-		if hex.EncodeToString(sum[:]) != f.SHA256 {
-			t.Fatalf("listed file %s does not match the manifest", f.Name)
-		}
-	}
-	return m
-}
-
-// checkPartition checks that dir holds exactly release's files, its
-// manifest and _SUCCESS.
-func checkPartition(t *testing.T, l lake.Lake, dir, release string, names ...string) {
-	t.Helper()
-	m := checkManifestFiles(t, l, dir)
-	if m.Groups[0].ReleaseID != release {
-		t.Fatalf("manifest release = %s, want %s", m.Groups[0].ReleaseID, release)
-	}
-	want := []string{}
-	for _, n := range names {
-		want = append(want, dir+"/"+n)
-		if got := get(t, l, dir+"/"+n); got != release+"/"+n {
-			t.Fatalf("%s = %q", n, got)
-		}
-	}
-	want = append(want, dir+"/"+publish.SuccessName, dir+"/"+publish.ManifestName)
-	slices.Sort(want)
-	if got := keys(t, l, dir+"/"); !slices.Equal(got, want) {
-		t.Fatalf("partition holds %v, want %v", got, want)
-	}
 }

@@ -1,0 +1,102 @@
+package pipeline
+
+// Derived jobs: datasets computed from what the lake has committed (the
+// Phase One compliance metrics). The job computes; the engine commits,
+// under the same leases, ledger and metrics as an ingest.
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/sinks/publish"
+)
+
+// Deriver computes a derived dataset.
+type Deriver interface {
+	// Derive reads the lake's committed state and writes each partition it
+	// computes as one local Parquet file under spool (a directory the
+	// engine removes afterwards). It commits nothing itself. ctx bounds the
+	// computation; an error fails the run and nothing of it is committed.
+	Derive(ctx context.Context, spool string) ([]Derived, error)
+}
+
+// DeriverFunc adapts a function to Deriver.
+type DeriverFunc func(ctx context.Context, spool string) ([]Derived, error)
+
+// Derive implements Deriver.
+func (f DeriverFunc) Derive(ctx context.Context, spool string) ([]Derived, error) {
+	return f(ctx, spool)
+}
+
+// Derived is one computed partition: its file replaces the partition's
+// single group, part-00000.
+type Derived struct {
+	Partition schema.Partition
+	File      publish.LocalFile // Name is ignored: part-00000.parquet
+	Inputs    []publish.Input   // what it was computed from
+	Warnings  []string
+}
+
+// derivedGroup is the group a derived partition's file is.
+const derivedGroup = "part-00000"
+
+// RunDerived runs a derived job: recovery first, then the computation,
+// then one commit per computed partition under its lease; a partition
+// whose new file has the same bytes as the committed one is unchanged.
+func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
+	fail := func(err error) []Result {
+		r.logger.Error("derived job failed", "job", job.Name, "err", err)
+		return r.record(job, []Result{{Job: job.Name, Status: StatusFailed, Err: err}})
+	}
+	if err := r.Recover(ctx); err != nil {
+		return fail(err)
+	}
+	dir, err := os.MkdirTemp(r.opts.SpoolDir, "derive-*")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(dir)
+	parts, err := job.Derive.Derive(ctx, dir)
+	if err != nil {
+		return fail(err)
+	}
+	var out []Result
+	for _, d := range parts {
+		res := Result{Job: job.Name, Partition: d.Partition.Path, Month: d.Partition.Month, Rows: d.File.Rows}
+		res.Status, res.Err = r.commitDerived(ctx, job, d)
+		r.logger.Info("partition", "job", job.Name, "partition", d.Partition.Path, "status", res.Status, "rows", res.Rows)
+		out = append(out, res)
+	}
+	return r.record(job, out)
+}
+
+func (r *Runner) commitDerived(ctx context.Context, job *Job, d Derived) (Status, error) {
+	ctx, unlock, err := r.opts.Locker.Lock(ctx, d.Partition.Path)
+	if err != nil {
+		return StatusFailed, fmt.Errorf("lock %s: %w", d.Partition.Path, err)
+	}
+	defer unlock()
+	old, err := publish.Load(ctx, r.opts.Lake, d.Partition.Path)
+	if err != nil {
+		return StatusFailed, err
+	}
+	if g := old.Group(derivedGroup); g != nil && len(g.Files) == 1 && g.Files[0].SHA256 == d.File.SHA256 {
+		if err := r.pub.Settle(ctx, old); err != nil {
+			return StatusFailed, err
+		}
+		return StatusUnchanged, nil
+	}
+	f := d.File
+	f.Name = derivedGroup + ".parquet"
+	_, err = r.pub.Publish(ctx, publish.Commit{
+		Partition: d.Partition,
+		Group:     publish.Group{Name: derivedGroup, Job: job.Name, Inputs: d.Inputs, Warnings: d.Warnings},
+		Local:     []publish.LocalFile{f},
+	})
+	if err != nil {
+		return StatusFailed, err
+	}
+	return StatusWritten, nil
+}

@@ -1,0 +1,137 @@
+package pipeline
+
+// One data partition of one release, from its spool file to its commit:
+// the lease, the unchanged and vintage checks, the partition's quarantine,
+// its history, then the commit.
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/sinks/publish"
+	"github.com/tradepipe/tradepipe/sources"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// publishPartition takes data partition d of rel from its spool file to
+// its commit, under the partition's lease.
+func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Release, col *collector, d *dataPart, group string, inputs []publish.Input) (res Result) {
+	ctx, span := r.opts.Tracer.Start(ctx, "partition", trace.WithAttributes(attrJob.String(job.Name), attrPartition.String(d.p.Path)))
+	defer func() { endPartition(span, res) }()
+	res = Result{Job: job.Name, Partition: d.p.Path, Month: d.p.Month, Input: rel.URI, InputSHA256: rel.SHA256}
+	if d.w != nil {
+		res.Rows = d.w.Rows()
+	}
+	res.Quarantined = d.quarantined
+	ctx, unlock, err := r.opts.Locker.Lock(ctx, d.p.Path)
+	if err != nil {
+		res.Status, res.Err = StatusFailed, fmt.Errorf("lock %s: %w", d.p.Path, err)
+		return res
+	}
+	defer unlock()
+	old, err := publish.Load(ctx, r.opts.Lake, d.p.Path)
+	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
+	}
+	if g := old.Group(group); g != nil && publish.SameInputs(g.Inputs, inputs) {
+		if err := r.pub.Settle(ctx, old); err != nil {
+			res.Status, res.Err = StatusFailed, err
+			return res
+		}
+		res.Status = StatusUnchanged
+		return res
+	}
+	if st, err := r.checkVintage(ctx, job, rel, d, old, old.Group(group), inputs); st != "" {
+		res.Status, res.Err = st, err
+		return res
+	}
+	// Quarantine first: once the data manifest names this input, the run
+	// counts as done, so everything else it writes must already be there.
+	if q := col.quarantineFor(d.p); q != nil {
+		if err := r.publishQuarantine(ctx, job, q, group, inputs, rel); err != nil {
+			res.Status, res.Err = StatusFailed, err
+			return res
+		}
+	} else if err := r.clearQuarantine(ctx, job, d.p, group, inputs, rel); err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
+	}
+	var local []publish.LocalFile
+	f, err := closeSpool(d)
+	if f != nil {
+		defer os.Remove(f.Path)
+		f.Name = group + ".parquet"
+		local = append(local, *f)
+	}
+	if err == nil {
+		err = r.publishHistory(ctx, job, rel, d, f, inputs, old.Group(group))
+	}
+	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
+	}
+	cctx, commit := r.opts.Tracer.Start(ctx, "commit", trace.WithAttributes(attrPartition.String(d.p.Path)))
+	_, err = r.pub.Publish(cctx, publish.Commit{
+		Partition: d.p,
+		Group: publish.Group{
+			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
+			ContentSHA256: contentOf(job, d), QuarantinedRows: d.quarantined,
+			Counters: col.counters, Warnings: col.warnings,
+		},
+		Local: local,
+	})
+	endSpan(commit, err)
+	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
+	}
+	res.Status = StatusWritten
+	return res
+}
+
+func quarantineGroup(job *Job, group string) string { return job.Name + "-" + group }
+
+func (r *Runner) publishQuarantine(ctx context.Context, job *Job, q *quarantinePart, group string, inputs []publish.Input, rel *sources.Release) error {
+	ctx, unlock, err := r.opts.Locker.Lock(ctx, q.p.Path)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", q.p.Path, err)
+	}
+	defer unlock()
+	f, err := q.w.Close()
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Path)
+	name := quarantineGroup(job, group)
+	_, err = r.pub.Publish(ctx, publish.Commit{
+		Partition: q.p,
+		Group:     publish.Group{Name: name, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs, QuarantinedRows: f.Rows},
+		Local:     []publish.LocalFile{{Name: name + ".parquet", Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}},
+	})
+	return err
+}
+
+func (r *Runner) clearQuarantine(ctx context.Context, job *Job, p schema.Partition, group string, inputs []publish.Input, rel *sources.Release) error {
+	qp := schema.QuarantineOf(p)
+	ctx, unlock, err := r.opts.Locker.Lock(ctx, qp.Path)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", qp.Path, err)
+	}
+	defer unlock()
+	old, err := publish.Load(ctx, r.opts.Lake, qp.Path)
+	if err != nil {
+		return err
+	}
+	name := quarantineGroup(job, group)
+	if g := old.Group(name); g == nil || len(g.Files) == 0 {
+		return nil
+	}
+	_, err = r.pub.Publish(ctx, publish.Commit{
+		Partition: qp,
+		Group:     publish.Group{Name: name, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs},
+	})
+	return err
+}
