@@ -36,7 +36,8 @@ declare -A LEVEL=([real]=HS6 [gen]=HS10)
 echo "inputs: real $(ls "$ROOT"/examples/census/*.json.gz | wc -l) files $(cat "$ROOT"/examples/census/*.json.gz | wc -c) bytes;" \
 	"gen $(ls "$WORK"/gen/*.json.gz | wc -l) files $(cat "$WORK"/gen/*.json.gz | wc -c) bytes"
 
-# tradepipe SET: one ingest into a fresh lake; prints "wall rss_kb rows bytes".
+# tradepipe SET: one ingest into a fresh lake; prints
+# "wall rss_kb user sys rows bytes".
 tradepipe() {
 	local set=$1 d="$WORK/tp-$1"
 	rm -rf "$d" && mkdir -p "$d"
@@ -48,7 +49,7 @@ jobs:
     release_date: "2020-06-04"
     options: {flow: export, partner: "5700", level: ${LEVEL[$set]}, inbox: "file://${SETS[$set]}"}
 YAML
-	(cd "$d" && /usr/bin/time -f "%e %M" -o time.txt "$WORK/tradepipe" run --once --config t.yaml >out.txt 2>&1) ||
+	(cd "$d" && /usr/bin/time -f "%e %M %U %S" -o time.txt "$WORK/tradepipe" run --once --config t.yaml >out.txt 2>&1) ||
 		{ cat "$d/out.txt" >&2; return 1; }
 	local rows bytes
 	rows=$(grep -o 'rows: [0-9]* written' "$d/out.txt" | awk '{s+=$2} END {print s+0}')
@@ -56,34 +57,35 @@ YAML
 	echo "$(cat "$d/time.txt") $rows $bytes"
 }
 
-# duckdb SET: the same files through DuckDB; prints "wall rss_kb rows bytes".
+# duckdb SET: the same files through DuckDB; prints as tradepipe does.
 duckdb() {
 	local set=$1 d="$WORK/duck-$1"
 	rm -rf "$d" && mkdir -p "$d"
-	/usr/bin/time -f "%e %M" -o "$d.time" "$WORK/censusduck" -out "$d" "${SETS[$set]}"/*.json.gz >"$d.out"
+	/usr/bin/time -f "%e %M %U %S" -o "$d.time" "$WORK/censusduck" -out "$d" "${SETS[$set]}"/*.json.gz >"$d.out"
 	local rows bytes
 	rows=$(awk '{print $2}' "$d.out")
 	bytes=$(find "$d" -name '*.parquet' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 	echo "$(cat "$d.time") $rows $bytes"
 }
 
-line() { # name wall rss rows bytes
-	awk -v n="$1" -v w="$2" -v m="$3" -v r="$4" -v b="$5" \
-		'BEGIN {printf "  %-9s %8d rows %7.2f s %9.0f rows/s  peak RSS %4.0f MB  output %6.2f MB\n", n, r, w, r/w, m/1024, b/1e6}'
+line() { # name wall rss user sys rows bytes
+	awk -v n="$1" -v w="$2" -v m="$3" -v u="$4" -v s="$5" -v r="$6" -v b="$7" \
+		'BEGIN {printf "  %-9s %8d rows %6.2f s %8.0f rows/s  CPU %5.2f s  peak RSS %4.0f MB  output %6.2f MB\n", n, r, w, r/w, u+s, m/1024, b/1e6}'
 }
 
 : >"$WORK/ratios"
 for i in $(seq 1 "$RUNS"); do
 	echo "== run $i"
 	for set in real gen; do
-		read -r tw tm tr tb < <(tradepipe "$set")
-		read -r dw dm dr db < <(duckdb "$set")
+		read -r tw tm tu ts tr tb < <(tradepipe "$set")
+		read -r dw dm du ds dr db < <(duckdb "$set")
 		echo " $set:"
-		line tradepipe "$tw" "$tm" "$tr" "$tb"
-		line duckdb "$dw" "$dm" "$dr" "$db"
+		line tradepipe "$tw" "$tm" "$tu" "$ts" "$tr" "$tb"
+		line duckdb "$dw" "$dm" "$du" "$ds" "$dr" "$db"
 		ratio=$(awk -v a="$tw" -v b="$dw" 'BEGIN {printf "%.2f", a/b}')
-		echo "  ratio (tradepipe wall / duckdb wall): ${ratio}x"
-		echo "$set $ratio $tw $dw" >>"$WORK/ratios"
+		cpu=$(awk -v a="$tu" -v b="$ts" -v c="$du" -v d="$ds" 'BEGIN {printf "%.2f", (a+b)/(c+d)}')
+		echo "  ratio (tradepipe / duckdb): wall ${ratio}x, CPU ${cpu}x"
+		echo "$set $ratio $tw $dw $cpu" >>"$WORK/ratios"
 	done
 done
 
@@ -92,6 +94,8 @@ for set in real gen; do
 	sort -k2,2n <(grep "^$set " "$WORK/ratios") | awk -v s="$set" '
 		{r[NR]=$2; t[NR]=$3; d[NR]=$4}
 		END {m=int((NR+1)/2); printf "  %-4s ratio %sx (%s..%s)\n", s, r[m], r[1], r[NR]}'
+	grep "^$set " "$WORK/ratios" | awk '{print $5}' | sort -n | awk -v s="$set" '
+		{v[NR]=$1} END {m=int((NR+1)/2); printf "  %-4s CPU ratio %sx (%s..%s)\n", s, v[m], v[1], v[NR]}'
 	for col in 3 4; do
 		name=$([ $col = 3 ] && echo tradepipe || echo duckdb)
 		grep "^$set " "$WORK/ratios" | awk -v c=$col '{print $c}' | sort -n | awk -v s="$set" -v n="$name" '

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -202,4 +203,15 @@ func benchmarkParse(b *testing.B, glob string) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows), "ns/row")
+}
+
+// BenchmarkParseFiles parses the responses CENSUS_BENCH_FILES names (a
+// glob), e.g. a generated all-partner month, for the parse's own time and
+// memory: go test -run X -bench ParseFiles (see docs/BENCHMARKS.md).
+func BenchmarkParseFiles(b *testing.B) {
+	glob := os.Getenv("CENSUS_BENCH_FILES")
+	if glob == "" {
+		b.Skip("CENSUS_BENCH_FILES is not set")
+	}
+	benchmarkParse(b, glob)
 }
