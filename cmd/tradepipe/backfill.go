@@ -104,6 +104,7 @@ func cmdBackfill(g *globals, bf backfillFlags, pos []string) error {
 			return badRequest(err)
 		}
 	}
+	sweepLeftovers(ctx, a)
 	fmt.Fprintf(stdout, "backfill %s: job %s, %s..%s, parallel %d\n", b.ID, b.Job, b.From, b.To, b.Parallel)
 	progress, stop := g.progressFor(b, logger)
 	b, err = exec.RunBackfill(ctx, b.ID, progress)

@@ -74,10 +74,12 @@ func cmdRun(g *globals, once, plan, asJSON bool, only []string) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case plan:
+	if plan {
 		return printPlan(ctx, exec, asJSON, g.stdout)
-	case !once:
+	}
+	// Every command that writes starts by removing what killed runs left.
+	sweepLeftovers(ctx, a)
+	if !once {
 		g.code, err = daemon(ctx, a, exec, reg)
 		return err
 	}
@@ -229,6 +231,7 @@ is parsed, its rows published to the lake, and a summary printed.`,
 			if err != nil {
 				return err
 			}
+			sweepLeftovers(g.ctx, a)
 			exec, err := a.executor(nil)
 			if err != nil {
 				return err
