@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math"
+	"strconv"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
 )
@@ -20,6 +22,8 @@ type fingerprint struct {
 	// unknown is set when a row could not be encoded canonically; the
 	// partition then has no fingerprint and is always re-published.
 	unknown bool
+	// buf is reused between rows for the canonical encoding.
+	buf []byte
 }
 
 // add folds one record into the digest.
@@ -27,7 +31,7 @@ func (f *fingerprint) add(rec any) {
 	if f.unknown {
 		return
 	}
-	b, ok := canonical(rec)
+	b, ok := f.canonical(rec)
 	if !ok {
 		f.unknown = true
 		return
@@ -54,13 +58,19 @@ func (f *fingerprint) hex() string {
 // struct is deterministic (field order, shortest float form); it fails only
 // for NaN or infinite quantities, which then leave the partition without a
 // fingerprint.
-func canonical(rec any) ([]byte, bool) {
+//
+// Trade flows, nearly every row of a lake, are encoded by appendTradeFlow
+// to the very bytes json.Marshal gives, without reflection: the
+// fingerprints of partitions already published stay the same.
+func (f *fingerprint) canonical(rec any) ([]byte, bool) {
 	var tag string
 	var v any
 	switch r := rec.(type) {
 	case schema.TradeFlowRecord:
 		r.ReleaseID, r.SourceURI, r.SourceSHA256, r.IngestedAt = "", "", "", 0
-		tag, v = "trade_flow\n", r
+		b, ok := appendTradeFlow(append(f.buf[:0], "trade_flow\n"...), &r)
+		f.buf = b[:0]
+		return b, ok
 	case schema.TradeTotalRecord:
 		r.ReleaseID, r.SourceURI, r.SourceSHA256, r.IngestedAt = "", "", "", 0
 		tag, v = "trade_total\n", r
@@ -75,4 +85,87 @@ func canonical(rec any) ([]byte, bool) {
 		return nil, false
 	}
 	return append([]byte(tag), b...), true
+}
+
+// appendTradeFlow appends json.Marshal(*r) to b; false for a NaN or
+// infinite quantity, which json.Marshal refuses.
+func appendTradeFlow(b []byte, r *schema.TradeFlowRecord) ([]byte, bool) {
+	b = append(b, `{"Period":`...)
+	b = strconv.AppendInt(b, int64(r.Period), 10)
+	b = appendField(b, `,"Reporter":`, r.Reporter)
+	b = appendField(b, `,"Partner":`, r.Partner)
+	b = appendField(b, `,"Flow":`, r.Flow)
+	b = appendField(b, `,"HSCode":`, r.HSCode)
+	b = append(b, `,"HSLevel":`...)
+	b = strconv.AppendInt(b, int64(r.HSLevel), 10)
+	b = appendOptional(b, `,"Description":`, r.Description)
+	b = append(b, `,"ValueUSD":`...)
+	b = strconv.AppendInt(b, r.ValueUSD, 10)
+	b = append(b, `,"Quantity":`...)
+	if r.Quantity == nil {
+		b = append(b, "null"...)
+	} else {
+		q := *r.Quantity
+		if math.IsNaN(q) || math.IsInf(q, 0) {
+			return b, false
+		}
+		b = appendFloat(b, q)
+	}
+	b = appendOptional(b, `,"QuantityUnit":`, r.QuantityUnit)
+	b = appendField(b, `,"Valuation":`, r.Valuation)
+	b = append(b, `,"CoversMonths":`...)
+	b = strconv.AppendInt(b, int64(r.CoversMonths), 10)
+	if r.CustomsRegime != nil { // omitempty
+		b = appendOptional(b, `,"CustomsRegime":`, r.CustomsRegime)
+	}
+	if r.RegisteredPlace != nil {
+		b = appendOptional(b, `,"RegisteredPlace":`, r.RegisteredPlace)
+	}
+	b = appendField(b, `,"Source":`, r.Source)
+	b = appendField(b, `,"ReleaseID":`, r.ReleaseID)
+	b = appendField(b, `,"SourceURI":`, r.SourceURI)
+	b = appendField(b, `,"SourceSHA256":`, r.SourceSHA256)
+	b = append(b, `,"IngestedAt":`...)
+	b = strconv.AppendInt(b, r.IngestedAt, 10)
+	return append(b, '}'), true
+}
+
+func appendOptional(b []byte, name string, s *string) []byte {
+	if s == nil {
+		return append(append(b, name...), "null"...)
+	}
+	return appendField(b, name, *s)
+}
+
+// appendField appends name and s as a JSON string. Printable ASCII other
+// than " \\ < > & is copied; anything else goes through json.Marshal, so
+// its escapes are exactly encoding/json's.
+func appendField(b []byte, name, s string) []byte {
+	b = append(b, name...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendFloat is encoding/json's float64 form: shortest digits, exponent
+// only below 1e-6 or from 1e21, and e-09 written e-9.
+func appendFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }

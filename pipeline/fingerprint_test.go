@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"testing"
 
@@ -54,5 +56,85 @@ func TestFingerprint(t *testing.T) {
 	}
 	if got := fp(struct{}{}); got != "" {
 		t.Errorf("an unknown record type must leave no fingerprint, got %s", got)
+	}
+}
+
+// appendTradeFlow must give json.Marshal's bytes exactly, or the
+// fingerprints of published partitions would change and every partition be
+// re-published once.
+func TestAppendTradeFlowIsJSON(t *testing.T) {
+	str := func(s string) *string { return &s }
+	num := func(f float64) *float64 { return &f }
+	base := schema.TradeFlowRecord{Period: 18352, Reporter: "US", Partner: "CN", Flow: "export", HSCode: "120190", HSLevel: 6,
+		ValueUSD: 12345678, Valuation: "FAS", CoversMonths: 1, Source: "census", ReleaseID: "r", SourceURI: "file:///x", SourceSHA256: "ab", IngestedAt: -7}
+	for _, tc := range []struct {
+		name string
+		edit func(*schema.TradeFlowRecord)
+	}{
+		{"plain", func(*schema.TradeFlowRecord) {}},
+		{"description and unit", func(r *schema.TradeFlowRecord) { r.Description, r.QuantityUnit = str("SOYBEANS"), str("KG") }},
+		{"html and quotes", func(r *schema.TradeFlowRecord) { r.Description = str(`<a href="x">&'\`) }},
+		{"control and unicode", func(r *schema.TradeFlowRecord) { r.Description = str("a\tb\nc\x01\x7f é \u2028 \u2029 中") }},
+		{"invalid utf-8", func(r *schema.TradeFlowRecord) { r.Description = str("a\xffb\xc3") }},
+		{"empty strings", func(r *schema.TradeFlowRecord) { r.Description, r.HSCode, r.Flow = str(""), "", "" }},
+		{"quantity integer", func(r *schema.TradeFlowRecord) { r.Quantity = num(42) }},
+		{"quantity zero", func(r *schema.TradeFlowRecord) { r.Quantity = num(0) }},
+		{"quantity negative zero", func(r *schema.TradeFlowRecord) { r.Quantity = num(math.Copysign(0, -1)) }},
+		{"quantity fraction", func(r *schema.TradeFlowRecord) { r.Quantity = num(0.1) }},
+		{"quantity tiny", func(r *schema.TradeFlowRecord) { r.Quantity = num(1.5e-9) }},
+		{"quantity 1e-6", func(r *schema.TradeFlowRecord) { r.Quantity = num(1e-6) }},
+		{"quantity huge", func(r *schema.TradeFlowRecord) { r.Quantity = num(3e21) }},
+		{"quantity just below 1e21", func(r *schema.TradeFlowRecord) { r.Quantity = num(999999999999999900000) }},
+		{"quantity max", func(r *schema.TradeFlowRecord) { r.Quantity = num(-math.MaxFloat64) }},
+		{"customs regime and place", func(r *schema.TradeFlowRecord) { r.CustomsRegime, r.RegisteredPlace = str("general"), str("") }},
+		{"extreme ints", func(r *schema.TradeFlowRecord) {
+			r.Period, r.HSLevel, r.CoversMonths, r.ValueUSD, r.IngestedAt = math.MinInt32, math.MaxInt32, -1, math.MinInt64, math.MaxInt64
+		}},
+	} {
+		r := base
+		tc.edit(&r)
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := appendTradeFlow(nil, &r)
+		if !ok || !bytes.Equal(got, want) {
+			t.Errorf("%s:\n got %s (ok %v)\nwant %s", tc.name, got, ok, want)
+		}
+	}
+	for _, q := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		r := base
+		r.Quantity = &q
+		if _, ok := appendTradeFlow(nil, &r); ok {
+			t.Errorf("quantity %v encoded; json.Marshal refuses it", q)
+		}
+	}
+}
+
+func FuzzAppendTradeFlow(f *testing.F) {
+	f.Add(int32(18352), "CN", "120190", "SOYBEANS", "KG", 1.5, int64(100), true)
+	f.Add(int32(0), "", "", "<\u2028\xff>", "", 1e-7, int64(-1), false)
+	f.Fuzz(func(t *testing.T, period int32, partner, hs, desc, unit string, qty float64, value int64, opt bool) {
+		r := schema.TradeFlowRecord{Period: period, Partner: partner, HSCode: hs, ValueUSD: value, Valuation: unit}
+		if opt {
+			r.Description, r.QuantityUnit, r.Quantity, r.CustomsRegime = &desc, &unit, &qty, &partner
+		}
+		want, err := json.Marshal(r)
+		got, ok := appendTradeFlow(nil, &r)
+		if (err == nil) != ok || (ok && !bytes.Equal(got, want)) {
+			t.Fatalf("got %s (ok %v), json.Marshal %s (%v)", got, ok, want, err)
+		}
+	})
+}
+
+func BenchmarkFingerprintTradeFlow(b *testing.B) {
+	desc, unit, q := "SOYBEANS, WHETHER OR NOT BROKEN", "KG", 1234.5
+	r := schema.TradeFlowRecord{Period: 18352, Reporter: "US", Partner: "CN", Flow: "export", HSCode: "1201900000", HSLevel: 10,
+		Description: &desc, ValueUSD: 12345678, Quantity: &q, QuantityUnit: &unit, Valuation: "FAS", CoversMonths: 1,
+		Source: "census", ReleaseID: "2020-06-04", SourceURI: "inbox/exports-hs6-5700-2017-01.json.gz", SourceSHA256: "b04b663935a0f87ac197a879c73ead35abbe58a5dfd420d53872085cf070face"}
+	var f fingerprint
+	b.ReportAllocs()
+	for b.Loop() {
+		f.add(r)
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/reference"
 	"github.com/tradepipe/tradepipe/internal/schema"
@@ -53,49 +55,68 @@ func findColumns(header []string, v variables) (columns, error) {
 	return c, nil
 }
 
-// Parse implements sources.Parser for an API response body.
+// Parse implements sources.Parser for an API response body. The body is
+// read as a stream, one record at a time, so memory stays flat whatever
+// its size; only the cells of the columns used are copied out.
 func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitter) error {
-	body, err := r.ReadAll()
+	f, err := os.Open(r.Path)
 	if err != nil {
-		return err
+		return fmt.Errorf("read %s: %w", r.URI, err)
 	}
-	if body, err = gunzipped(body); err != nil {
+	defer f.Close()
+	body, err := openResponse(f)
+	if err != nil {
 		return sources.Permanent(fmt.Errorf("parse %s: %w", r.URI, err))
 	}
-	var raw [][]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return sources.Permanent(fmt.Errorf("parse %s: not a Census API response (JSON array of arrays): %w", r.URI, err))
+	counted := &countingReader{r: io.LimitReader(body, MaxStreamed+1)}
+	sc := newRecordScanner(counted)
+	permanent := func(err error) error {
+		if counted.n > MaxStreamed {
+			err = fmt.Errorf("response is more than %d MiB (inflated), the limit for one response", MaxStreamed>>20)
+		}
+		return sources.Permanent(fmt.Errorf("parse %s: %w", r.URI, err))
 	}
-	if len(raw) == 0 {
-		return sources.Permanent(fmt.Errorf("parse %s: empty response: no header row", r.URI))
+	if err := sc.next(); err != nil {
+		return permanent(err)
 	}
-	header, err := cells(raw[0])
-	if err != nil {
-		return sources.Permanent(fmt.Errorf("parse %s: header: %w", r.URI, err))
+	if _, cellErr, err := sc.split(); err != nil {
+		return permanent(err)
+	} else if cellErr != nil {
+		return permanent(fmt.Errorf("header: %w", cellErr))
 	}
+	header := sc.all()
 	v := varsFor(s.opts.Flow)
 	cols, err := findColumns(header, v)
 	if err != nil {
 		return sources.Permanent(fmt.Errorf("parse %s: %w; is this a %s response?", r.URI, err, s.opts.Flow))
 	}
-	for i := 1; i < len(raw); i++ {
+	p := parser{Source: s, r: r, c: cols, v: v, width: len(header), units: map[string]string{}}
+	for i := 1; ; i++ {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		row, err := cells(raw[i])
-		if err != nil {
-			row = []string{string(mustJSON(raw[i]))}
+		if err := sc.next(); err == io.EOF {
+			break
+		} else if err != nil {
+			return permanent(err)
 		}
-		flow, rej := s.row(r, row, cols, v, len(header))
-		if err != nil && rej == nil {
-			rej = &schema.Rejected{ReasonCode: schema.ReasonShortRow, Reason: "record is not an array of strings: " + err.Error()}
+		_, cellErr, err := sc.split()
+		if err != nil {
+			return permanent(err)
+		}
+		var flow *schema.TradeFlow
+		var rej *schema.Rejected
+		if cellErr != nil {
+			rej = &schema.Rejected{ReasonCode: schema.ReasonShortRow, Reason: "record is not an array of strings: " + cellErr.Error()}
+		} else {
+			flow, rej = p.row(sc)
 		}
 		if rej != nil {
 			rej.Dataset = schema.DatasetTradeFlows
 			rej.Row = int64(i)
-			rej.RawCells = row
+			rej.RawCells = sc.all()
 			rej.Source = "census"
 			rej.ReleaseID = r.ReleaseID
 			rej.SourceURI = r.URI
@@ -115,7 +136,38 @@ func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitte
 	return nil
 }
 
-// MaxInflated bounds a gzipped response once inflated. A month of HS10
+// parser holds what the rows of one response share.
+type parser struct {
+	*Source
+	r     *sources.Release
+	c     columns
+	v     variables
+	width int
+	// months and units repeat on every row: one string each per response.
+	lastMonth []byte
+	month     civil.Month
+	units     map[string]string
+}
+
+// MaxStreamed bounds a response read by Parse, inflated. Parse reads a
+// stream in flat memory, so the bound is only against a zip bomb in the
+// inbox filling the spool: an all-partners HS10 month is under 100 MiB.
+const MaxStreamed = 4 << 30
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// MaxInflated bounds a fetched gzipped body once inflated, which Fetch
+// holds in memory to check it is whole JSON. A month of HS10
 // exports to one partner is about 5 MB of JSON; the bound keeps a zip bomb
 // in the inbox from taking the process's memory.
 const MaxInflated = 256 << 20
@@ -141,15 +193,22 @@ func gunzipped(body []byte) ([]byte, error) {
 	return out, nil
 }
 
-// row normalises one record; exactly one of the results is non-nil.
-func (s *Source) row(r *sources.Release, row []string, c columns, v variables, width int) (*schema.TradeFlow, *schema.Rejected) {
-	if len(row) < width {
-		return nil, &schema.Rejected{ReasonCode: schema.ReasonShortRow, Reason: fmt.Sprintf("record has %d cells, header has %d", len(row), width)}
+// row normalises the scanner's current record; exactly one of the results
+// is non-nil.
+func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected) {
+	c, v, r := p.c, p.v, p.r
+	if n := sc.width(); n < p.width {
+		return nil, &schema.Rejected{ReasonCode: schema.ReasonShortRow, Reason: fmt.Sprintf("record has %d cells, header has %d", n, p.width)}
 	}
-	m, err := monthOf(strings.TrimSpace(row[c.time]))
-	if err != nil {
-		return nil, &schema.Rejected{ReasonCode: schema.ReasonBadDate, Field: "time", Reason: err.Error()}
+	tb := bytes.TrimSpace(sc.cellBytes(c.time))
+	if p.lastMonth == nil || !bytes.Equal(tb, p.lastMonth) {
+		m, err := monthOf(string(tb))
+		if err != nil {
+			return nil, &schema.Rejected{ReasonCode: schema.ReasonBadDate, Field: "time", Reason: err.Error()}
+		}
+		p.lastMonth, p.month = append(p.lastMonth[:0], tb...), m
 	}
+	m := p.month
 	if !r.Month.IsZero() && m != r.Month {
 		return nil, &schema.Rejected{Period: m, ReasonCode: schema.ReasonWrongPeriod, Field: "time",
 			Reason: fmt.Sprintf("record is for %s, the request was for %s", m, r.Month)}
@@ -157,31 +216,32 @@ func (s *Source) row(r *sources.Release, row []string, c columns, v variables, w
 	bad := func(code, field, reason string) (*schema.TradeFlow, *schema.Rejected) {
 		return nil, &schema.Rejected{Period: m, ReasonCode: code, Field: field, Reason: reason}
 	}
-	ctyCode := strings.TrimSpace(row[c.country])
-	country, ok := reference.ScheduleC(ctyCode)
+	ctyCode := bytes.TrimSpace(sc.cellBytes(c.country))
+	country, ok := reference.ScheduleC(string(ctyCode))
 	if !ok {
 		return bad(schema.ReasonBadCountry, "CTY_CODE", fmt.Sprintf("CTY_CODE %q is not a Schedule C country with an ISO code", ctyCode))
 	}
 	level := ""
 	if c.level >= 0 {
-		level = row[c.level]
+		level = p.intern(sc.cellBytes(c.level))
 	}
-	hs, ok := hsCode(row[c.commodity], level)
+	hs, ok := hsCode(sc.cell(c.commodity), level)
 	if !ok {
-		return bad(schema.ReasonBadHSCode, v.commodity, fmt.Sprintf("%s %q is not a 2–10 digit HS code", v.commodity, row[c.commodity]))
+		return bad(schema.ReasonBadHSCode, v.commodity, fmt.Sprintf("%s %q is not a 2–10 digit HS code", v.commodity, sc.cell(c.commodity)))
 	}
-	value, err := money.Parse(row[c.value])
+	valueText := string(sc.cellBytes(c.value))
+	value, err := money.Parse(valueText)
 	if err != nil || value.Negative {
-		return bad(schema.ReasonBadValue, v.value, fmt.Sprintf("%s %q is not a non-negative amount", v.value, row[c.value]))
+		return bad(schema.ReasonBadValue, v.value, fmt.Sprintf("%s %q is not a non-negative amount", v.value, valueText))
 	}
 	if _, err := money.Cents(value); err != nil {
-		return bad(schema.ReasonBadValue, v.value, fmt.Sprintf("%s %q: %v", v.value, row[c.value], err))
+		return bad(schema.ReasonBadValue, v.value, fmt.Sprintf("%s %q: %v", v.value, valueText, err))
 	}
 	f := &schema.TradeFlow{
 		Period:       m,
 		Reporter:     "US",
 		Partner:      country.ISO2,
-		Flow:         s.opts.Flow,
+		Flow:         p.opts.Flow,
 		HSCode:       hs,
 		ValueUSD:     value,
 		Valuation:    v.valuation,
@@ -192,23 +252,37 @@ func (s *Source) row(r *sources.Release, row []string, c columns, v variables, w
 		SourceSHA256: r.SHA256,
 	}
 	if c.desc >= 0 {
-		f.Description = strings.TrimSpace(row[c.desc])
+		f.Description = strings.TrimSpace(sc.cell(c.desc))
 	}
 	if c.unit >= 0 {
-		if u := strings.TrimSpace(row[c.unit]); u != "" && u != "-" {
-			f.QuantityUnit = u
+		if u := bytes.TrimSpace(sc.cellBytes(c.unit)); len(u) > 0 && string(u) != "-" {
+			f.QuantityUnit = p.intern(u)
 		}
 	}
 	if c.qty >= 0 {
 		// A quantity Census leaves out is null; one that is not a number
 		// loses only the quantity, never the row's value.
-		if q := strings.TrimSpace(row[c.qty]); q != "" && q != "-" && f.QuantityUnit != "" {
-			if n, err := strconv.ParseFloat(q, 64); err == nil && n >= 0 {
+		if q := bytes.TrimSpace(sc.cellBytes(c.qty)); len(q) > 0 && string(q) != "-" && f.QuantityUnit != "" {
+			if n, err := strconv.ParseFloat(string(q), 64); err == nil && n >= 0 {
 				f.Quantity = &n
 			}
 		}
 	}
 	return f, nil
+}
+
+// intern returns b as a string, one per distinct value in a response: units
+// and levels repeat on every row. The table is bounded by the few values
+// the API has; a hostile file with many is cut off at 1024.
+func (p *parser) intern(b []byte) string {
+	if s, ok := p.units[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(p.units) < 1024 {
+		p.units[s] = s
+	}
+	return s
 }
 
 // hsCode returns the digits of a commodity code. When COMM_LVL says how many

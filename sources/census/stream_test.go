@@ -1,0 +1,217 @@
+package census
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/sources"
+)
+
+// scanAll reads every record with the streaming scanner: per record its
+// cells, or "!" and the cell error.
+func scanAll(data []byte) ([][]string, error) {
+	sc := newRecordScanner(bytes.NewReader(data))
+	var out [][]string
+	for {
+		if err := sc.next(); err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return out, err
+		}
+		_, cellErr, err := sc.split()
+		if err != nil {
+			return out, err
+		}
+		if cellErr != nil {
+			out = append(out, []string{"!", sc.all()[0]})
+			continue
+		}
+		out = append(out, sc.all())
+	}
+}
+
+// decodeWhole is the reading the scanner replaces: the whole body with
+// encoding/json, then each record's cells.
+func decodeWhole(data []byte) ([][]string, error) {
+	var raw [][]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, err
+	}
+	if len(raw) == 0 {
+		return nil, errNoHeader
+	}
+	out := make([][]string, 0, len(raw))
+	for _, r := range raw {
+		c, err := cells(r)
+		if err != nil {
+			c = []string{"!", string(mustJSON(r))}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func TestRecordScannerMatchesEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		`[["E_COMMODITY","ALL_VAL_MO","time"],["151800","361441","2017-01"]]`,
+		" \n[ [ \"a\" , \"b\" ] ,\r\n\t[\"c\",\"d\"] ]\n ",
+		`[["a\"b","c\\d","\u00e9\n","\ud83d\ude00","[","]","{"]]`,
+		`[["é中","\xff\xfe"]]`,
+		`[["x",null,12,-1.5e3,0]]`,
+		`[["x",true]]`,
+		`[["x",{"a":[1,"]"]}],["y",[]]]`,
+		`[[],[""]]`,
+		`[]`, ``, `[`, `[[`, `[["a"]`, `[["a"]]]`, `[["a"]] x`, `[["a"],]`, `[["a",]]`, `[1]`, `{"a":1}`,
+		`[["a"],["b"`, `[["a"]["b"]]`, "\xef\xbb\xbf[[\"a\"]]", `[["a"]]   `, `[["a\"]]`,
+	} {
+		want, werr := decodeWhole([]byte(in))
+		got, gerr := scanAll([]byte(in))
+		if (werr == nil) != (gerr == nil) {
+			t.Errorf("%q: scanner error %v, encoding/json %v", in, gerr, werr)
+			continue
+		}
+		if werr == nil && !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("%q:\n got %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+// FuzzRecordScanner holds the scanner to encoding/json's reading of the
+// whole body: the same records, cells and errors.
+func FuzzRecordScanner(f *testing.F) {
+	f.Add([]byte(`[["E_COMMODITY","ALL_VAL_MO","time"],["151800","361441","2017-01"]]`))
+	f.Add([]byte(`[["a\"b",null,1e3,{"x":["]"]}],[]] `))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want, werr := decodeWhole(data)
+		got, gerr := scanAll(data)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("scanner error %v, encoding/json %v", gerr, werr)
+		}
+		if werr == nil && !slices.EqualFunc(got, want, slices.Equal) {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	})
+}
+
+// endless serves a response of n records without holding it.
+type endless struct {
+	n, i int
+	buf  bytes.Buffer
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	for e.buf.Len() < len(p) && e.i <= e.n {
+		switch {
+		case e.i == 0:
+			e.buf.WriteString(`[["E_COMMODITY","ALL_VAL_MO","time","CTY_CODE"]`)
+		default:
+			fmt.Fprintf(&e.buf, ",\n[\"%010d\",\"%d\",\"2017-01\",\"5700\"]", e.i, e.i*7)
+		}
+		if e.i++; e.i > e.n {
+			e.buf.WriteString("]\n")
+		}
+	}
+	if e.buf.Len() == 0 {
+		return 0, io.EOF
+	}
+	return e.buf.Read(p)
+}
+
+// A response of any length is read in the memory of one record: the
+// scanner's buffer never grows past the longest record.
+func TestRecordScannerFlatMemory(t *testing.T) {
+	const n = 300_000 // about 14 MB of JSON
+	sc := newRecordScanner(&endless{n: n})
+	maxCap := 0
+	for {
+		err := sc.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := sc.split(); err != nil {
+			t.Fatal(err)
+		}
+		maxCap = max(maxCap, cap(sc.rec), cap(sc.spans)*16)
+	}
+	if sc.n != n+1 {
+		t.Fatalf("read %d records, want %d", sc.n, n+1)
+	}
+	if maxCap > 1024 {
+		t.Fatalf("record buffer grew to %d bytes", maxCap)
+	}
+}
+
+func TestRecordScannerLongRecord(t *testing.T) {
+	data := `[["a"],["` + strings.Repeat("x", MaxRecord+10) + `"]]`
+	_, err := scanAll([]byte(data))
+	if err == nil || !strings.Contains(err.Error(), "record 1 is longer than 1024 KiB") {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := scanAll(nil); err == nil || errors.Is(err, io.EOF) {
+		t.Fatalf("empty body: %v", err)
+	}
+}
+
+func BenchmarkParseRealResponses(b *testing.B) {
+	benchmarkParse(b, "../../examples/census/exports-hs6-5700-2019-*.json.gz")
+}
+
+// countEmitter counts rows; the benchmark measures parsing alone.
+type countEmitter struct{ rows, rejects int }
+
+func (c *countEmitter) TradeFlow(*schema.TradeFlow) error   { c.rows++; return nil }
+func (c *countEmitter) TradeTotal(*schema.TradeTotal) error { return nil }
+func (c *countEmitter) Shipment(*schema.Shipment) error     { return nil }
+func (c *countEmitter) Reject(*schema.Rejected) error       { c.rejects++; return nil }
+func (c *countEmitter) Count(string, int64)                 {}
+func (c *countEmitter) Warn(string)                         {}
+
+func benchmarkParse(b *testing.B, glob string) {
+	files, err := filepath.Glob(glob)
+	if err != nil || len(files) == 0 {
+		b.Fatalf("no files %s: %v", glob, err)
+	}
+	src, err := New(Options{Flow: "export", Partner: "5700"}, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	rows := 0
+	for b.Loop() {
+		rows = 0
+		for _, f := range files {
+			var e countEmitter
+			if err := src.Parse(b.Context(), &sources.Release{URI: f, Path: f}, &e); err != nil {
+				b.Fatal(err)
+			}
+			if e.rejects > 0 {
+				b.Fatalf("%s: %d rejects", f, e.rejects)
+			}
+			rows += e.rows
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows), "ns/row")
+}
+
+// BenchmarkParseFiles parses the responses CENSUS_BENCH_FILES names (a
+// glob), e.g. a generated all-partner month, for the parse's own time and
+// memory: go test -run X -bench ParseFiles (see docs/BENCHMARKS.md).
+func BenchmarkParseFiles(b *testing.B) {
+	glob := os.Getenv("CENSUS_BENCH_FILES")
+	if glob == "" {
+		b.Skip("CENSUS_BENCH_FILES is not set")
+	}
+	benchmarkParse(b, glob)
+}
