@@ -62,7 +62,11 @@
 // WriteTracker (the short tracker run --once prints, with PIIE's published
 // figure where the reference tables carry one), WriteSVG and WriteHTML; each
 // names the releases a basis comes from (Report.Provenance) and marks bases
-// listed in Options.Synthetic as synthetic samples.
+// listed in Options.Synthetic as synthetic samples. The chart (SVG, drawn
+// on the server, no script) has per basis and category a year-to-date panel
+// beside a monthly one, the same months of 2017 as the reference in both,
+// and the 2020–21 two-year view (TwoYear once complete, TwoYearSoFar while
+// it runs); the HTML page embeds it.
 //
 // Money is apd decimals throughout; derived amounts (prorated targets) are
 // rounded half-even to cents; only pct_of_target_ytd is a float.

@@ -20,8 +20,15 @@ import (
 // through the census source and the runner, as the quick start does.
 func realLake(t *testing.T) lake.Lake {
 	t.Helper()
+	return realLakeAt(t, time.Time{})
+}
+
+// realLakeAt is realLake with the inputs dropped at mtime, which their
+// release ids derive from (zero: now).
+func realLakeAt(t *testing.T, mtime time.Time) lake.Lake {
+	t.Helper()
 	inboxDir := t.TempDir()
-	if err := examples.CopyCensus(inboxDir, time.Time{}); err != nil {
+	if err := examples.CopyCensus(inboxDir, mtime); err != nil {
 		t.Fatal(err)
 	}
 	l, err := lake.NewDir(t.TempDir())

@@ -110,7 +110,7 @@ func TestWriteTableSVGHTML(t *testing.T) {
 			break
 		}
 	}
-	for _, want := range []string{"USD billions", "USD bn", "Purchases, year to date", "Target, year to date",
+	for _, want := range []string{"USD billions", "USD bn", "Purchases, year to date", "Target (2017 baseline",
 		"US exports to China", "China imports from the US", "All covered goods", "no published baseline", "40% of target"} {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("SVG lacks %q", want)

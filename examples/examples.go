@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"time"
 )
@@ -25,19 +26,27 @@ const CensusMonths = 40
 // mtime becomes their modification time, which inbox release ids derive
 // from, so that runs over copies are byte-for-byte repeatable.
 func CopyCensus(dir string, mtime time.Time) error {
-	files, err := fs.Glob(census, "census/*.json.gz")
+	return CopyFiles(census, "census/*.json.gz", CensusMonths, dir, mtime)
+}
+
+// CopyFiles writes the files of fsys that match pattern into dir, and
+// fails unless there are exactly want of them (a lost embed pattern must
+// not pass as an empty inbox). A non-zero mtime becomes their
+// modification time.
+func CopyFiles(fsys fs.FS, pattern string, want int, dir string, mtime time.Time) error {
+	files, err := fs.Glob(fsys, pattern)
 	if err != nil {
 		return err
 	}
-	if len(files) != CensusMonths {
-		return fmt.Errorf("examples: %d census responses embedded, want %d", len(files), CensusMonths)
+	if len(files) != want {
+		return fmt.Errorf("examples: %d files match %s, want %d", len(files), pattern, want)
 	}
 	for _, f := range files {
-		b, err := census.ReadFile(f)
+		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return err
 		}
-		dst := filepath.Join(dir, filepath.Base(f))
+		dst := filepath.Join(dir, path.Base(f))
 		if err := os.WriteFile(dst, b, 0o644); err != nil {
 			return err
 		}

@@ -52,22 +52,11 @@ failed months re-run with --retry-failed ID.`,
 
 func cmdBackfill(g *globals, bf backfillFlags, pos []string) error {
 	ctx, stdout := g.ctx, g.stdout
-	cfg, err := loadConfig(g.config)
+	a, err := g.open(nil)
 	if err != nil {
 		return err
 	}
-	logger, err := g.logger()
-	if err != nil {
-		return err
-	}
-	tr, err := g.tracer()
-	if err != nil {
-		return err
-	}
-	a, err := newApp(ctx, cfg, logger, nil, tr)
-	if err != nil {
-		return err
-	}
+	logger := a.logger
 	exec, err := a.executor(nil)
 	if err != nil {
 		return err
@@ -115,6 +104,7 @@ func cmdBackfill(g *globals, bf backfillFlags, pos []string) error {
 			return badRequest(err)
 		}
 	}
+	sweepLeftovers(ctx, a)
 	fmt.Fprintf(stdout, "backfill %s: job %s, %s..%s, parallel %d\n", b.ID, b.Job, b.From, b.To, b.Parallel)
 	progress, stop := g.progressFor(b, logger)
 	b, err = exec.RunBackfill(ctx, b.ID, progress)

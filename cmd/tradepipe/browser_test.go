@@ -6,67 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/tradepipe/tradepipe/internal/browsertest"
 	"github.com/tradepipe/tradepipe/internal/censustest"
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/pipeline"
 )
-
-// screenshotPath is where TestStatusPageInBrowser keeps its screenshot:
-// $TRADEPIPE_ARTIFACTS, else .artifacts/ at the repository root (ignored
-// by git; CI prints the path).
-func screenshotPath(t *testing.T) string {
-	dir := os.Getenv("TRADEPIPE_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", ".artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	p, err := filepath.Abs(filepath.Join(dir, "status-page.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// chromium runs headless Chromium once with a fresh profile. It skips the
-// test without Chromium locally and fails under CI=true (.ci/run installs
-// Debian's chromium).
-func chromium(t *testing.T, args ...string) []byte {
-	t.Helper()
-	bin := ""
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium not found under CI=true (apt-get install chromium)")
-		}
-		t.Skip("chromium not found (apt-get install chromium)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + t.TempDir(), "--hide-scrollbars", "--window-size=1280,2200"}
-	cmd := exec.CommandContext(ctx, bin, append(flags, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
-	}
-	return stdout.Bytes()
-}
 
 // TestStatusPageInBrowser runs the daemon over a lake with data (the
 // bundled Census and GACC samples, a compliance job, a backfill under way)
@@ -136,7 +85,7 @@ jobs:
 	}
 
 	url := "http://" + addr + "/"
-	dom := string(chromium(t, "--dump-dom", url))
+	dom := string(browsertest.Run(t, "1280,2200", "--dump-dom", url))
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`<title>tradepipe status</title>`),
 		// jobs with schedule, zone, next and last run
@@ -167,9 +116,9 @@ jobs:
 		t.Logf("DOM:\n%s", dom)
 	}
 
-	shot := screenshotPath(t)
+	shot := browsertest.Artifact(t, "status-page.png")
 	_ = os.Remove(shot)
-	chromium(t, "--screenshot="+shot, url)
+	browsertest.Run(t, "1280,2200", "--screenshot="+shot, url)
 	png, err := os.ReadFile(shot)
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,6 @@ import (
 func daemon(ctx context.Context, a *app, exec *pipeline.Executor, reg *prometheus.Registry) (int, error) {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	sweepLeftovers(ctx, a)
 	sched := pipeline.NewScheduler(exec, nil, a.logger)
 	token := ""
 	if a.cfg.Server.TokenEnv != "" {

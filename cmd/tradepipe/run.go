@@ -55,23 +55,12 @@ table and exits: 0 when every partition succeeded, 1 when one failed.
 
 func cmdRun(g *globals, once, plan, asJSON bool, only []string) error {
 	ctx := g.ctx
-	cfg, err := loadConfig(g.config)
-	if err != nil {
-		return err
-	}
-	logger, err := g.logger()
-	if err != nil {
-		return err
-	}
 	reg := prometheus.NewRegistry()
-	tr, err := g.tracer()
+	a, err := g.open(reg)
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, logger, reg, tr)
-	if err != nil {
-		return err
-	}
+	cfg := a.cfg
 	names := cfg.JobNames()
 	for _, n := range only {
 		if !slices.Contains(names, n) {
@@ -85,10 +74,12 @@ func cmdRun(g *globals, once, plan, asJSON bool, only []string) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case plan:
+	if plan {
 		return printPlan(ctx, exec, asJSON, g.stdout)
-	case !once:
+	}
+	// Every command that writes starts by removing what killed runs left.
+	sweepLeftovers(ctx, a)
+	if !once {
 		g.code, err = daemon(ctx, a, exec, reg)
 		return err
 	}
@@ -232,19 +223,7 @@ is parsed, its rows published to the lake, and a summary printed.`,
 		},
 		ValidArgsFunction: completeJobs(g),
 		RunE: func(_ *cobra.Command, args []string) error {
-			cfg, err := loadConfig(g.config)
-			if err != nil {
-				return err
-			}
-			logger, err := g.logger()
-			if err != nil {
-				return err
-			}
-			tr, err := g.tracer()
-			if err != nil {
-				return err
-			}
-			a, err := newApp(g.ctx, cfg, logger, nil, tr)
+			a, err := g.open(nil)
 			if err != nil {
 				return err
 			}
@@ -252,6 +231,7 @@ is parsed, its rows published to the lake, and a summary printed.`,
 			if err != nil {
 				return err
 			}
+			sweepLeftovers(g.ctx, a)
 			exec, err := a.executor(nil)
 			if err != nil {
 				return err

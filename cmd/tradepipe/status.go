@@ -33,15 +33,7 @@ It reads the lake only.`,
 
 func cmdStatus(g *globals, asJSON bool) error {
 	ctx, stdout := g.ctx, g.stdout
-	cfg, err := loadConfig(g.config)
-	if err != nil {
-		return err
-	}
-	logger, err := g.logger()
-	if err != nil {
-		return err
-	}
-	a, err := newApp(ctx, cfg, logger, nil, nil)
+	a, err := g.open(nil)
 	if err != nil {
 		return err
 	}

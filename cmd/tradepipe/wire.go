@@ -61,6 +61,25 @@ func locker(l lake.Lake, logger *slog.Logger) (pipeline.Locker, error) {
 }
 
 // newApp wires the program; tr may be nil (no tracing).
+// open loads the config and opens the app with the command's logger and
+// tracer: what every command that touches the lake starts with. reg may
+// be nil (no metrics).
+func (g *globals) open(reg prometheus.Registerer) (*app, error) {
+	cfg, err := loadConfig(g.config)
+	if err != nil {
+		return nil, err
+	}
+	logger, err := g.logger()
+	if err != nil {
+		return nil, err
+	}
+	tr, err := g.tracer()
+	if err != nil {
+		return nil, err
+	}
+	return newApp(g.ctx, cfg, logger, reg, tr)
+}
+
 func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tr trace.Tracer) (*app, error) {
 	l, err := lake.Open(ctx, cfg.Lake, openers(cfg))
 	if err != nil {

@@ -2,11 +2,9 @@ package censustest
 
 import (
 	"embed"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/tradepipe/tradepipe/examples"
 )
 
 // synthetic holds the SYNTHETIC Census responses made by
@@ -25,27 +23,5 @@ const SyntheticMonths = 18
 // becomes their modification time, which inbox release ids derive from,
 // so that runs over copies are byte-for-byte repeatable.
 func CopySynthetic(dir string, mtime time.Time) error {
-	files, err := fs.Glob(synthetic, "synthetic/*.json")
-	if err != nil {
-		return err
-	}
-	if len(files) != SyntheticMonths {
-		return fmt.Errorf("censustest: %d synthetic responses embedded, want %d", len(files), SyntheticMonths)
-	}
-	for _, f := range files {
-		b, err := synthetic.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(dir, filepath.Base(f))
-		if err := os.WriteFile(dst, b, 0o644); err != nil {
-			return err
-		}
-		if !mtime.IsZero() {
-			if err := os.Chtimes(dst, mtime, mtime); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return examples.CopyFiles(synthetic, "synthetic/*.json", SyntheticMonths, dir, mtime)
 }

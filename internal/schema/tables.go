@@ -162,16 +162,21 @@ func tradeTotalsTable(name, location, doc string) Table {
 }
 
 func quarantineTable(dataset string) Table {
-	min := 0 // rows whose month could not be read land in year=0000/month=00
+	// The keys mirror the data partition the rows were meant for
+	// (QuarantinePartition); rows whose partition cannot be told land in
+	// flow=unknown (datasets with a flow) and year=0000/month=00.
+	keys := []PathKey{{Name: "source", Column: true, Values: sources, Description: "census, gacc or panjiva"}}
+	if dataset == DatasetTradeFlows || dataset == DatasetTradeTotals {
+		keys = append(keys, PathKey{Name: "flow", Values: append(slices.Clone(flows), "unknown"),
+			Description: "flow of the partition the rows were meant for, unknown when it cannot be told"})
+	}
+	keys = append(keys, yearKey(0), monthKey(0))
 	return Table{
 		Name: DatasetQuarantine + "_" + dataset, Dataset: DatasetQuarantine,
 		Location: DatasetQuarantine + "/" + dataset,
 		Doc:      "rows rejected from " + dataset + ", with their raw cells and the reason",
 		Record:   QuarantineRecord{},
-		PathKeys: []PathKey{
-			{Name: "source", Column: true, Values: sources, Description: "census, gacc or panjiva"},
-			yearKey(min), monthKey(min),
-		},
+		PathKeys: keys,
 		// No sort: rows stay in input order (sheet, row), which is how
 		// people read a quarantine, and no sort buffer is held for it.
 		Docs: docs(QuarantineRecord{}, map[string]string{
@@ -277,14 +282,20 @@ func TableNamed(name string) (Table, error) {
 	return Table{}, fmt.Errorf("unknown table %q (known: %s)", name, strings.Join(names, ", "))
 }
 
-// TableFor returns the main table whose Record type is that of rec (for
-// TradeFlowRecord, trade_flows rather than its history).
-func TableFor(rec any) (Table, bool) {
+// TableFor returns the tables whose Record type is that of rec, the main
+// table (named as its dataset, e.g. trade_flows rather than its history)
+// first when there is one.
+func TableFor(rec any) []Table {
 	rt := reflect.TypeOf(rec)
+	var out []Table
 	for _, t := range tables {
 		if t.RecordType() == rt {
-			return t, true
+			if t.Name == t.Dataset {
+				out = append([]Table{t}, out...)
+			} else {
+				out = append(out, t)
+			}
 		}
 	}
-	return Table{}, false
+	return out
 }

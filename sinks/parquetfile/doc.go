@@ -29,7 +29,8 @@
 //     sorting_columns and in the tradepipe.sorted_by key.
 //   - Row groups of DefaultRowGroupRows rows, chosen by measurement
 //     (docs/BENCHMARKS.md).
-//   - Key-value metadata: tradepipe.dataset, tradepipe.table,
+//   - Key-value metadata: tradepipe.dataset, tradepipe.table (when known:
+//     the main table of the Record type or the Table option),
 //     tradepipe.schema_version, tradepipe.release_id (Release option),
 //     tradepipe.version, tradepipe.commit; created_by is
 //     "tradepipe version V (build COMMIT)" from internal/buildinfo.

@@ -69,6 +69,7 @@ type Option func(*config)
 
 type config struct {
 	table        schema.Table
+	named        bool // table is known, not just one of the Record's
 	release      string
 	rowGroupRows int
 }
@@ -77,8 +78,9 @@ type config struct {
 func Release(id string) Option { return func(c *config) { c.release = id } }
 
 // Table names the table the file belongs to when it is not the main table
-// of the Record type (a history table, a quarantine table of a dataset).
-func Table(t schema.Table) Option { return func(c *config) { c.table = t } }
+// of the Record type: a history table, or the quarantine table of a
+// dataset (schema.TableNamed("quarantine_" + dataset)).
+func Table(t schema.Table) Option { return func(c *config) { c.table, c.named = t, true } }
 
 // RowGroupRows overrides DefaultRowGroupRows.
 func RowGroupRows(n int) Option {
@@ -119,8 +121,12 @@ func spoolDir(dir string) string {
 func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 	var zero T
 	c := config{rowGroupRows: DefaultRowGroupRows}
-	if t, ok := schema.TableFor(zero); ok {
-		c.table = t
+	if ts := schema.TableFor(zero); len(ts) > 0 {
+		// Tables of one Record type share columns, order and filters;
+		// the file names its table only when it is known: the main table
+		// of the type, or the one the Table option gives (quarantine
+		// rows have no main table).
+		c.table, c.named = ts[0], ts[0].Name == ts[0].Dataset
 	}
 	for _, o := range opts {
 		o(&c)
@@ -165,10 +171,12 @@ func writerOptions(c config, spool string) []parquet.WriterOption {
 		parquet.PageBufferSize(pageBufferSize),
 		parquet.MaxRowsPerRowGroup(int64(c.rowGroupRows)),
 		parquet.KeyValueMetadata(KeyDataset, t.Dataset),
-		parquet.KeyValueMetadata(KeyTable, t.Name),
 		parquet.KeyValueMetadata(KeySchemaVersion, strconv.Itoa(schema.Version)),
 		parquet.KeyValueMetadata(KeyVersion, buildinfo.Version()),
 		parquet.KeyValueMetadata(KeyCommit, buildinfo.Commit()),
+	}
+	if c.named {
+		opts = append(opts, parquet.KeyValueMetadata(KeyTable, t.Name))
 	}
 	if c.release != "" {
 		opts = append(opts, parquet.KeyValueMetadata(KeyReleaseID, c.release))

@@ -301,3 +301,41 @@ func TestCloseRemovesSortRuns(t *testing.T) {
 		t.Errorf("directory holds %v, want only the spool file", names)
 	}
 }
+
+// TestQuarantineTableNamedOnlyWhenGiven: quarantine rows share one Record
+// type across datasets, so a file names its table only when told.
+func TestQuarantineTableNamedOnlyWhenGiven(t *testing.T) {
+	dir := t.TempDir()
+	db := duckdbtest.Open(t)
+	rows := []schema.QuarantineRecord{{ReasonCode: "bad_value", RawCells: []string{"x"}}}
+	kv := func(f File) map[string]string {
+		out := map[string]string{}
+		r, err := db.Query(fmt.Sprintf("SELECT key::VARCHAR, value::VARCHAR FROM parquet_kv_metadata('%s')", f.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		for r.Next() {
+			var k, v string
+			if err := r.Scan(&k, &v); err != nil {
+				t.Fatal(err)
+			}
+			out[k] = v
+		}
+		return out
+	}
+	got := kv(writeAll(t, dir, rows))
+	if _, ok := got[KeyTable]; ok || got[KeyDataset] != schema.DatasetQuarantine {
+		t.Errorf("without Table: %v", got)
+	}
+	tbl, err := schema.TableNamed("quarantine_shipments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kv(writeAll(t, dir, rows, Table(tbl))); got[KeyTable] != "quarantine_shipments" {
+		t.Errorf("with Table: %v", got)
+	}
+	if got := kv(writeAll(t, dir, shipments(2))); got[KeyTable] != "shipments" {
+		t.Errorf("main table: %v", got)
+	}
+}

@@ -32,6 +32,7 @@ func TestRealRegimePages(t *testing.T) {
 		{"regime_2019_12.html", "2019-12", false, "0", "1000", 18},     // "12. 2019", "12 | 1to12"
 		{"regime_2019_02.html", "2019-02", true, "1000", "2000", 18},   // "2. 2019", no unit line
 		{"regime_2023_10.html", "2023-10", true, "1000", "-1000", 18},  // "Regime10.2023", "1to10", no unit line
+		{"regime_2023_01.html", "2023-01", true, "0", "-2000", 18},     // "Regime,1.2023", "1 | 1to1" (January alone), no unit line
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {

@@ -187,3 +187,25 @@ func writeSample(t *testing.T, lake string, tbl schema.Table) {
 		t.Fatal(err)
 	}
 }
+
+// TestREADMEStatements keeps the README's per-engine sections equal to
+// what the generator prints for trade_flows.
+func TestREADMEStatements(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range Engines {
+		lake := "s3://my-bucket/lake"
+		if e == DuckDB {
+			lake = "file://./lake"
+		}
+		var b bytes.Buffer
+		if err := Run(&b, Request{Table: "trade_flows", Format: "sql", Engine: e, Lake: lake}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(readme, bytes.TrimSpace(b.Bytes())) {
+			t.Errorf("README.md lacks the %s statements for trade_flows as generated:\n%s", e, b.String())
+		}
+	}
+}

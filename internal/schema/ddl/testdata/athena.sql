@@ -194,20 +194,22 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `tradepipe`.`quarantine_trade_flows` (
   `ingested_at` timestamp COMMENT 'when tradepipe read the input (UTC, microseconds)'
 )
 COMMENT 'rows rejected from trade_flows, with their raw cells and the reason'
-PARTITIONED BY (`source` string COMMENT 'census, gacc or panjiva', `year` int COMMENT 'year of the reporting month', `month` int COMMENT 'month of the reporting month, 01-12')
+PARTITIONED BY (`source` string COMMENT 'census, gacc or panjiva', `flow` string COMMENT 'flow of the partition the rows were meant for, unknown when it cannot be told', `year` int COMMENT 'year of the reporting month', `month` int COMMENT 'month of the reporting month, 01-12')
 STORED AS PARQUET
 LOCATION 's3://example-bucket/lake/quarantine/trade_flows/'
 TBLPROPERTIES (
   'projection.enabled' = 'true',
   'projection.source.type' = 'enum',
   'projection.source.values' = 'census,gacc,panjiva',
+  'projection.flow.type' = 'enum',
+  'projection.flow.values' = 'export,import,unknown',
   'projection.year.type' = 'integer',
   'projection.year.range' = '0,2099',
   'projection.year.digits' = '4',
   'projection.month.type' = 'integer',
   'projection.month.range' = '0,12',
   'projection.month.digits' = '2',
-  'storage.location.template' = 's3://example-bucket/lake/quarantine/trade_flows/source=${source}/year=${year}/month=${month}/',
+  'storage.location.template' = 's3://example-bucket/lake/quarantine/trade_flows/source=${source}/flow=${flow}/year=${year}/month=${month}/',
   'parquet.compression' = 'ZSTD'
 );
 
@@ -225,20 +227,22 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `tradepipe`.`quarantine_trade_totals` (
   `ingested_at` timestamp COMMENT 'when tradepipe read the input (UTC, microseconds)'
 )
 COMMENT 'rows rejected from trade_totals, with their raw cells and the reason'
-PARTITIONED BY (`source` string COMMENT 'census, gacc or panjiva', `year` int COMMENT 'year of the reporting month', `month` int COMMENT 'month of the reporting month, 01-12')
+PARTITIONED BY (`source` string COMMENT 'census, gacc or panjiva', `flow` string COMMENT 'flow of the partition the rows were meant for, unknown when it cannot be told', `year` int COMMENT 'year of the reporting month', `month` int COMMENT 'month of the reporting month, 01-12')
 STORED AS PARQUET
 LOCATION 's3://example-bucket/lake/quarantine/trade_totals/'
 TBLPROPERTIES (
   'projection.enabled' = 'true',
   'projection.source.type' = 'enum',
   'projection.source.values' = 'census,gacc,panjiva',
+  'projection.flow.type' = 'enum',
+  'projection.flow.values' = 'export,import,unknown',
   'projection.year.type' = 'integer',
   'projection.year.range' = '0,2099',
   'projection.year.digits' = '4',
   'projection.month.type' = 'integer',
   'projection.month.range' = '0,12',
   'projection.month.digits' = '2',
-  'storage.location.template' = 's3://example-bucket/lake/quarantine/trade_totals/source=${source}/year=${year}/month=${month}/',
+  'storage.location.template' = 's3://example-bucket/lake/quarantine/trade_totals/source=${source}/flow=${flow}/year=${year}/month=${month}/',
   'parquet.compression' = 'ZSTD'
 );
 

@@ -144,11 +144,12 @@ CREATE TABLE IF NOT EXISTS `tradepipe`.`quarantine_trade_flows` (
   `source_sha256` STRING COMMENT 'sha256 of the raw input',
   `ingested_at` TIMESTAMP COMMENT 'when tradepipe read the input (UTC, microseconds)',
   `source` STRING COMMENT 'census, gacc or panjiva',
+  `flow` STRING COMMENT 'flow of the partition the rows were meant for, unknown when it cannot be told',
   `year` INT COMMENT 'year of the reporting month',
   `month` INT COMMENT 'month of the reporting month, 01-12'
 )
 USING parquet
-PARTITIONED BY (`source`, `year`, `month`)
+PARTITIONED BY (`source`, `flow`, `year`, `month`)
 LOCATION 's3://example-bucket/lake/quarantine/trade_flows'
 COMMENT 'rows rejected from trade_flows, with their raw cells and the reason';
 ALTER TABLE `tradepipe`.`quarantine_trade_flows` RECOVER PARTITIONS;
@@ -166,11 +167,12 @@ CREATE TABLE IF NOT EXISTS `tradepipe`.`quarantine_trade_totals` (
   `source_sha256` STRING COMMENT 'sha256 of the raw input',
   `ingested_at` TIMESTAMP COMMENT 'when tradepipe read the input (UTC, microseconds)',
   `source` STRING COMMENT 'census, gacc or panjiva',
+  `flow` STRING COMMENT 'flow of the partition the rows were meant for, unknown when it cannot be told',
   `year` INT COMMENT 'year of the reporting month',
   `month` INT COMMENT 'month of the reporting month, 01-12'
 )
 USING parquet
-PARTITIONED BY (`source`, `year`, `month`)
+PARTITIONED BY (`source`, `flow`, `year`, `month`)
 LOCATION 's3://example-bucket/lake/quarantine/trade_totals'
 COMMENT 'rows rejected from trade_totals, with their raw cells and the reason';
 ALTER TABLE `tradepipe`.`quarantine_trade_totals` RECOVER PARTITIONS;

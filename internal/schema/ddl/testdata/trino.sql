@@ -154,6 +154,7 @@ CREATE TABLE IF NOT EXISTS "hive"."tradepipe"."quarantine_trade_flows" (
   "source_sha256" varchar COMMENT 'sha256 of the raw input',
   "ingested_at" timestamp(3) COMMENT 'when tradepipe read the input (UTC, microseconds)',
   "source" varchar COMMENT 'census, gacc or panjiva',
+  "flow" varchar COMMENT 'flow of the partition the rows were meant for, unknown when it cannot be told',
   "year" integer COMMENT 'year of the reporting month',
   "month" integer COMMENT 'month of the reporting month, 01-12'
 )
@@ -161,7 +162,7 @@ COMMENT 'rows rejected from trade_flows, with their raw cells and the reason'
 WITH (
   external_location = 's3://example-bucket/lake/quarantine/trade_flows',
   format = 'PARQUET',
-  partitioned_by = ARRAY['source', 'year', 'month']
+  partitioned_by = ARRAY['source', 'flow', 'year', 'month']
 );
 CALL "hive".system.sync_partition_metadata('tradepipe', 'quarantine_trade_flows', 'FULL');
 
@@ -178,6 +179,7 @@ CREATE TABLE IF NOT EXISTS "hive"."tradepipe"."quarantine_trade_totals" (
   "source_sha256" varchar COMMENT 'sha256 of the raw input',
   "ingested_at" timestamp(3) COMMENT 'when tradepipe read the input (UTC, microseconds)',
   "source" varchar COMMENT 'census, gacc or panjiva',
+  "flow" varchar COMMENT 'flow of the partition the rows were meant for, unknown when it cannot be told',
   "year" integer COMMENT 'year of the reporting month',
   "month" integer COMMENT 'month of the reporting month, 01-12'
 )
@@ -185,7 +187,7 @@ COMMENT 'rows rejected from trade_totals, with their raw cells and the reason'
 WITH (
   external_location = 's3://example-bucket/lake/quarantine/trade_totals',
   format = 'PARQUET',
-  partitioned_by = ARRAY['source', 'year', 'month']
+  partitioned_by = ARRAY['source', 'flow', 'year', 'month']
 );
 CALL "hive".system.sync_partition_metadata('tradepipe', 'quarantine_trade_totals', 'FULL');
 
