@@ -21,8 +21,10 @@ type releaseTxn struct {
 }
 
 // beginRelease takes, in sorted order, the leases of every partition the
-// release col holds may write, and starts its transaction. Partitions
-// found later (months a corrected delivery dropped) are locked when met.
+// release col holds may write (its data partitions, their quarantine and
+// history, the undated quarantine, and the partitions the previous version
+// at the same location wrote, which a correction may withdraw), and starts
+// its transaction.
 func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Release, col *collector, inputs []publish.Input) (*releaseTxn, error) {
 	var paths []string
 	for _, d := range col.dataParts() {
@@ -33,6 +35,15 @@ func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Releas
 	}
 	for p := range col.quarantine {
 		paths = append(paths, p)
+	}
+	prev, err := r.previousLocation(ctx, job, rel)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		for _, dir := range prev.Partitions {
+			paths = append(paths, dir, schema.QuarantineOf(schema.Partition{Path: dir}).Path)
+		}
 	}
 	leases, err := lockAll(ctx, r.opts.Locker, paths)
 	if err != nil {
