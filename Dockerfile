@@ -3,15 +3,20 @@
 # non-root user. Base images are fully qualified (registry/repository:tag) so
 # podman and buildah, which do not assume docker.io, build it too. Time zones
 # are compiled in (timetzdata) so CRON_TZ works on any base image.
-#   docker build --build-arg VERSION="$(git describe --tags --always)" -t tradepipe .
+#   docker build --build-arg VERSION="$(git describe --tags --always)" \
+#     --build-arg COMMIT="$(git rev-parse HEAD)" -t tradepipe .
 FROM docker.io/library/golang:1.26.8-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
+# internal/buildinfo is the one place version and commit live: the CLI's
+# `version`, traces and every Parquet file's created_by read it. The build
+# context has no .git, so the commit comes in as an argument too.
+ARG COMMIT=unknown
 RUN CGO_ENABLED=0 go build -trimpath -tags timetzdata \
-      -ldflags="-s -w -X main.version=${VERSION} -X github.com/tradepipe/tradepipe/internal/buildinfo.version=${VERSION}" -o /out/tradepipe ./cmd/tradepipe \
+      -ldflags="-s -w -X github.com/tradepipe/tradepipe/internal/buildinfo.version=${VERSION} -X github.com/tradepipe/tradepipe/internal/buildinfo.commit=${COMMIT}" -o /out/tradepipe ./cmd/tradepipe \
  && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -331,27 +331,34 @@ func TestDockerfile(t *testing.T) {
 	if !args["VERSION"] {
 		t.Error("no ARG VERSION")
 	}
+	const pkg = "github.com/tradepipe/tradepipe/internal/buildinfo"
 	stamped := false
 	for _, r := range runs {
 		if strings.Contains(r, "go build") {
-			stamped = strings.Contains(r, "-X main.version=${VERSION}")
+			stamped = strings.Contains(r, "-X "+pkg+".version=${VERSION}")
+			// One place holds the version: a second -X target (the old
+			// main.version) could say something else.
+			if n := strings.Count(r, "-X "); n != strings.Count(r, "-X "+pkg+".") {
+				t.Errorf("go build stamps %d variables, not all in %s: %s", n, pkg, r)
+			}
 			if !strings.Contains(r, "CGO_ENABLED=0") {
 				t.Error("go build is not static (CGO_ENABLED=0): distroless/static has no libc")
 			}
 		}
 	}
 	if !stamped {
-		t.Error("the go build does not stamp ${VERSION} into main.version")
+		t.Error("the go build does not stamp ${VERSION} into " + pkg + ".version")
 	}
 	if user == "" || strings.HasPrefix(user, "root") || strings.HasPrefix(user, "0") {
 		t.Errorf("USER %q: the image must run as a non-root user", user)
 	}
-	// main.version must exist for -X to stamp anything.
-	src, err := os.ReadFile("../cmd/tradepipe/cli.go")
+	// The variable must exist for -X to stamp anything: the linker
+	// silently ignores an -X of a name that is not there.
+	src, err := os.ReadFile("../internal/buildinfo/buildinfo.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`(?m)^var version = ""`).Match(src) {
-		t.Error(`cmd/tradepipe has no "var version" for -X main.version`)
+	if !regexp.MustCompile(`(?m)^var version, commit string$`).Match(src) {
+		t.Error("internal/buildinfo has no package-level version and commit for -X")
 	}
 }

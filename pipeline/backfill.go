@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -126,7 +127,7 @@ func (e *Executor) CreateBackfill(ctx context.Context, req BackfillRequest) (*Ba
 	if err != nil {
 		return nil, err
 	}
-	return b, e.ledger.PutBackfill(ctx, b)
+	return b, e.ledger.AddBackfill(ctx, b)
 }
 
 // Progress receives a backfill's state after each month.
@@ -165,14 +166,25 @@ func (e *Executor) RunBackfill(ctx context.Context, id string, progress Progress
 		b.UpdatedAt = e.now().UTC()
 		wctx, c := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer c()
-		// A cancel may come from this process or another (the API of a
-		// daemon while the CLI runs the backfill): the stored state wins.
-		if cur, err := e.ledger.Backfill(wctx, b.ID); err == nil && cur.State == BackfillCancelled {
+		// The months are this runner's; a cancel may come from this
+		// process or another (the API of a daemon while the CLI runs the
+		// backfill), and the compare-and-swap keeps it: a stored cancel
+		// wins over the runner's state.
+		stored, err := e.ledger.UpdateBackfill(wctx, b.ID, func(cur *Backfill) error {
+			st := b.State
+			if cur.State == BackfillCancelled {
+				st = BackfillCancelled
+			}
+			*cur = *b
+			cur.State, cur.Months = st, slices.Clone(b.Months)
+			return nil
+		})
+		switch {
+		case err != nil:
+			e.logger.Error("save backfill", "id", b.ID, "err", err)
+		case stored.State == BackfillCancelled:
 			b.State = BackfillCancelled
 			cancel()
-		}
-		if err := e.ledger.PutBackfill(wctx, b); err != nil {
-			e.logger.Error("save backfill", "id", b.ID, "err", err)
 		}
 		if progress != nil {
 			progress(b)
@@ -239,11 +251,9 @@ func (e *Executor) RunBackfill(ctx context.Context, id string, progress Progress
 
 	mu.Lock()
 	defer mu.Unlock()
-	cur, _ := e.ledger.Backfill(context.WithoutCancel(ctx), id)
 	_, failed, pending := b.Counts()
 	switch {
-	case b.State == BackfillCancelled || (cur != nil && cur.State == BackfillCancelled):
-		b.State = BackfillCancelled
+	case b.State == BackfillCancelled: // save keeps a stored cancel too
 	case pending > 0:
 		b.State = BackfillRunning // interrupted: resume later
 	case failed > 0:
@@ -262,16 +272,15 @@ func (e *Executor) RunBackfill(ctx context.Context, id string, progress Progress
 // at their next lake call, pending months stay pending, and the backfill
 // is marked cancelled.
 func (e *Executor) CancelBackfill(ctx context.Context, id string) (*Backfill, error) {
-	b, err := e.ledger.Backfill(ctx, id)
+	b, err := e.ledger.UpdateBackfill(ctx, id, func(b *Backfill) error {
+		if b.State == BackfillSucceeded || b.State == BackfillFailed {
+			return fmt.Errorf("%w: backfill %s already finished (%s)", ErrBadRequest, id, b.State)
+		}
+		b.State = BackfillCancelled
+		b.UpdatedAt = e.now().UTC()
+		return nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	if b.State == BackfillSucceeded || b.State == BackfillFailed {
-		return b, fmt.Errorf("%w: backfill %s already finished (%s)", ErrBadRequest, id, b.State)
-	}
-	b.State = BackfillCancelled
-	b.UpdatedAt = e.now().UTC()
-	if err := e.ledger.PutBackfill(ctx, b); err != nil {
 		return nil, err
 	}
 	e.mu.Lock()
@@ -287,18 +296,16 @@ func (e *Executor) CancelBackfill(ctx context.Context, id string) (*Backfill, er
 // next RunBackfill runs those months only. A cancelled backfill is resumed
 // the same way: its pending months run.
 func (e *Executor) RetryFailed(ctx context.Context, id string) (*Backfill, error) {
-	b, err := e.ledger.Backfill(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	for i := range b.Months {
-		if b.Months[i].Status == LedgerFailed {
-			b.Months[i].Status, b.Months[i].Error = MonthPending, ""
+	return e.ledger.UpdateBackfill(ctx, id, func(b *Backfill) error {
+		for i := range b.Months {
+			if b.Months[i].Status == LedgerFailed {
+				b.Months[i].Status, b.Months[i].Error = MonthPending, ""
+			}
 		}
-	}
-	b.State = BackfillRunning
-	b.UpdatedAt = e.now().UTC()
-	return b, e.ledger.PutBackfill(ctx, b)
+		b.State = BackfillRunning
+		b.UpdatedAt = e.now().UTC()
+		return nil
+	})
 }
 
 // UnfinishedBackfills returns the backfills left running by a crash or a
@@ -326,16 +333,11 @@ func newBackfillID(now time.Time) string {
 // ResumeBackfill makes a cancelled backfill runnable again; RunBackfill
 // then runs its pending months (not its failed ones: see RetryFailed).
 func (e *Executor) ResumeBackfill(ctx context.Context, id string) (*Backfill, error) {
-	b, err := e.ledger.Backfill(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if b.State == BackfillCancelled {
-		b.State = BackfillRunning
-		b.UpdatedAt = e.now().UTC()
-		if err := e.ledger.PutBackfill(ctx, b); err != nil {
-			return nil, err
+	return e.ledger.UpdateBackfill(ctx, id, func(b *Backfill) error {
+		if b.State == BackfillCancelled {
+			b.State = BackfillRunning
+			b.UpdatedAt = e.now().UTC()
 		}
-	}
-	return b, nil
+		return nil
+	})
 }

@@ -183,10 +183,37 @@ func (l *Ledger) Backfill(ctx context.Context, id string) (*Backfill, error) {
 	return &b, nil
 }
 
-// PutBackfill stores b. A backfill has one runner at a time (the
-// executor's), so its record is replaced whole.
-func (l *Ledger) PutBackfill(ctx context.Context, b *Backfill) error {
-	return l.st.Put(ctx, state.BackfillKey(b.ID), b)
+// AddBackfill stores the new backfill b. The error wraps
+// lake.ErrPrecondition when a backfill with b's id exists. ctx bounds the
+// write.
+func (l *Ledger) AddBackfill(ctx context.Context, b *Backfill) error {
+	_, err := state.Update(ctx, l.st, state.BackfillKey(b.ID), func(cur *Backfill, exists bool) error {
+		if exists {
+			return fmt.Errorf("backfill %q exists: %w", b.ID, lake.ErrPrecondition)
+		}
+		*cur = *b
+		return nil
+	})
+	return err
+}
+
+// UpdateBackfill applies fn to the latest record of backfill id and stores
+// it by compare-and-swap: its runner's progress and a cancel from another
+// process (a daemon's API while the CLI runs it) never overwrite each
+// other. fn may run several times and must base its change only on what
+// it receives; its error stops the update, writing nothing. The error
+// wraps lake.ErrNotExist when there is no such backfill. ctx bounds the
+// update.
+func (l *Ledger) UpdateBackfill(ctx context.Context, id string, fn func(b *Backfill) error) (*Backfill, error) {
+	if id == "" || strings.ContainsAny(id, "/.") {
+		return nil, fmt.Errorf("backfill %q: %w", id, lake.ErrNotExist)
+	}
+	return state.Update(ctx, l.st, state.BackfillKey(id), func(cur *Backfill, exists bool) error {
+		if !exists {
+			return fmt.Errorf("backfill %q: %w", id, lake.ErrNotExist)
+		}
+		return fn(cur)
+	})
 }
 
 // Backfills returns every backfill, oldest first (ids sort by creation).

@@ -8,11 +8,11 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tradepipe/tradepipe/internal/buildinfo"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/redact"
 )
@@ -23,10 +23,6 @@ const (
 	exitFailed = 1 // a job or partition failed
 	exitUsage  = 2 // usage or config error
 )
-
-// version is stamped in by the build (-ldflags "-X main.version=…", see the
-// Dockerfile); a plain go build reports the module's build info instead.
-var version = ""
 
 // usageError is a mistake on the command line: exit 2.
 type usageError struct{ msg string }
@@ -216,20 +212,9 @@ func newVersionCmd(g *globals) *cobra.Command {
 	}
 }
 
+// versionString is what `tradepipe version` prints. Version and commit
+// come from internal/buildinfo, the one place the build stamps (see the
+// Dockerfile) and the Parquet writer's created_by reads too.
 func versionString() string {
-	v, commit := version, "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if v == "" && bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				commit = s.Value
-			}
-		}
-	}
-	if v == "" {
-		v = "(devel)"
-	}
-	return fmt.Sprintf("tradepipe %s commit %s %s %s/%s", v, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("tradepipe %s commit %s %s %s/%s", buildinfo.Version(), buildinfo.Commit(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

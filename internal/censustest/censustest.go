@@ -1,7 +1,7 @@
 // Package censustest serves a stand-in for the Census Bureau's trade API
 // on 127.0.0.1, speaking its response format, for tests that need a live
-// source: any month gets a small HS6 response, with optional delay and
-// scripted failures, and every request is counted.
+// source: any month gets a small HS6 response, with optional delay,
+// scripted failures and held months, and every request is counted.
 package censustest
 
 import (
@@ -20,11 +20,14 @@ type Server struct {
 	delay    time.Duration
 	fail     map[string]int // 500s left per month
 	log      []string
+	held     map[string]bool
+	release  chan struct{} // closed by Release
+	waiting  int           // requests waiting at a hold
 }
 
 // New starts a server; close it with Close.
 func New() *Server {
-	s := &Server{requests: map[string]int{}, fail: map[string]int{}}
+	s := &Server{requests: map[string]int{}, fail: map[string]int{}, held: map[string]bool{}, release: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -41,6 +44,33 @@ func (s *Server) Fail(month string, n int) {
 	s.mu.Lock()
 	s.fail[month] = n
 	s.mu.Unlock()
+}
+
+// Hold makes requests for months (YYYY-MM) wait until Release (or until
+// the client gives up): a test can then act while those months are in
+// flight, whatever the machine's speed.
+func (s *Server) Hold(months ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range months {
+		s.held[m] = true
+	}
+}
+
+// Release lets every held request, and every later one, through.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.held)
+	close(s.release)
+	s.release = make(chan struct{})
+}
+
+// Waiting returns how many requests are waiting at a hold now.
+func (s *Server) Waiting() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waiting
 }
 
 // Requests returns how many requests month (YYYY-MM) got.
@@ -67,7 +97,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if fail {
 		s.fail[month]--
 	}
+	held, release := s.held[month], s.release
+	if held {
+		s.waiting++
+	}
 	s.mu.Unlock()
+	if held {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		s.mu.Lock()
+		s.waiting--
+		s.mu.Unlock()
+		if r.Context().Err() != nil {
+			return
+		}
+	}
 	if delay > 0 {
 		select {
 		case <-time.After(delay):

@@ -126,8 +126,11 @@ func run(t *testing.T, newLake func(t *testing.T) lake.Conditional) {
 
 	t.Run("ExclusiveUntilUnlock", func(t *testing.T) {
 		l := newLake(t)
-		a := mustLocker(t, lease.Options{Lake: l, Owner: "a", Poll: 10 * time.Millisecond})
-		b := mustLocker(t, lease.Options{Lake: l, Owner: "b", Poll: 10 * time.Millisecond})
+		// The clock stands still: the lease never expires, so b can only
+		// get it from a's release, not by waiting out the TTL.
+		c := &clock{now: t0}
+		a := mustLocker(t, lease.Options{Lake: l, Owner: "a", Poll: 10 * time.Millisecond, Now: c.Now})
+		b := mustLocker(t, lease.Options{Lake: l, Owner: "b", Poll: 10 * time.Millisecond, Now: c.Now})
 		_, unlockA, err := a.Lock(ctx, part)
 		if err != nil {
 			t.Fatal(err)
@@ -143,15 +146,15 @@ func run(t *testing.T, newLake func(t *testing.T) lake.Conditional) {
 		if !rec.Released || rec.Owner != "a" {
 			t.Fatalf("after unlock: %+v", rec)
 		}
-		start := time.Now()
-		_, unlockB, err := b.Lock(ctx, part)
+		// The deadline only ends a hung test; b cannot get the lease by
+		// expiry, so a pass proves the release freed it.
+		patient, cancel2 := context.WithTimeout(ctx, time.Minute)
+		defer cancel2()
+		_, unlockB, err := b.Lock(patient, part)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("taking a released lease: %v", err)
 		}
 		defer unlockB()
-		if d := time.Since(start); d > 5*time.Second {
-			t.Fatalf("taking a released lease took %s", d)
-		}
 		if rec := read(t, l, a.Key(part)); rec.Owner != "b" || rec.Released {
 			t.Fatalf("after b locks: %+v", rec)
 		}
@@ -203,9 +206,11 @@ func run(t *testing.T, newLake func(t *testing.T) lake.Conditional) {
 		if _, err := l.PutIfAbsent(ctx, b.Key(part), strings.NewReader(string(body))); err != nil {
 			t.Fatal(err)
 		}
-		short, cancel := context.WithTimeout(ctx, 5*time.Second)
+		// The lease expires in an hour: taking it within the (generous,
+		// hang-only) deadline proves the dead holder was detected.
+		patient, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		_, unlock, err := b.Lock(short, part)
+		_, unlock, err := b.Lock(patient, part)
 		if err != nil {
 			t.Fatalf("lease of a dead process not taken over: %v", err)
 		}
@@ -218,31 +223,34 @@ func run(t *testing.T, newLake func(t *testing.T) lake.Conditional) {
 		}
 	})
 
+	// The clock stands still, so neither expiry nor a slow renewal can end
+	// the lease: only the takeover can. The intruder writes between two
+	// renewals (gate), not while one is in flight: an unconditional Put
+	// racing a conditional swap may be overwritten by it, which is no
+	// takeover the holder could see (it failed 2 runs in 9 under load).
 	t.Run("RenewalKeepsItAndTakeoverLosesIt", func(t *testing.T) {
-		l := newLake(t)
-		a := mustLocker(t, lease.Options{Lake: l, Owner: "a", TTL: time.Second, RenewEvery: 50 * time.Millisecond})
+		l := &gated{Conditional: newLake(t)}
+		c := &clock{now: t0}
+		a := mustLocker(t, lease.Options{Lake: l, Owner: "a", TTL: time.Minute, RenewEvery: 250 * time.Millisecond, Now: c.Now})
 		held, unlock, err := a.Lock(ctx, part)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer unlock()
-		deadline := time.Now().Add(5 * time.Second)
-		for read(t, l, a.Key(part)).Renewals < 2 {
-			if time.Now().After(deadline) {
-				t.Fatal("lease not renewed")
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitFor(t, "two renewals", func() bool { return read(t, l, a.Key(part)).Renewals >= 2 })
 		if held.Err() != nil {
 			t.Fatalf("held context done while renewed: %v", context.Cause(held))
 		}
 		// Someone overwrites the lease (an operator, a buggy writer).
-		if err := l.Put(ctx, a.Key(part), strings.NewReader(`{"owner":"intruder"}`)); err != nil {
+		l.mu.Lock()
+		err = l.Put(ctx, a.Key(part), strings.NewReader(`{"owner":"intruder"}`))
+		l.mu.Unlock()
+		if err != nil {
 			t.Fatal(err)
 		}
 		select {
 		case <-held.Done():
-		case <-time.After(5 * time.Second):
+		case <-time.After(time.Minute): // hang guard only
 			t.Fatal("held context not cancelled after the lease was taken")
 		}
 		if !errors.Is(context.Cause(held), lease.ErrLost) {
@@ -264,14 +272,16 @@ func run(t *testing.T, newLake func(t *testing.T) lake.Conditional) {
 		}
 		defer unlock()
 		l.fail.Store(true)
-		time.Sleep(100 * time.Millisecond) // a few failed renewals
+		// The clock stands still, so failed renewals with time left must
+		// not cancel, however many come and whenever.
+		waitFor(t, "three failed renewals", func() bool { return l.failed.Load() >= 3 })
 		if held.Err() != nil {
 			t.Fatalf("cancelled with time left: %v", context.Cause(held))
 		}
 		c.Add(3*time.Second - 30*time.Millisecond) // one period before expiry
 		select {
 		case <-held.Done():
-		case <-time.After(5 * time.Second):
+		case <-time.After(time.Minute): // hang guard only
 			t.Fatal("held context not cancelled")
 		}
 		if !errors.Is(context.Cause(held), lease.ErrLost) {
@@ -335,17 +345,46 @@ func read(t *testing.T, l lake.Conditional, key string) lease.Record {
 	return r
 }
 
-// flaky fails conditional replaces with a transient error while fail is set.
+// flaky fails conditional replaces with a transient error while fail is
+// set, counting the failures.
 type flaky struct {
 	lake.Conditional
-	fail atomic.Bool
+	fail   atomic.Bool
+	failed atomic.Int32
 }
 
 func (f *flaky) PutIfMatch(ctx context.Context, key, etag string, r io.Reader) (string, error) {
 	if f.fail.Load() {
+		f.failed.Add(1)
 		return "", errors.New("injected: 503 slow down")
 	}
 	return f.Conditional.PutIfMatch(ctx, key, etag, r)
+}
+
+// gated holds mu across every conditional replace, so a test holding mu
+// writes between two of them, never during one.
+type gated struct {
+	lake.Conditional
+	mu sync.Mutex
+}
+
+func (g *gated) PutIfMatch(ctx context.Context, key, etag string, r io.Reader) (string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.Conditional.PutIfMatch(ctx, key, etag, r)
+}
+
+// waitFor polls cond until it holds; the minute is a hang guard, not a
+// timing assumption.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within a minute", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // Issue 12: with the same hostname (hostNetwork pods, --uts=host), a live

@@ -1,6 +1,7 @@
 // Package parquetfile writes one table's rows to a local spool file laid
 // out for query engines, so that a partition can be uploaded whole once it
-// is complete and memory stays bounded by a sort run, not by the partition.
+// is complete and memory stays bounded by a row group, not by the
+// partition.
 //
 // What every file holds (one place decides it: writerOptions):
 //
@@ -24,9 +25,12 @@
 //     and the page index (column and offset indexes).
 //   - Split-block bloom filters on the table's Bloom columns (hs_code,
 //     partner, bill_of_lading).
-//   - Rows sorted by the table's SortBy columns (ascending, nulls first)
-//     across the whole file, declared in every row group's
-//     sorting_columns and in the tradepipe.sorted_by key.
+//   - Rows sorted by the table's SortBy columns (ascending, nulls first,
+//     strings bytewise) within each row group, declared in every row
+//     group's sorting_columns and in the tradepipe.sorted_by key. Not
+//     across the file: each row group's min/max statistics cover its own
+//     range of the sort columns, which is what readers prune by; a reader
+//     that needs one order over the file must merge the row groups.
 //   - Row groups of DefaultRowGroupRows rows, chosen by measurement
 //     (docs/BENCHMARKS.md).
 //   - Key-value metadata: tradepipe.dataset, tradepipe.table (when known:
@@ -35,14 +39,15 @@
 //     tradepipe.version, tradepipe.commit; created_by is
 //     "tradepipe version V (build COMMIT)" from internal/buildinfo.
 //
-// Memory: sorting uses parquet-go's SortingWriter. Each open writer holds
-// at most sortRunRows (2,048) rows in memory; full runs are sorted and
-// written to a spool-sort-*.parquet file beside the spool file (the
-// engine's sweep of spool-*.parquet removes them after a crash), and Close
-// merges the runs into the output. So a writer holds about sortRunRows ×
-// row width plus one page per column, whatever the partition's size; Close
-// additionally holds one page per column per run while merging (runs =
-// rows / sortRunRows). The price is CPU: every row is encoded twice
-// (docs/BENCHMARKS.md). Tables without SortBy (quarantine, kept in input
-// order) are written straight through.
+// Memory and CPU: a writer with a sort order buffers the row group it is
+// filling in a parquet.GenericBuffer (columns, dictionary-encoded as in
+// the file) and, beside it, one int32 per sort column and row (the value,
+// or the rank of the string among the group's distinct strings). When the
+// group is full, or at Close, the rows are ordered by those integers, the
+// buffer is permuted into that order (one swap per row moved) and written
+// as one row group. So each open writer holds at most one uncompressed
+// row group, and every row is encoded once: no spill files, no merge pass
+// at Close. Tables without SortBy (quarantine, kept in input order) are
+// written straight through. Figures: docs/BENCHMARKS.md, "Cost of writing
+// sorted files".
 package parquetfile

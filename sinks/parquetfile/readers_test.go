@@ -93,8 +93,9 @@ func TestIndependentReaders(t *testing.T) {
 
 func checkReaders[T any](t *testing.T, tbl schema.Table, readers []readertest.Reader) {
 	dir := t.TempDir()
-	// Two files: one of several row groups and sort runs, one small.
-	big, small := fill[T](2*sortRunRows+333, 1), fill[T](17, 2)
+	// Two files: one of several row groups, each sorted on its own, and
+	// one small.
+	big, small := fill[T](2*5000+333, 1), fill[T](17, 2)
 	files := []string{
 		writeAll(t, dir, big, Table(tbl), RowGroupRows(5000)).Path,
 		writeAll(t, dir, small, Table(tbl)).Path,

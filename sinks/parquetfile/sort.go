@@ -1,8 +1,11 @@
 package parquetfile
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -42,4 +45,164 @@ func columnNames(s *parquet.Schema) []string {
 		out = append(out, f.Name())
 	}
 	return out
+}
+
+// nullKey sorts before every value: nulls first.
+const nullKey = math.MinInt32
+
+// sorter orders one row group by the sort columns without going through
+// parquet-go's Buffer.Less, which compares dictionary-encoded values
+// through interfaces and was most of the sort's CPU. As rows arrive it
+// keeps one int32 per sort column and row: the integer itself, or an id
+// of the string in a per-group table; at sort time string ids become
+// ranks, so comparing two rows compares a few integers.
+type sorter struct {
+	cols []sortColumn
+	keys []int32 // row-major: len(cols) keys per row
+	perm []int32
+}
+
+type sortColumn struct {
+	field int          // index of the struct field
+	ptr   bool         // the field is a pointer; nil is null
+	kind  reflect.Kind // of the value: String, Int32 or a narrower Int
+	ids   map[string]int32
+	vals  []string // by id; cloned, so they do not pin the row's memory
+}
+
+// newSorter finds the fields of T that hold the columns named.
+func newSorter[T any](names []string) (*sorter, error) {
+	rt := reflect.TypeFor[T]()
+	s := &sorter{}
+	for _, name := range names {
+		i := slices.IndexFunc(reflect.VisibleFields(rt), func(f reflect.StructField) bool {
+			tag, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
+			return tag == name && len(f.Index) == 1
+		})
+		if i < 0 {
+			return nil, fmt.Errorf("sort column %q is not a field of %s", name, rt)
+		}
+		ft := rt.Field(i).Type
+		c := sortColumn{field: i}
+		if ft.Kind() == reflect.Pointer {
+			c.ptr, ft = true, ft.Elem()
+		}
+		switch c.kind = ft.Kind(); c.kind {
+		case reflect.String:
+			c.ids = map[string]int32{}
+		case reflect.Int8, reflect.Int16, reflect.Int32:
+			// Dates are int32 days. Wider integers would need wider keys;
+			// no table sorts by one.
+		default:
+			return nil, fmt.Errorf("sort column %q of %s is a %s: only strings and integers of up to 32 bits are sorted", name, rt, ft)
+		}
+		s.cols = append(s.cols, c)
+	}
+	return s, nil
+}
+
+// add records the keys of rows, which follow the rows added before.
+func (s *sorter) add(rows reflect.Value) {
+	for r := range rows.Len() {
+		row := rows.Index(r)
+		for i := range s.cols {
+			c := &s.cols[i]
+			v := row.Field(c.field)
+			if c.ptr {
+				if v.IsNil() {
+					s.keys = append(s.keys, nullKey)
+					continue
+				}
+				v = v.Elem()
+			}
+			if c.kind != reflect.String {
+				s.keys = append(s.keys, int32(v.Int()))
+				continue
+			}
+			str := v.String()
+			id, ok := c.ids[str]
+			if !ok {
+				id = int32(len(c.vals))
+				str = strings.Clone(str)
+				c.ids[str] = id
+				c.vals = append(c.vals, str)
+			}
+			s.keys = append(s.keys, id)
+		}
+	}
+}
+
+// order returns, for each position of the sorted row group, the row that
+// goes there. Rows with equal keys keep their input order, so a file's
+// bytes depend only on its rows and their order.
+func (s *sorter) order() []int32 {
+	n := len(s.cols)
+	for i := range s.cols {
+		c := &s.cols[i]
+		if c.kind != reflect.String {
+			continue
+		}
+		// Parquet and the readers order strings bytewise, as Go does.
+		byValue := make([]int32, len(c.vals))
+		for id := range byValue {
+			byValue[id] = int32(id)
+		}
+		slices.SortFunc(byValue, func(a, b int32) int { return strings.Compare(c.vals[a], c.vals[b]) })
+		rank := make([]int32, len(c.vals))
+		for r, id := range byValue {
+			rank[id] = int32(r)
+		}
+		for k := i; k < len(s.keys); k += n {
+			if s.keys[k] != nullKey {
+				s.keys[k] = rank[s.keys[k]]
+			}
+		}
+	}
+	rows := len(s.keys) / max(n, 1)
+	s.perm = s.perm[:0]
+	for r := range rows {
+		s.perm = append(s.perm, int32(r))
+	}
+	slices.SortFunc(s.perm, func(a, b int32) int {
+		ka, kb := s.keys[int(a)*n:int(a)*n+n], s.keys[int(b)*n:int(b)*n+n]
+		if c := slices.Compare(ka, kb); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	return s.perm
+}
+
+// reset forgets the row group's rows and strings.
+func (s *sorter) reset() {
+	s.keys = s.keys[:0]
+	for i := range s.cols {
+		if s.cols[i].ids != nil {
+			clear(s.cols[i].ids)
+			s.cols[i].vals = s.cols[i].vals[:0]
+		}
+	}
+}
+
+// permute reorders rows in place so that position p holds the row that
+// was at order[p], following each cycle of the permutation: one swap per
+// row moved.
+func permute(rows interface{ Swap(i, j int) }, order []int32) {
+	done := make([]bool, len(order))
+	for start := range order {
+		if done[start] {
+			continue
+		}
+		done[start] = true
+		cur := start
+		for {
+			next := int(order[cur])
+			if next == start {
+				break
+			}
+			rows.Swap(cur, next)
+			done[next] = true
+			cur = next
+		}
+	}
 }

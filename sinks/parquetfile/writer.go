@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -95,25 +96,14 @@ func RowGroupRows(n int) Option {
 // sorting each row group by the table's SortBy columns. It is not safe for
 // concurrent use.
 type Writer[T any] struct {
-	f     *os.File
-	w     rowWriter[T]
-	batch []T
-	rows  int64
-}
-
-// rowWriter is what Writer needs of parquet.GenericWriter (tables with no
-// sort order) and parquet.SortingWriter.
-type rowWriter[T any] interface {
-	Write([]T) (int, error)
-	Close() error
-	Reset(io.Writer) // drops buffered rows and removes sort runs
-}
-
-func spoolDir(dir string) string {
-	if dir == "" {
-		return os.TempDir()
-	}
-	return dir
+	f        *os.File
+	w        *parquet.GenericWriter[T]
+	group    *parquet.GenericBuffer[T] // the row group being filled; nil when the table has no sort order
+	limit    int64                     // rows per row group
+	newGroup func() *parquet.GenericBuffer[T]
+	sorter   *sorter // the sort keys of the rows in group
+	batch    []T
+	rows     int64
 }
 
 // Create starts a spool file in dir (os.TempDir() when empty) for rows of
@@ -140,22 +130,45 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 	if err := checkColumns[T](c.table); err != nil {
 		return nil, fmt.Errorf("parquetfile: table %s: %w", c.table.Name, err)
 	}
+	var keys *sorter
+	if len(c.table.SortBy) > 0 {
+		var err error
+		if keys, err = newSorter[T](c.table.SortBy); err != nil {
+			return nil, fmt.Errorf("parquetfile: table %s: %w", c.table.Name, err)
+		}
+	}
 	f, err := os.CreateTemp(dir, "spool-*.parquet")
 	if err != nil {
 		return nil, fmt.Errorf("create spool file: %w", err)
 	}
-	var w rowWriter[T]
-	if len(c.table.SortBy) > 0 {
-		w = parquet.NewSortingWriter[T](f, sortRunRows, writerOptions(c, dir)...)
-	} else {
-		w = parquet.NewGenericWriter[T](f, writerOptions(c, dir)...)
+	w := &Writer[T]{
+		f:      f,
+		w:      parquet.NewGenericWriter[T](f, writerOptions(c)...),
+		limit:  int64(c.rowGroupRows),
+		sorter: keys,
+		batch:  make([]T, 0, batchSize),
 	}
-	return &Writer[T]{f: f, w: w, batch: make([]T, 0, batchSize)}, nil
+	if sorting := sortingColumns(c.table); len(sorting) > 0 {
+		// The buffer dictionary-encodes the dict columns as the writer
+		// does, so a row group waiting to be sorted costs about its
+		// encoded size, not a copy of every row struct.
+		w.newGroup = func() *parquet.GenericBuffer[T] {
+			return parquet.NewGenericBuffer[T](
+				parquet.SortingRowGroupConfig(parquet.SortingColumns(sorting...)),
+				// Columns grow as rows come: capacity for a whole row
+				// group up front (and parquet-go's estimate of a
+				// dictionary for it) cost 150 MB of heap across a
+				// delivery's open partitions.
+				parquet.ColumnBufferCapacity(batchSize))
+		}
+		w.group = w.newGroup()
+	}
+	return w, nil
 }
 
 // writerOptions is the one place the file layout is decided; doc.go says
 // why each choice.
-func writerOptions(c config, spool string) []parquet.WriterOption {
+func writerOptions(c config) []parquet.WriterOption {
 	t := c.table
 	sorting := sortingColumns(t)
 	opts := []parquet.WriterOption{
@@ -182,11 +195,9 @@ func writerOptions(c config, spool string) []parquet.WriterOption {
 		opts = append(opts, parquet.KeyValueMetadata(KeyReleaseID, c.release))
 	}
 	if len(sorting) > 0 {
-		opts = append(opts, parquet.SortingWriterConfig(parquet.SortingColumns(sorting...),
-			// Sorted runs wait in files beside the spool file, not in
-			// memory, until Close merges them. The name matches the
-			// spool-*.parquet pattern the engine sweeps after a crash.
-			parquet.SortingBuffers(parquet.NewFileBufferPool(spoolDir(spool), "spool-sort-*.parquet"))),
+		// Each row group is sorted on its own (Writer.flushGroup) and
+		// declares it; the writer itself only passes the order through.
+		opts = append(opts, parquet.SortingWriterConfig(parquet.SortingColumns(sorting...)),
 			parquet.KeyValueMetadata(KeySortedBy, strings.Join(t.SortBy, ",")))
 	}
 	if len(t.Bloom) > 0 {
@@ -210,11 +221,6 @@ func createdByVersion() string {
 // it keeps per-row overhead low.
 const batchSize = 1024
 
-// sortRunRows rows are sorted in memory at a time and written out as a
-// sorted run; Close merges the runs into the file, so memory per open
-// writer is bounded by this many rows, not by the file.
-const sortRunRows = 2 << 10
-
 // Write adds a row.
 func (w *Writer[T]) Write(row T) error {
 	w.batch = append(w.batch, row)
@@ -232,11 +238,47 @@ func (w *Writer[T]) flush() error {
 	if len(w.batch) == 0 {
 		return nil
 	}
-	if _, err := w.w.Write(w.batch); err != nil {
-		return fmt.Errorf("write parquet rows: %w", err)
+	if w.group == nil {
+		if _, err := w.w.Write(w.batch); err != nil {
+			return fmt.Errorf("write parquet rows: %w", err)
+		}
+	} else {
+		// Fill the row group up to its limit, sort and write it when
+		// full, and keep the rest of the batch for the next one.
+		rest := w.batch
+		for len(rest) > 0 {
+			n := min(int64(len(rest)), w.limit-w.group.NumRows())
+			if _, err := w.group.Write(rest[:n]); err != nil {
+				return fmt.Errorf("buffer parquet rows: %w", err)
+			}
+			w.sorter.add(reflect.ValueOf(rest[:n]))
+			rest = rest[n:]
+			if w.group.NumRows() >= w.limit {
+				if err := w.flushGroup(); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	clear(w.batch)
 	w.batch = w.batch[:0]
+	return nil
+}
+
+// flushGroup sorts the buffered row group and writes it as one row group.
+func (w *Writer[T]) flushGroup() error {
+	if w.group == nil || w.group.NumRows() == 0 {
+		return nil
+	}
+	permute(w.group, w.sorter.order())
+	w.sorter.reset()
+	if _, err := w.w.WriteRowGroup(w.group); err != nil {
+		return fmt.Errorf("write parquet row group: %w", err)
+	}
+	// A new buffer, not Reset: Reset keeps the dictionaries, and a
+	// reused buffer keeps a full row group's capacity in every open
+	// partition even when its last group is small.
+	w.group = w.newGroup()
 	return nil
 }
 
@@ -244,6 +286,9 @@ func (w *Writer[T]) flush() error {
 // file is removed.
 func (w *Writer[T]) Close() (File, error) {
 	err := w.flush()
+	if err == nil {
+		err = w.flushGroup()
+	}
 	if err == nil {
 		err = w.w.Close()
 	}
@@ -274,6 +319,7 @@ func (w *Writer[T]) Close() (File, error) {
 // Abort discards the file. Safe to call after Close has failed.
 func (w *Writer[T]) Abort() {
 	w.w.Reset(io.Discard)
+	w.group = nil
 	_ = w.f.Close()
 	_ = os.Remove(w.f.Name())
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/tradepipe/tradepipe/internal/duckdbtest"
 	"github.com/tradepipe/tradepipe/internal/schema"
 )
@@ -57,30 +59,62 @@ func writeAll[T any](t *testing.T, dir string, rows []T, opts ...Option) File {
 func TestLayoutSeenByDuckDB(t *testing.T) {
 	dir := t.TempDir()
 	const n = 5000
-	// Small row groups and runs of sortRunRows (8k) make several row
-	// groups; the rows must be sorted across all of them.
+	// Small row groups make several; the rows of each must be sorted.
+	// shipments(n) is in no sort order, so a row group written unsorted
+	// (or cut at the wrong row) fails this.
 	f := writeAll(t, dir, shipments(n), Release("panjiva/2020-01/ab12"), RowGroupRows(1200))
 	if f.Rows != n {
 		t.Fatalf("File.Rows = %d, want %d", f.Rows, n)
 	}
 	db := duckdbtest.Open(t)
 
-	t.Run("sorted across the file, nulls first", func(t *testing.T) {
-		var unsorted int
-		q := fmt.Sprintf(`SELECT count(*) FROM (
+	t.Run("sorted within each row group, nulls first", func(t *testing.T) {
+		var unsorted, boundaries int
+		// file_row_number / 1200 is the row group: every group but the
+		// last holds exactly 1200 rows (checked below).
+		q := fmt.Sprintf(`SELECT count(*) FILTER (WHERE rn > 1 AND (ph > hs_code OR (ph = hs_code AND (
+			      (po IS NOT NULL AND origin_country IS NULL) OR po > origin_country OR
+			      (po IS NOT DISTINCT FROM origin_country AND pd > shipment_date))))),
+			  count(*) FILTER (WHERE rn = 1)
+			FROM (
 			SELECT hs_code, origin_country, shipment_date,
 			       lag(hs_code) OVER w AS ph, lag(origin_country) OVER w AS po, lag(shipment_date) OVER w AS pd,
 			       row_number() OVER w AS rn
-			FROM (SELECT *, row_number() OVER () AS pos FROM read_parquet('%s'))
-			WINDOW w AS (ORDER BY pos))
-			WHERE rn > 1 AND (ph > hs_code OR (ph = hs_code AND (
-			      (po IS NOT NULL AND origin_country IS NULL) OR po > origin_country OR
-			      (po IS NOT DISTINCT FROM origin_country AND pd > shipment_date))))`, f.Path)
-		if err := db.QueryRow(q).Scan(&unsorted); err != nil {
+			FROM read_parquet('%s', file_row_number = true)
+			WINDOW w AS (PARTITION BY file_row_number // 1200 ORDER BY file_row_number))`, f.Path)
+		if err := db.QueryRow(q).Scan(&unsorted, &boundaries); err != nil {
 			t.Fatal(err)
 		}
 		if unsorted != 0 {
-			t.Errorf("%d rows out of order", unsorted)
+			t.Errorf("%d rows out of order within their row group", unsorted)
+		}
+		if want := (n + 1199) / 1200; boundaries != want {
+			t.Errorf("checked %d row groups, want %d", boundaries, want)
+		}
+	})
+
+	t.Run("sorting_columns declared in every row group", func(t *testing.T) {
+		rows, err := db.Query(fmt.Sprintf(`SELECT DISTINCT row_group_id FROM parquet_metadata('%s') ORDER BY 1`, f.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			got := sortingColumnsOf(t, f.Path, int(id))
+			if want := []string{"hs_code", "origin_country", "shipment_date"}; !slices.Equal(got, want) {
+				t.Errorf("row group %d sorting_columns = %v, want %v", id, got, want)
+			}
 		}
 	})
 
@@ -263,14 +297,14 @@ func TestAbortLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// More than one sort run, so a run file exists beside the spool file.
-	for _, r := range shipments(2*sortRunRows + 10) {
+	// More than a row group, so one is written and one is buffered.
+	for _, r := range shipments(DefaultRowGroupRows + 10) {
 		if err := w.Write(r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) < 2 {
-		t.Fatalf("expected a spool file and a sort run in %s, found %d entries", dir, len(ents))
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("expected the spool file alone in %s, found %d entries", dir, len(ents))
 	}
 	w.Abort()
 	ents, err := os.ReadDir(dir)
@@ -286,9 +320,11 @@ func TestAbortLeavesNothing(t *testing.T) {
 	}
 }
 
-func TestCloseRemovesSortRuns(t *testing.T) {
+// TestCloseLeavesOnlyTheFile: sorting happens in memory, so nothing but
+// the spool file is ever created beside it.
+func TestCloseLeavesOnlyTheFile(t *testing.T) {
 	dir := t.TempDir()
-	f := writeAll(t, dir, shipments(2*sortRunRows+5))
+	f := writeAll(t, dir, shipments(2*DefaultRowGroupRows+5))
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -338,4 +374,34 @@ func TestQuarantineTableNamedOnlyWhenGiven(t *testing.T) {
 	if got := kv(writeAll(t, dir, shipments(2))); got[KeyTable] != "shipments" {
 		t.Errorf("main table: %v", got)
 	}
+}
+
+// sortingColumnsOf reads row group rg's sorting_columns from the footer
+// and returns their column paths; it fails the test on any that is not
+// ascending with nulls first.
+func sortingColumnsOf(t *testing.T, path string, rg int) []string {
+	t.Helper()
+	osf, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer osf.Close()
+	st, err := osf.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(osf, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := pf.Metadata()
+	leaves := pf.Schema().Columns()
+	var out []string
+	for _, sc := range md.RowGroups[rg].SortingColumns {
+		if sc.Descending || !sc.NullsFirst {
+			t.Errorf("row group %d column %d: descending %v, nulls first %v", rg, sc.ColumnIdx, sc.Descending, sc.NullsFirst)
+		}
+		out = append(out, strings.Join(leaves[sc.ColumnIdx], "."))
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package s3lake_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -31,8 +32,11 @@ func (s *stub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(200)
 	case "stall":
-		time.Sleep(300 * time.Millisecond)
-		w.WriteHeader(200)
+		// Until the client gives up: a stall outlasts ResponseTimeout
+		// however the machine's load stretches either.
+		// (The server notices a closed connection once the body is read.)
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
 	case "reset":
 		conn, _, _ := w.(http.Hijacker).Hijack()
 		_ = conn.(*net.TCPConn).SetLinger(0)
@@ -58,7 +62,9 @@ func stubLake(t *testing.T, replies ...string) (*s3lake.Lake, *stub) {
 	l, err := s3lake.New(context.Background(), "b", "p", s3lake.Options{
 		Region: "us-east-1", Endpoint: srv.URL, PathStyle: true,
 		MaxAttempts: 4, BaseDelay: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-		ResponseTimeout: 100 * time.Millisecond,
+		// Long enough that a loaded machine's prompt reply is never taken
+		// for a stall (at 100 ms it could be: one attempt too many).
+		ResponseTimeout: time.Second,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
