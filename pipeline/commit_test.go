@@ -83,7 +83,7 @@ func testKillAtEveryStep(t *testing.T, newLake func(t *testing.T) lake.Condition
 			if s := newRunner(t, clean, func(publish.Step, string) error { steps++; return nil }).Ingest(ctx, censusJob(t, t.TempDir()), []string{tc.run}); s.Failed() {
 				t.Fatalf("clean run: %+v", s.Results)
 			}
-			want := laketest.Snapshot(t, clean)
+			want := laketest.Converged(t, clean)
 			failures := 0
 			for k := 1; k <= steps; k++ {
 				l := newLake(t)
@@ -114,7 +114,7 @@ func testKillAtEveryStep(t *testing.T, newLake func(t *testing.T) lake.Condition
 					t.Fatalf("kill %d at %s: re-run: %+v", k, at, s.Results)
 				}
 				bad("after the re-run")
-				if changed := laketest.Changed(want, laketest.Snapshot(t, l)); len(changed) > 0 {
+				if changed := laketest.Changed(want, laketest.Converged(t, l)); len(changed) > 0 {
 					failures++
 					t.Errorf("kill %d at %s: re-run did not converge:\n%s", k, at, strings.Join(changed, "\n"))
 				}

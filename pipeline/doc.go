@@ -11,16 +11,21 @@
 //   - runner.go: Recover (settle the views a crash left behind), then
 //     RunOnce / RunMonth / Ingest, which turn inputs into releases and
 //     ProcessRelease: archive, parse (sources.SafeParse: the one parse call
-//     site), publish each partition, withdraw months a corrected delivery
-//     dropped, remember the input.
+//     site), take the release's leases and begin its transaction
+//     (release.go), stage each partition, withdraw months a corrected
+//     delivery dropped, commit the transaction (or abort it when a
+//     partition failed), remember the input.
+//   - release.go: a release as one transaction of sinks/publish: leases of
+//     all its partitions taken in sorted order and held until its views are
+//     refreshed; a failed partition fails the whole release.
 //   - inputs.go: where releases come from (inbox objects, local files,
 //     fetches), raw/ archive copies, failed/.
 //   - collector.go: the parser's rows routed to one spool file per data
 //     partition and one quarantine file per data partition (two partitions
 //     of one release never share a writer).
 //   - partition.go: one data partition under its lease: unchanged check,
-//     vintage check (vintage.go), its quarantine, its history, the commit
-//     (sinks/publish).
+//     vintage check (vintage.go), its quarantine, its history, its staged
+//     record in the release's transaction (sinks/publish).
 //   - identity.go: a delivery is its source location plus its content:
 //     the content index makes the same bytes "unchanged" anywhere; the
 //     location index lets a corrected file replace exactly its rows.
@@ -31,11 +36,17 @@
 //   - scheduler.go, schedule.go, backfill.go: when runs happen.
 //
 // Contracts:
-//   - Every write of a partition is one commit of sinks/publish, under
-//     the partition's lease; see that package for what readers see at each
-//     step and after a crash.
+//   - Every write of a release (data, quarantine, history and withdrawn
+//     partitions) becomes visible through one commit: the transaction
+//     record of sinks/publish, written after every partition is staged
+//     under its lease. Before it a reader that follows commits sees none of
+//     the release, after it all of it; glob views are refreshed after it.
+//     Derived jobs commit per partition. See sinks/publish for what readers
+//     see at each step and after a crash.
 //   - A crash at any point is recovered by the next run without a human
-//     (Recover first; a re-run of the same input converges).
+//     (Recover first: it aborts a transaction its writer left without an
+//     outcome, or finishes the views of a committed one; a re-run of the
+//     same input converges).
 //   - A month left "running" by a dead holder is resumed as soon as its run
 //     lease is free (HoldProber), not after its heartbeat goes stale.
 //

@@ -103,20 +103,13 @@ func locationKey(job *Job, uri string) string {
 // nothing of the old version there. It returns one result per partition
 // withdrawn. The location record is written by rememberLocation once the
 // whole release has landed, so a crash before then repeats this step.
-func (r *Runner) withdrawDropped(ctx context.Context, job *Job, rel *sources.Release, results []Result, inputs []publish.Input) []Result {
-	if !job.PerDelivery {
-		return nil // versioned datasets: a later release does not withdraw a month
-	}
-	b, err := lake.ReadAll(ctx, r.opts.Lake, locationKey(job, rel.URI))
-	if errors.Is(err, lake.ErrNotExist) {
-		return nil
-	}
+func (r *Runner) withdrawDropped(ctx context.Context, rt *releaseTxn, job *Job, rel *sources.Release, results []Result, inputs []publish.Input) []Result {
+	prev, err := r.previousLocation(ctx, job, rel)
 	if err != nil {
-		return []Result{{Job: job.Name, Input: rel.URI, Status: StatusFailed, Err: fmt.Errorf("read delivery record: %w", err)}}
+		return []Result{{Job: job.Name, Input: rel.URI, Status: StatusFailed, Err: err}}
 	}
-	var prev locationRecord
-	if err := json.Unmarshal(b, &prev); err != nil {
-		return []Result{{Job: job.Name, Input: rel.URI, Status: StatusFailed, Err: fmt.Errorf("read delivery record %s: %w", locationKey(job, rel.URI), err)}}
+	if prev == nil {
+		return nil
 	}
 	now := map[string]bool{}
 	for _, res := range results {
@@ -128,10 +121,10 @@ func (r *Runner) withdrawDropped(ctx context.Context, job *Job, rel *sources.Rel
 			continue
 		}
 		res := Result{Job: job.Name, Partition: dir, Input: rel.URI, InputSHA256: rel.SHA256, Status: StatusWritten}
-		if err := r.withdraw(ctx, job, dir, prev.Group, inputs, rel); err != nil {
+		if err := r.withdraw(ctx, rt, job, dir, prev.Group, inputs, rel); err != nil {
 			res.Status, res.Err = StatusFailed, err
 		}
-		if m, err := publish.Load(ctx, r.opts.Lake, dir); err == nil && m != nil {
+		if m, err := rt.tx.Load(ctx, dir); err == nil && m != nil {
 			res.Month, _ = civil.ParseMonth(m.Period)
 		}
 		out = append(out, res)
@@ -141,13 +134,11 @@ func (r *Runner) withdrawDropped(ctx context.Context, job *Job, rel *sources.Rel
 
 // withdraw commits partition dir without group's files (and clears the
 // group's quarantined rows there), under the partition's lease.
-func (r *Runner) withdraw(ctx context.Context, job *Job, dir, group string, inputs []publish.Input, rel *sources.Release) error {
-	ctx, unlock, err := r.opts.Locker.Lock(ctx, dir)
-	if err != nil {
-		return fmt.Errorf("lock %s: %w", dir, err)
+func (r *Runner) withdraw(ctx context.Context, rt *releaseTxn, job *Job, dir, group string, inputs []publish.Input, rel *sources.Release) error {
+	if err := rt.leases.lock(dir); err != nil {
+		return err
 	}
-	defer unlock()
-	m, err := publish.Load(ctx, r.opts.Lake, dir)
+	m, err := rt.tx.Load(ctx, dir)
 	if err != nil || m == nil {
 		return err
 	}
@@ -157,17 +148,38 @@ func (r *Runner) withdraw(ctx context.Context, job *Job, dir, group string, inpu
 	}
 	month, _ := civil.ParseMonth(m.Period)
 	p := schema.Partition{Dataset: m.Dataset, Path: dir, Month: month}
-	if err := r.clearQuarantine(ctx, job, p, group, inputs, rel); err != nil {
+	if err := r.clearQuarantine(ctx, rt, job, p, group, inputs, rel); err != nil {
 		return err
 	}
 	if len(g.Files) == 0 {
 		return nil
 	}
-	_, err = r.pub.Publish(ctx, publish.Commit{
+	_, err = rt.tx.Publish(ctx, publish.Commit{
 		Partition: p,
 		Group:     publish.Group{Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs},
 	})
 	return err
+}
+
+// previousLocation reads the version last landed from rel's location, for
+// a per-delivery job; nil when there is none or the job is versioned (a
+// later release does not withdraw a month).
+func (r *Runner) previousLocation(ctx context.Context, job *Job, rel *sources.Release) (*locationRecord, error) {
+	if !job.PerDelivery {
+		return nil, nil
+	}
+	b, err := lake.ReadAll(ctx, r.opts.Lake, locationKey(job, rel.URI))
+	if errors.Is(err, lake.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read delivery record: %w", err)
+	}
+	var prev locationRecord
+	if err := json.Unmarshal(b, &prev); err != nil {
+		return nil, fmt.Errorf("read delivery record %s: %w", locationKey(job, rel.URI), err)
+	}
+	return &prev, nil
 }
 
 // rememberLocation records the version now landed from rel's location.

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -54,4 +56,53 @@ func (l *processLocks) Held(_ context.Context, p string) (bool, error) {
 	defer l.mu.Unlock()
 	ch, ok := l.locks[p]
 	return ok && len(ch) > 0, nil
+}
+
+// leaseSet holds the leases of every partition one release writes, from
+// its first staged record until its views are refreshed. Leases are taken
+// in sorted path order, so two releases that share partitions cannot
+// deadlock.
+type leaseSet struct {
+	locker  Locker
+	ctx     context.Context // cancelled when any hold is lost
+	held    map[string]bool
+	unlocks []func()
+}
+
+// lockAll takes the leases of paths, sorted, and returns the set; ctx of
+// the set is cancelled as soon as any of them is lost.
+func lockAll(ctx context.Context, locker Locker, paths []string) (*leaseSet, error) {
+	s := &leaseSet{locker: locker, ctx: ctx, held: map[string]bool{}}
+	sorted := slices.Clone(paths)
+	slices.Sort(sorted)
+	for _, p := range slices.Compact(sorted) {
+		if err := s.lock(p); err != nil {
+			s.release()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// lock takes p's lease unless the set holds it: a partition found only
+// while publishing (out of order, which is rare and only risks waiting).
+func (s *leaseSet) lock(p string) error {
+	if s.held[p] {
+		return nil
+	}
+	held, unlock, err := s.locker.Lock(s.ctx, p)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", p, err)
+	}
+	s.ctx, s.held[p] = held, true
+	s.unlocks = append(s.unlocks, unlock)
+	return nil
+}
+
+// release gives every lease back, the last taken first.
+func (s *leaseSet) release() {
+	for i := len(s.unlocks) - 1; i >= 0; i-- {
+		s.unlocks[i]()
+	}
+	s.unlocks, s.held = nil, map[string]bool{}
 }

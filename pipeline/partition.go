@@ -6,7 +6,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
@@ -16,8 +15,9 @@ import (
 )
 
 // publishPartition takes data partition d of rel from its spool file to
-// its commit, under the partition's lease.
-func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Release, col *collector, d *dataPart, group string, inputs []publish.Input) (res Result) {
+// its staged record in the release's transaction, under the partition's
+// lease (held by rt until the transaction's views are refreshed).
+func (r *Runner) publishPartition(ctx context.Context, rt *releaseTxn, job *Job, rel *sources.Release, col *collector, d *dataPart, group string, inputs []publish.Input) (res Result) {
 	ctx, span := r.opts.Tracer.Start(ctx, "partition", trace.WithAttributes(attrJob.String(job.Name), attrPartition.String(d.p.Path)))
 	defer func() { endPartition(span, res) }()
 	res = Result{Job: job.Name, Partition: d.p.Path, Month: d.p.Month, Input: rel.URI, InputSHA256: rel.SHA256}
@@ -25,37 +25,35 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		res.Rows = d.w.Rows()
 	}
 	res.Quarantined = d.quarantined
-	ctx, unlock, err := r.opts.Locker.Lock(ctx, d.p.Path)
-	if err != nil {
-		res.Status, res.Err = StatusFailed, fmt.Errorf("lock %s: %w", d.p.Path, err)
+	if err := rt.leases.lock(d.p.Path); err != nil {
+		res.Status, res.Err = StatusFailed, err
 		return res
 	}
-	defer unlock()
-	old, err := publish.Load(ctx, r.opts.Lake, d.p.Path)
+	old, err := rt.tx.Load(ctx, d.p.Path)
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
 	if g := old.Group(group); g != nil && publish.SameInputs(g.Inputs, inputs) {
-		if err := r.pub.Settle(ctx, old); err != nil {
+		if err := rt.tx.Settle(ctx, old); err != nil {
 			res.Status, res.Err = StatusFailed, err
 			return res
 		}
 		res.Status = StatusUnchanged
 		return res
 	}
-	if st, err := r.checkVintage(ctx, job, rel, d, old, old.Group(group), inputs); st != "" {
+	if st, err := r.checkVintage(ctx, rt, job, rel, d, old, old.Group(group), inputs); st != "" {
 		res.Status, res.Err = st, err
 		return res
 	}
 	// Quarantine first: once the data manifest names this input, the run
 	// counts as done, so everything else it writes must already be there.
 	if q := col.quarantineFor(d.p); q != nil {
-		if err := r.publishQuarantine(ctx, job, q, group, inputs, rel); err != nil {
+		if err := r.publishQuarantine(ctx, rt, job, q, group, inputs, rel); err != nil {
 			res.Status, res.Err = StatusFailed, err
 			return res
 		}
-	} else if err := r.clearQuarantine(ctx, job, d.p, group, inputs, rel); err != nil {
+	} else if err := r.clearQuarantine(ctx, rt, job, d.p, group, inputs, rel); err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
@@ -67,14 +65,14 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 		local = append(local, *f)
 	}
 	if err == nil {
-		err = r.publishHistory(ctx, job, rel, d, f, inputs, old.Group(group))
+		err = r.publishHistory(ctx, rt, job, rel, d, f, inputs, old.Group(group))
 	}
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
 	cctx, commit := r.opts.Tracer.Start(ctx, "commit", trace.WithAttributes(attrPartition.String(d.p.Path)))
-	_, err = r.pub.Publish(cctx, publish.Commit{
+	_, err = rt.tx.Publish(cctx, publish.Commit{
 		Partition: d.p,
 		Group: publish.Group{
 			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
@@ -94,19 +92,17 @@ func (r *Runner) publishPartition(ctx context.Context, job *Job, rel *sources.Re
 
 func quarantineGroup(job *Job, group string) string { return job.Name + "-" + group }
 
-func (r *Runner) publishQuarantine(ctx context.Context, job *Job, q *quarantinePart, group string, inputs []publish.Input, rel *sources.Release) error {
-	ctx, unlock, err := r.opts.Locker.Lock(ctx, q.p.Path)
-	if err != nil {
-		return fmt.Errorf("lock %s: %w", q.p.Path, err)
+func (r *Runner) publishQuarantine(ctx context.Context, rt *releaseTxn, job *Job, q *quarantinePart, group string, inputs []publish.Input, rel *sources.Release) error {
+	if err := rt.leases.lock(q.p.Path); err != nil {
+		return err
 	}
-	defer unlock()
 	f, err := q.w.Close()
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Path)
 	name := quarantineGroup(job, group)
-	_, err = r.pub.Publish(ctx, publish.Commit{
+	_, err = rt.tx.Publish(ctx, publish.Commit{
 		Partition: q.p,
 		Group:     publish.Group{Name: name, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs, QuarantinedRows: f.Rows},
 		Local:     []publish.LocalFile{{Name: name + ".parquet", Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}},
@@ -114,14 +110,12 @@ func (r *Runner) publishQuarantine(ctx context.Context, job *Job, q *quarantineP
 	return err
 }
 
-func (r *Runner) clearQuarantine(ctx context.Context, job *Job, p schema.Partition, group string, inputs []publish.Input, rel *sources.Release) error {
+func (r *Runner) clearQuarantine(ctx context.Context, rt *releaseTxn, job *Job, p schema.Partition, group string, inputs []publish.Input, rel *sources.Release) error {
 	qp := schema.QuarantineOf(p)
-	ctx, unlock, err := r.opts.Locker.Lock(ctx, qp.Path)
-	if err != nil {
-		return fmt.Errorf("lock %s: %w", qp.Path, err)
+	if err := rt.leases.lock(qp.Path); err != nil {
+		return err
 	}
-	defer unlock()
-	old, err := publish.Load(ctx, r.opts.Lake, qp.Path)
+	old, err := rt.tx.Load(ctx, qp.Path)
 	if err != nil {
 		return err
 	}
@@ -129,7 +123,7 @@ func (r *Runner) clearQuarantine(ctx context.Context, job *Job, p schema.Partiti
 	if g := old.Group(name); g == nil || len(g.Files) == 0 {
 		return nil
 	}
-	_, err = r.pub.Publish(ctx, publish.Commit{
+	_, err = rt.tx.Publish(ctx, publish.Commit{
 		Partition: qp,
 		Group:     publish.Group{Name: name, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs},
 	})

@@ -224,10 +224,15 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	}
 	inputs := []publish.Input{{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID, RawKey: rawKey}}
 	group := job.groupName(rel)
+	rt, err := r.beginRelease(ctx, job, rel, col, inputs)
+	if err != nil {
+		return fail(err)
+	}
+	tctx := rt.leases.ctx // cancelled if a lease is lost
 	var results []Result
 	seenQ := map[string]bool{}
 	for _, d := range col.dataParts() {
-		res := r.publishPartition(ctx, job, rel, col, d, group, inputs)
+		res := r.publishPartition(tctx, rt, job, rel, col, d, group, inputs)
 		if q := col.quarantineFor(d.p); q != nil {
 			seenQ[q.p.Path] = true
 		}
@@ -242,17 +247,20 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 			continue
 		}
 		res := Result{Job: job.Name, Partition: p, Month: q.p.Month, Input: rel.URI, Status: StatusWritten, Quarantined: q.w.Rows()}
-		if err := r.publishQuarantine(ctx, job, q, DeliveryName(rel), inputs, rel); err != nil {
+		if err := r.publishQuarantine(tctx, rt, job, q, DeliveryName(rel), inputs, rel); err != nil {
 			res.Status, res.Err = StatusFailed, err
 		}
 		results = append(results, res)
 	}
-	landed := results
+	nLanded := len(results)
 	if !anyFailed(results) {
 		// Months the previous version at this location covered and this
-		// one does not: its rows there go.
-		results = append(results[:len(results):len(results)], r.withdrawDropped(ctx, job, rel, results, inputs)...)
+		// one does not: its rows there go, in the same transaction.
+		results = append(results, r.withdrawDropped(tctx, rt, job, rel, results, inputs)...)
 	}
+	// The commit point of the whole release, then its views.
+	results = rt.finish(tctx, results)
+	landed := results[:nLanded:nLanded]
 	if len(results) == 0 {
 		results = []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusEmpty}}
 	}

@@ -75,7 +75,7 @@ func contentOf(job *Job, d *dataPart) string {
 // replace the published group cur of d's partition: StatusSuperseded when
 // a newer vintage is published (rel's rows then go to history only),
 // StatusUnchanged when the content is the same. "" means publish.
-func (r *Runner) checkVintage(ctx context.Context, job *Job, rel *sources.Release, d *dataPart, old *publish.Manifest, cur *publish.Group, inputs []publish.Input) (Status, error) {
+func (r *Runner) checkVintage(ctx context.Context, rt *releaseTxn, job *Job, rel *sources.Release, d *dataPart, old *publish.Manifest, cur *publish.Group, inputs []publish.Input) (Status, error) {
 	if cur == nil || !versioned(job, d.p) {
 		return "", nil
 	}
@@ -87,7 +87,7 @@ func (r *Runner) checkVintage(ctx context.Context, job *Job, rel *sources.Releas
 		if err != nil {
 			return StatusFailed, err
 		}
-		if err := r.publishHistory(ctx, job, rel, d, local, inputs, cur); err != nil {
+		if err := r.publishHistory(ctx, rt, job, rel, d, local, inputs, cur); err != nil {
 			return StatusFailed, err
 		}
 		r.logger.Info("older vintage kept in history only", "job", job.Name, "partition", d.p.Path,
@@ -95,7 +95,7 @@ func (r *Runner) checkVintage(ctx context.Context, job *Job, rel *sources.Releas
 		return StatusSuperseded, nil
 	}
 	if c := contentOf(job, d); c != "" && c == cur.ContentSHA256 && old.SchemaVersion == schema.Version {
-		if err := r.pub.Settle(ctx, old); err != nil {
+		if err := rt.tx.Settle(ctx, old); err != nil {
 			return StatusFailed, err
 		}
 		return StatusUnchanged, nil
@@ -126,7 +126,7 @@ func closeSpool(d *dataPart) (*publish.LocalFile, error) {
 // nil; when the history lacks it (a partition published before history
 // was kept) it is copied there first, so no vintage is lost by the
 // upgrade.
-func (r *Runner) publishHistory(ctx context.Context, job *Job, rel *sources.Release, d *dataPart, local *publish.LocalFile, inputs []publish.Input, cur *publish.Group) error {
+func (r *Runner) publishHistory(ctx context.Context, rt *releaseTxn, job *Job, rel *sources.Release, d *dataPart, local *publish.LocalFile, inputs []publish.Input, cur *publish.Group) error {
 	if !versioned(job, d.p) {
 		return nil
 	}
@@ -134,20 +134,21 @@ func (r *Runner) publishHistory(ctx context.Context, job *Job, rel *sources.Rele
 		return errors.New("history: the release has no release_id")
 	}
 	hp := HistoryPartition(d.p)
-	ctx, unlock, err := r.opts.Locker.Lock(ctx, hp.Path)
-	if err != nil {
-		return fmt.Errorf("lock %s: %w", hp.Path, err)
+	if err := rt.leases.lock(hp.Path); err != nil {
+		return err
 	}
-	defer unlock()
-	old, err := publish.Load(ctx, r.opts.Lake, hp.Path)
+	old, err := rt.tx.Load(ctx, hp.Path)
 	if err != nil {
 		return err
 	}
-	if err := r.seedHistory(ctx, job, d.p, old, cur); err != nil {
+	if err := r.seedHistory(ctx, rt, job, d.p, old, cur); err != nil {
+		return err
+	}
+	if old, err = rt.tx.Load(ctx, hp.Path); err != nil {
 		return err
 	}
 	if g := old.Group(rel.ReleaseID); g != nil && publish.SameInputs(g.Inputs, inputs) {
-		return r.pub.Settle(ctx, old)
+		return rt.tx.Settle(ctx, old)
 	}
 	var files []publish.LocalFile
 	if local != nil {
@@ -155,7 +156,7 @@ func (r *Runner) publishHistory(ctx context.Context, job *Job, rel *sources.Rele
 		f.Name = rel.ReleaseID + ".parquet"
 		files = append(files, f)
 	}
-	_, err = r.pub.Publish(ctx, publish.Commit{
+	_, err = rt.tx.Publish(ctx, publish.Commit{
 		Partition: hp,
 		Group: publish.Group{
 			Name: rel.ReleaseID, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
@@ -185,7 +186,7 @@ func (r *Runner) inHistory(ctx context.Context, p schema.Partition, id, sha stri
 
 // seedHistory copies the published group cur of partition p into the
 // history hist, unless it is there or cannot be named.
-func (r *Runner) seedHistory(ctx context.Context, job *Job, p schema.Partition, hist *publish.Manifest, cur *publish.Group) error {
+func (r *Runner) seedHistory(ctx context.Context, rt *releaseTxn, job *Job, p schema.Partition, hist *publish.Manifest, cur *publish.Group) error {
 	if cur == nil || cur.ReleaseID == "" || len(cur.Files) == 0 || hist.Group(cur.ReleaseID) != nil {
 		return nil
 	}
@@ -204,7 +205,7 @@ func (r *Runner) seedHistory(ctx context.Context, job *Job, p schema.Partition, 
 	}
 	g := *cur
 	g.Name, g.Warnings = cur.ReleaseID, nil
-	if _, err := r.pub.Publish(ctx, publish.Commit{Partition: HistoryPartition(p), Group: g, Local: files}); err != nil {
+	if _, err := rt.tx.Publish(ctx, publish.Commit{Partition: HistoryPartition(p), Group: g, Local: files}); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
 	r.logger.Info("published vintage copied to history", "job", job.Name, "partition", p.Path, "release_id", cur.ReleaseID)

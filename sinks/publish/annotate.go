@@ -16,7 +16,7 @@ import (
 // the lake calls; errors are the lake's. The caller holds the partition's
 // lock, as for Publish.
 func (p *Publisher) Annotate(ctx context.Context, dir, name, prefix string, warnings []string) (bool, error) {
-	m, err := Load(ctx, p.Lake, dir)
+	m, top, err := p.head(ctx, dir)
 	if err != nil || m == nil {
 		return false, err
 	}
@@ -36,7 +36,7 @@ func (p *Publisher) Annotate(ctx context.Context, dir, name, prefix string, warn
 	}
 	g.Warnings = next
 	m.PublishedAt = p.now()
-	if _, err := p.commit(ctx, m, m.clone()); err != nil {
+	if _, err := p.commit(ctx, m, top, m.clone(), nil); err != nil {
 		return false, fmt.Errorf("annotate %s: %w", dir, err)
 	}
 	return true, nil

@@ -30,8 +30,12 @@ type Manifest struct {
 	// Seq numbers the partition's commits from 1; Parent is the commit this
 	// one replaced (0 for the first). One commit is one snapshot of the
 	// partition, so a table format (Iceberg) can be written from the log.
-	Seq       int64   `json:"seq"`
-	Parent    int64   `json:"parent"`
+	Seq    int64 `json:"seq"`
+	Parent int64 `json:"parent"`
+	// Txn names the transaction (a release) this record was staged in; the
+	// record is the partition's state only once that transaction's outcome
+	// is "committed". Empty: committed by its own write.
+	Txn       string  `json:"txn,omitempty"`
 	Dataset   string  `json:"dataset"`
 	Partition string  `json:"partition"`
 	Period    string  `json:"period,omitempty"` // YYYY-MM
@@ -110,18 +114,14 @@ func SameInputs(a, b []Input) bool {
 }
 
 // Load reads the latest commit of the partition directory dir: the newest
-// record of its log. It returns (nil, nil) when the partition has never
-// been committed. ctx bounds the list and the read; errors are the lake's
-// or a record that does not decode.
+// record of its log that is committed (it carries no txn, or its
+// transaction's outcome is "committed"); staged and aborted records are
+// skipped. It returns (nil, nil) when the partition has never been
+// committed. It writes nothing. ctx bounds the lists and reads; errors are
+// the lake's or a record that does not decode.
 func Load(ctx context.Context, l lake.Lake, dir string) (*Manifest, error) {
-	seqs, err := logSeqs(ctx, l, dir)
-	if err != nil {
-		return nil, fmt.Errorf("load commit log of %s: %w", dir, err)
-	}
-	if len(seqs) == 0 {
-		return nil, nil
-	}
-	return loadCommit(ctx, l, dir, seqs[len(seqs)-1])
+	m, _, err := resolve(ctx, l, dir, nil)
+	return m, err
 }
 
 // loadCommit reads commit seq of dir.
@@ -261,16 +261,27 @@ func (m *Manifest) clone() *Manifest {
 
 // Partitions lists the partition directories under prefix (a dataset
 // path such as "trade_flows/source=census/") that have at least one
-// commit, in key order: what a reader that follows commits reads, whether
-// or not the view has caught up. ctx bounds the listing.
+// committed record, in key order: what a reader that follows commits
+// reads, whether or not the view has caught up. A partition whose only
+// records are staged or aborted is not listed. ctx bounds the lake calls.
 func Partitions(ctx context.Context, l lake.Lake, prefix string) ([]string, error) {
-	var out []string
+	var dirs []string
 	for o, err := range l.List(ctx, TablesRoot+"/"+prefix) {
 		if err != nil {
 			return nil, fmt.Errorf("list commits under %s: %w", prefix, err)
 		}
 		dir, _, ok := strings.Cut(strings.TrimPrefix(o.Key, TablesRoot+"/"), "/_log/")
-		if ok && (len(out) == 0 || out[len(out)-1] != dir) {
+		if ok && (len(dirs) == 0 || dirs[len(dirs)-1] != dir) {
+			dirs = append(dirs, dir)
+		}
+	}
+	var out []string
+	for _, dir := range dirs {
+		m, err := Load(ctx, l, dir)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil {
 			out = append(out, dir)
 		}
 	}

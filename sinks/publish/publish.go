@@ -79,14 +79,15 @@ type Step int
 const (
 	StepData     Step = iota // before each immutable data file is put
 	StepPending              // before the partition's pending marker is put
-	StepCommit               // before the commit record is put
+	StepCommit               // before the commit record (staged, in a transaction) is put
+	StepTxn                  // before a transaction's outcome record is put (Txn.Commit)
 	StepView                 // before each view file is copied or removed
 	StepManifest             // before the view's _manifest.json is put
 	StepSuccess              // before _SUCCESS is put
 	StepCleanup              // before unreferenced data files are deleted and the marker removed
 )
 
-var stepNames = [...]string{"data", "pending", "commit", "view", "manifest", "success", "cleanup"}
+var stepNames = [...]string{"data", "pending", "commit", "txn", "view", "manifest", "success", "cleanup"}
 
 func (s Step) String() string {
 	if int(s) < len(stepNames) {
@@ -130,10 +131,20 @@ func (p *Publisher) now() time.Time {
 // Settle (or the next Publish, or Recover) finishes the view. ErrConflict
 // means another writer committed first.
 func (p *Publisher) Publish(ctx context.Context, c Commit) (*Manifest, error) {
+	return p.publish(ctx, c, nil)
+}
+
+// publish commits c at once (t nil) or stages it in t.
+func (p *Publisher) publish(ctx context.Context, c Commit, t *Txn) (*Manifest, error) {
 	dir := c.Partition.Path
-	old, err := Load(ctx, p.Lake, dir)
+	old, top, err := p.head(ctx, dir)
 	if err != nil {
 		return nil, err
+	}
+	if t != nil {
+		if m, ok := t.staged[dir]; ok {
+			old, top = m, m.Seq
+		}
 	}
 	g := c.Group
 	g.Files = g.Files[:0:0]
@@ -146,6 +157,9 @@ func (p *Publisher) Publish(ctx context.Context, c Commit) (*Manifest, error) {
 		g.Rows += lf.Rows
 	}
 	if cur := old.Group(g.Name); cur != nil && sameGroup(*cur, g) {
+		if t != nil {
+			return old, t.Settle(ctx, old)
+		}
 		return old, p.Settle(ctx, old)
 	}
 	for i, lf := range c.Local {
@@ -162,9 +176,9 @@ func (p *Publisher) Publish(ctx context.Context, c Commit) (*Manifest, error) {
 			return nil, fmt.Errorf("publish %s: %w", dir, err)
 		}
 	}
-	t := p.now()
-	g.PublishedAt = t
-	return p.commit(ctx, old, withGroup(old, c.Partition, g, t))
+	now := p.now()
+	g.PublishedAt = now
+	return p.commit(ctx, old, top, withGroup(old, c.Partition, g, now), t)
 }
 
 // sameGroup reports whether two versions of a group are the same apart
@@ -198,13 +212,18 @@ func sameGroup(a, b Group) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-// commit writes m as the successor of old (nil: the first commit), then
-// refreshes the view.
-func (p *Publisher) commit(ctx context.Context, old, m *Manifest) (*Manifest, error) {
+// commit writes m as record top+1 of the log with old (nil: none) as its
+// parent, then refreshes the view; in a transaction t the record is staged
+// and the view is left to t.Commit.
+func (p *Publisher) commit(ctx context.Context, old *Manifest, top int64, m *Manifest, t *Txn) (*Manifest, error) {
 	dir := m.Partition
-	m.Seq, m.Parent = 1, 0
+	m.Seq, m.Parent = top+1, 0
 	if old != nil {
-		m.Seq, m.Parent = old.Seq+1, old.Seq
+		m.Parent = old.Seq
+	}
+	m.Txn = ""
+	if t != nil {
+		m.Txn = t.rec.ID
 	}
 	// A marker already there means an earlier view refresh was cut short:
 	// the view's _manifest.json may then not describe every view file, so
@@ -237,6 +256,13 @@ func (p *Publisher) commit(ctx context.Context, old, m *Manifest) (*Manifest, er
 			return nil, fmt.Errorf("publish %s: commit %d exists: %w", dir, m.Seq, ErrConflict)
 		}
 		return nil, fmt.Errorf("publish %s: %w", dir, err)
+	}
+	if t != nil {
+		if _, ok := t.staged[dir]; !ok {
+			t.order = append(t.order, dir)
+		}
+		t.staged[dir] = m
+		return m, nil
 	}
 	if err := p.settle(ctx, m, true); err != nil {
 		return nil, err
@@ -420,7 +446,7 @@ func (p *Publisher) Pending(ctx context.Context) ([]string, error) {
 // latest commit (a marker left before any commit only goes away). The
 // caller holds the partition's lease. ctx bounds the lake calls.
 func (p *Publisher) Recover(ctx context.Context, dir string) error {
-	m, err := Load(ctx, p.Lake, dir)
+	m, _, err := p.head(ctx, dir)
 	if err != nil {
 		return err
 	}

@@ -237,7 +237,7 @@ func TestFaultProxyRun(t *testing.T) {
 
 	// Read back without the proxy.
 	direct := s3test.Open(t, bucket, base+"/faulty", opts)
-	want, got := laketest.Snapshot(t, clean, lease.DefaultPrefix), laketest.Snapshot(t, direct, lease.DefaultPrefix)
+	want, got := laketest.Converged(t, clean, lease.DefaultPrefix), laketest.Converged(t, direct, lease.DefaultPrefix)
 	if len(want) == 0 {
 		t.Fatal("fault-free run wrote nothing")
 	}

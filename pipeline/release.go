@@ -1,0 +1,91 @@
+package pipeline
+
+// One release as one transaction: every partition it writes (data,
+// quarantine, history, withdrawn months) is staged under its lease, and
+// one outcome record makes all of them current at once.
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/sinks/publish"
+	"github.com/tradepipe/tradepipe/sources"
+)
+
+// releaseTxn is one release's transaction and the leases it holds until
+// the transaction's views are refreshed.
+type releaseTxn struct {
+	tx     *publish.Txn
+	leases *leaseSet
+}
+
+// beginRelease takes, in sorted order, the leases of every partition the
+// release col holds may write (its data partitions, their quarantine and
+// history, the undated quarantine, and the partitions the previous version
+// at the same location wrote, which a correction may withdraw), and starts
+// its transaction.
+func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Release, col *collector, inputs []publish.Input) (*releaseTxn, error) {
+	var paths []string
+	for _, d := range col.dataParts() {
+		paths = append(paths, d.p.Path, schema.QuarantineOf(d.p).Path)
+		if versioned(job, d.p) {
+			paths = append(paths, HistoryPartition(d.p).Path)
+		}
+	}
+	for p := range col.quarantine {
+		paths = append(paths, p)
+	}
+	prev, err := r.previousLocation(ctx, job, rel)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		for _, dir := range prev.Partitions {
+			paths = append(paths, dir, schema.QuarantineOf(schema.Partition{Path: dir}).Path)
+		}
+	}
+	leases, err := lockAll(ctx, r.opts.Locker, paths)
+	if err != nil {
+		return nil, err
+	}
+	return &releaseTxn{tx: r.pub.Begin(job.Name, rel.ReleaseID, inputs), leases: leases}, nil
+}
+
+// finish commits the transaction when no result failed and aborts it
+// otherwise, then gives the leases back. When the release is not
+// committed, every result that staged a write fails with the reason:
+// nothing of it is visible.
+func (rt *releaseTxn) finish(ctx context.Context, results []Result) []Result {
+	defer rt.leases.release()
+	var err error
+	if first := firstFailure(results); first != nil {
+		err = fmt.Errorf("release not committed: %w", first)
+		if aerr := rt.tx.Abort(ctx); aerr != nil {
+			err = fmt.Errorf("%w (abort: %v)", err, aerr)
+		}
+	} else if cerr := rt.tx.Commit(ctx); cerr != nil {
+		err = fmt.Errorf("commit release (txn %s): %w", rt.tx.ID(), cerr)
+	}
+	if err == nil {
+		return results
+	}
+	for i := range results {
+		if results[i].Status == StatusWritten {
+			results[i].Status, results[i].Err = StatusFailed, err
+		}
+	}
+	return results
+}
+
+func firstFailure(rs []Result) error {
+	for _, r := range rs {
+		if r.Status == StatusFailed {
+			if r.Err != nil {
+				return r.Err
+			}
+			return fmt.Errorf("partition %s failed", r.Partition)
+		}
+	}
+	return nil
+}
