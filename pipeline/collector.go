@@ -16,6 +16,7 @@ import (
 type collector struct {
 	spool      string
 	ingestedAt time.Time
+	releaseID  string // stamped into every file's key-value metadata
 	data       map[string]*dataPart
 	quarantine map[string]*quarantinePart
 	counters   map[string]int64
@@ -44,10 +45,11 @@ type quarantinePart struct {
 
 var _ sources.Emitter = (*collector)(nil)
 
-func newCollector(spool string, ingestedAt time.Time) *collector {
+func newCollector(spool string, ingestedAt time.Time, releaseID string) *collector {
 	return &collector{
 		spool:      spool,
 		ingestedAt: ingestedAt,
+		releaseID:  releaseID,
 		data:       map[string]*dataPart{},
 		quarantine: map[string]*quarantinePart{},
 		counters:   map[string]int64{},
@@ -114,7 +116,7 @@ func (c *collector) Shipment(r *schema.Shipment) error {
 func write[T any](c *collector, p schema.Partition, rec T) error {
 	d := c.dataPart(p)
 	if d.w == nil {
-		w, err := parquetfile.Create[T](c.spool)
+		w, err := parquetfile.Create[T](c.spool, parquetfile.Release(c.releaseID))
 		if err != nil {
 			return err
 		}
@@ -142,7 +144,11 @@ func (c *collector) Reject(r *schema.Rejected) error {
 	p := r.Partition()
 	q, ok := c.quarantine[p.Path]
 	if !ok {
-		w, err := parquetfile.Create[schema.QuarantineRecord](c.spool)
+		opts := []parquetfile.Option{parquetfile.Release(c.releaseID)}
+		if t, err := schema.TableNamed("quarantine_" + r.Dataset); err == nil {
+			opts = append(opts, parquetfile.Table(t))
+		}
+		w, err := parquetfile.Create[schema.QuarantineRecord](c.spool, opts...)
 		if err != nil {
 			return err
 		}

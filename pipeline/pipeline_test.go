@@ -340,3 +340,25 @@ func checkManifests(t *testing.T, l lake.Lake) {
 		}
 	}
 }
+
+// Every file the engine writes names the release its rows came from in
+// its key-value metadata, so an engine reading one file knows its vintage.
+func TestFilesNameTheirRelease(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	l, _ := lake.NewDir(root)
+	r := newRunner(t, l, nil)
+	if s := r.RunOnce(ctx, censusJob(t, exampleInbox(t))); s.Failed() {
+		t.Fatalf("run: %+v", s)
+	}
+	db := duckdbtest.Open(t)
+	var files, named int
+	q := fmt.Sprintf(`SELECT count(DISTINCT file_name), count(DISTINCT file_name) FILTER (WHERE decode(key) = 'tradepipe.release_id' AND decode(value) LIKE '20260102T030405Z-%%')
+		FROM parquet_kv_metadata('%s/trade_flows/**/*.parquet')`, root)
+	if err := db.QueryRow(q).Scan(&files, &named); err != nil {
+		t.Fatal(err)
+	}
+	if files != 18 || named != files {
+		t.Fatalf("%d of %d files name their release", named, files)
+	}
+}

@@ -217,7 +217,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	if err != nil {
 		return fail(err)
 	}
-	col := newCollector(r.opts.SpoolDir, r.opts.Now().UTC())
+	col := newCollector(r.opts.SpoolDir, r.opts.Now().UTC(), rel.ReleaseID)
 	defer col.abort() // removes spool files, published or not
 	if err := sources.SafeParse(ctx, job.Parser, rel, col); err != nil {
 		return fail(err)
