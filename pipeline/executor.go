@@ -212,7 +212,7 @@ func (e *Executor) Ingest(ctx context.Context, name string, paths []string) (*Su
 	}
 	start := e.now()
 	e.runs.WithLabelValues(name, TriggerIngest).Inc()
-	s := e.runner.Ingest(ctx, job, paths)
+	s := e.scrubbed(e.runner.Ingest(ctx, job, paths))
 	e.recordByMonth(ctx, job, TriggerIngest, 1, s)
 	e.durations.WithLabelValues(name).Observe(e.now().Sub(start).Seconds())
 	if !s.Failed() {
@@ -253,7 +253,7 @@ func (e *Executor) runLocked(ctx context.Context, name, trigger string) (s *Summ
 			s.Add(Result{Job: name, Status: StatusFailed, Err: fmt.Errorf("run lease: %w", err)})
 			break
 		}
-		s.Add(e.runner.RunDerived(lctx, job)...)
+		s.Add(e.scrub(e.runner.RunDerived(lctx, job))...)
 		unlock()
 		e.record(ctx, job, civil.Month{}, trigger, 1, s.Results)
 	case job.Inbox != nil:
@@ -277,7 +277,7 @@ func (e *Executor) runInbox(ctx context.Context, job *Job, trigger string) *Summ
 	attempts := 0
 	for attempt := 1; ; attempt++ {
 		attempts = attempt
-		s = e.runner.RunOnce(ctx, job)
+		s = e.scrubbed(e.runner.RunOnce(ctx, job))
 		if !retryable(s.Results) || attempt >= job.Policy.maxAttempts() || ctx.Err() != nil {
 			break
 		}
@@ -324,7 +324,7 @@ func (e *Executor) RunMonth(ctx context.Context, job *Job, m civil.Month, trigge
 	}
 	var rs []Result
 	for attempt := 1; ; attempt++ {
-		rs = e.runner.RunMonth(ctx, job, m)
+		rs = e.scrub(e.runner.RunMonth(ctx, job, m))
 		if !retryable(rs) || attempt >= job.Policy.maxAttempts() || ctx.Err() != nil {
 			e.finish(ctx, job.Name, m, trigger, attempt, rs)
 			return rs
@@ -466,4 +466,21 @@ func (e *Executor) abandoned(ctx context.Context, job string, en *Entry, now tim
 		e.logger.Warn("run lease unreadable; waiting for the heartbeat", "job", job, "month", en.Month.String(), "err", err)
 	}
 	return now.Sub(en.Heartbeat) > staleAfter
+}
+
+// scrub removes the process's secrets from the results' errors: every
+// result the runner hands the executor passes here, so neither the ledger
+// nor a summary ever stores a key an upstream error echoed.
+func (e *Executor) scrub(rs []Result) []Result {
+	if r := e.runner.opts.Redactor; r != nil {
+		for i := range rs {
+			rs[i].Err = r.Error(rs[i].Err)
+		}
+	}
+	return rs
+}
+
+func (e *Executor) scrubbed(s *Summary) *Summary {
+	s.Results = e.scrub(s.Results)
+	return s
 }

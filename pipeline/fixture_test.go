@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"strings"
 
 	"fmt"
 	"os"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/money"
+	"github.com/tradepipe/tradepipe/internal/redact"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sources"
@@ -206,5 +209,41 @@ func TestDownstreamRunsWhenUpstreamChanged(t *testing.T) {
 	}
 	if derived != 1 {
 		t.Fatalf("downstream ran %d times, want still 1: upstream was unchanged", derived)
+	}
+}
+
+// secretEcho is a live source whose upstream error page echoes the
+// request, key and all (issue 12).
+type secretEcho struct{ fixture }
+
+func (s *secretEcho) Fetch(context.Context, civil.Month, string) (*sources.Release, error) {
+	return nil, sources.Permanent(errors.New("HTTP 400: bad request for /data?get=ALL_VAL_MO&k=s3cr3t-census-key-42"))
+}
+
+// A failure is stored in the ledger and handed to callers with the
+// process's secrets scrubbed: GET /api/v1/jobs serves the ledger.
+func TestLedgerStoresErrorsScrubbed(t *testing.T) {
+	ctx := context.Background()
+	l, _ := lake.NewDir(t.TempDir())
+	r, err := New(Options{Lake: l, SpoolDir: t.TempDir(), Now: func() time.Time { return fixedNow }, Redactor: redact.New("s3cr3t-census-key-42")}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &secretEcho{}
+	e, err := NewExecutor(r, []*Job{fixtureJob("census-exports", &src.fixture)}, func() time.Time { return fixedNow }, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.jobs["census-exports"].Fetcher = src
+	rs := e.RunMonth(ctx, e.jobs["census-exports"], month(2020, 4), TriggerManual)
+	if len(rs) != 1 || rs[0].Err == nil || strings.Contains(rs[0].Err.Error(), "s3cr3t") || !errors.Is(rs[0].Err, sources.ErrPermanent) {
+		t.Fatalf("results: %+v", rs)
+	}
+	en, err := e.Ledger().Entry(ctx, "census-exports", month(2020, 4))
+	if err != nil || en == nil {
+		t.Fatalf("ledger entry: %v, %v", en, err)
+	}
+	if strings.Contains(en.Error, "s3cr3t") || !strings.Contains(en.Error, "HTTP 400") {
+		t.Fatalf("ledger error %q", en.Error)
 	}
 }

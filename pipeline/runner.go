@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/redact"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 	"github.com/tradepipe/tradepipe/sources"
@@ -34,6 +35,11 @@ type Options struct {
 	// Tracer makes the spans of runs, partitions, fetches and commits
 	// (tracing.go). Nil means no tracing.
 	Tracer trace.Tracer
+	// Redactor scrubs the secrets the process holds (API keys, tokens,
+	// credentials in URLs) from every error a result carries, before the
+	// executor stores it in the ledger or a caller prints it. Nil scrubs
+	// nothing.
+	Redactor *redact.Redactor
 }
 
 type Runner struct {

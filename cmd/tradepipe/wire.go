@@ -18,6 +18,7 @@ import (
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/config"
 	"github.com/tradepipe/tradepipe/internal/money"
+	"github.com/tradepipe/tradepipe/internal/redact"
 	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/lease"
@@ -89,7 +90,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
-	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir, Locker: lk, Tracer: tr}, logger, reg)
+	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir, Locker: lk, Tracer: tr, Redactor: processRedactor(cfg)}, logger, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -235,4 +236,21 @@ func (a *app) job(name string) (*pipeline.Job, error) {
 		return nil, usageError{fmt.Sprintf("no job %q (jobs: %s)", name, strings.Join(a.cfg.JobNames(), ", "))}
 	}
 	return j, nil
+}
+
+// processRedactor knows every secret the process holds: the environment's
+// (names with KEY, TOKEN, SECRET, …) and the values of the variables the
+// config names for API keys and the operator token, whatever they are
+// called.
+func processRedactor(cfg *config.Config) *redact.Redactor {
+	r := redact.New(redact.EnvSecrets(os.Environ())...)
+	if cfg.Server.TokenEnv != "" {
+		r.Add(os.Getenv(cfg.Server.TokenEnv))
+	}
+	for _, j := range cfg.Jobs.All() {
+		if o, ok := j.Decoded.(*config.CensusOptions); ok && o.APIKeyEnv != "" {
+			r.Add(os.Getenv(o.APIKeyEnv))
+		}
+	}
+	return r
 }
