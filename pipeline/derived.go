@@ -6,7 +6,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
@@ -43,8 +42,10 @@ type Derived struct {
 const derivedGroup = "part-00000"
 
 // RunDerived runs a derived job: recovery first, then the computation,
-// then one commit per computed partition under its lease; a partition
-// whose new file has the same bytes as the committed one is unchanged.
+// then one transaction for the run: every computed partition is staged
+// under its lease (a partition whose new file has the same bytes as the
+// committed one is unchanged) and one outcome record makes them current
+// together, as for an ingested release.
 func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 	fail := func(err error) []Result {
 		r.logger.Error("derived job failed", "job", job.Name, "err", err)
@@ -62,35 +63,47 @@ func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 	if err != nil {
 		return fail(err)
 	}
+	if len(parts) == 0 {
+		return r.record(job, nil)
+	}
+	paths := make([]string, len(parts))
+	var inputs []publish.Input
+	for i, d := range parts {
+		paths[i] = d.Partition.Path
+		inputs = append(inputs, d.Inputs...)
+	}
+	leases, err := lockAll(ctx, r.opts.Locker, paths)
+	if err != nil {
+		return fail(err)
+	}
+	rt := &releaseTxn{tx: r.pub.Begin(job.Name, "", inputs), leases: leases}
+	tctx := leases.ctx // cancelled if a lease is lost
 	var out []Result
 	for _, d := range parts {
 		res := Result{Job: job.Name, Partition: d.Partition.Path, Month: d.Partition.Month, Rows: d.File.Rows}
-		res.Status, res.Err = r.commitDerived(ctx, job, d)
+		res.Status, res.Err = r.stageDerived(tctx, rt.tx, job, d)
 		r.logger.Info("partition", "job", job.Name, "partition", d.Partition.Path, "status", res.Status, "rows", res.Rows)
 		out = append(out, res)
 	}
-	return r.record(job, out)
+	return r.record(job, rt.finish(tctx, out))
 }
 
-func (r *Runner) commitDerived(ctx context.Context, job *Job, d Derived) (Status, error) {
-	ctx, unlock, err := r.opts.Locker.Lock(ctx, d.Partition.Path)
-	if err != nil {
-		return StatusFailed, fmt.Errorf("lock %s: %w", d.Partition.Path, err)
-	}
-	defer unlock()
-	old, err := publish.Load(ctx, r.opts.Lake, d.Partition.Path)
+// stageDerived stages d's new file in tx, unless the committed state of
+// its partition already has these bytes. The caller holds the lease.
+func (r *Runner) stageDerived(ctx context.Context, tx *publish.Txn, job *Job, d Derived) (Status, error) {
+	old, err := tx.Load(ctx, d.Partition.Path)
 	if err != nil {
 		return StatusFailed, err
 	}
 	if g := old.Group(derivedGroup); g != nil && len(g.Files) == 1 && g.Files[0].SHA256 == d.File.SHA256 {
-		if err := r.pub.Settle(ctx, old); err != nil {
+		if err := tx.Settle(ctx, old); err != nil {
 			return StatusFailed, err
 		}
 		return StatusUnchanged, nil
 	}
 	f := d.File
 	f.Name = derivedGroup + ".parquet"
-	_, err = r.pub.Publish(ctx, publish.Commit{
+	_, err = tx.Publish(ctx, publish.Commit{
 		Partition: d.Partition,
 		Group:     publish.Group{Name: derivedGroup, Job: job.Name, Inputs: d.Inputs, Warnings: d.Warnings},
 		Local:     []publish.LocalFile{f},

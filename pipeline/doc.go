@@ -41,7 +41,7 @@
 //     record of sinks/publish, written after every partition is staged
 //     under its lease. Before it a reader that follows commits sees none of
 //     the release, after it all of it; glob views are refreshed after it.
-//     Derived jobs commit per partition. See sinks/publish for what readers
+//     A derived run is one transaction too. See sinks/publish for what readers
 //     see at each step and after a crash.
 //   - A crash at any point is recovered by the next run without a human
 //     (Recover first: it aborts a transaction its writer left without an

@@ -31,7 +31,7 @@
 // # Which record is current
 //
 // A record without "txn" is committed by its own write (Publisher.Publish:
-// derived datasets, reconcile annotations, lakes from before
+// reconcile annotations, lakes from before
 // transactions). A record with "txn": id is committed when
 // _tables/_txn/<id>.json says "committed", aborted when it says "aborted",
 // and staged (invisible) while there is no outcome. A partition's state is
