@@ -28,6 +28,14 @@ func examplesLake(t *testing.T) (*lake.Dir, string) {
 		t.Fatal(err)
 	}
 	root := t.TempDir()
+	return ingestCensus(t, root, inboxDir, "json", censustest.SyntheticMonths), root
+}
+
+// ingestCensus runs the census responses in inboxDir (files ending in ext)
+// through the real census source and runner into a lake at root, and
+// fails unless months partitions were written.
+func ingestCensus(t *testing.T, root, inboxDir, ext string, months int) *lake.Dir {
+	t.Helper()
 	l, err := lake.NewDir(root)
 	if err != nil {
 		t.Fatal(err)
@@ -45,14 +53,14 @@ func examplesLake(t *testing.T) (*lake.Dir, string) {
 		t.Fatal(err)
 	}
 	s := r.RunOnce(context.Background(), &pipeline.Job{
-		Name: "census-exports", Source: "census", Parser: src, Inbox: inbox, InboxExts: []string{"json"},
+		Name: "census-exports", Source: "census", Parser: src, Inbox: inbox, InboxExts: []string{ext},
 	})
-	if s.Failed() || s.Count(pipeline.StatusWritten) != 18 {
+	if s.Failed() || s.Count(pipeline.StatusWritten) != months {
 		var b strings.Builder
 		s.Print(&b)
 		t.Fatalf("ingest: %s", b.String())
 	}
-	return l, root
+	return l
 }
 
 // The lake baseline from the examples: compute, publish, and check the

@@ -1,7 +1,6 @@
 package compliance
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -10,9 +9,7 @@ import (
 
 	"github.com/tradepipe/tradepipe/examples"
 	"github.com/tradepipe/tradepipe/internal/reference"
-	"github.com/tradepipe/tradepipe/pipeline"
 	"github.com/tradepipe/tradepipe/sinks/lake"
-	"github.com/tradepipe/tradepipe/sources/census"
 )
 
 // realLake ingests the bundled real Census responses (examples/census: US
@@ -31,31 +28,7 @@ func realLakeAt(t *testing.T, mtime time.Time) lake.Lake {
 	if err := examples.CopyCensus(inboxDir, mtime); err != nil {
 		t.Fatal(err)
 	}
-	l, err := lake.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	inbox, err := lake.NewDir(inboxDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: t.TempDir()}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := census.New(census.Options{Flow: "export", Partner: "5700", Level: "HS6"}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := r.RunOnce(context.Background(), &pipeline.Job{
-		Name: "census-exports", Source: "census", Parser: src, Inbox: inbox, InboxExts: []string{"gz"},
-	})
-	if s.Failed() || s.Count(pipeline.StatusWritten) != examples.CensusMonths {
-		var b strings.Builder
-		s.Print(&b)
-		t.Fatalf("ingest: %s", b.String())
-	}
-	return l
+	return ingestCensus(t, t.TempDir(), inboxDir, "gz", examples.CensusMonths)
 }
 
 // PIIE's US-China phase one tracker, original (May 2020) definition, linear

@@ -24,13 +24,7 @@ import (
 // each HS code once, and only figures some commit holds; after the kill a
 // re-run converges on the lake a clean run makes.
 func TestKillAtEveryStepDir(t *testing.T) {
-	testKillAtEveryStep(t, func(t *testing.T) lake.Conditional {
-		l, err := lake.NewDir(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
-	})
+	testKillAtEveryStep(t, dirLake)
 }
 
 // The same against MinIO (skips without TRADEPIPE_S3_*, fails under CI).
@@ -196,4 +190,15 @@ func mirror(t *testing.T, l lake.Lake, prefix string) string {
 		}
 	}
 	return root
+}
+
+// dirLake is a directory lake in a temp dir, for tests that run against
+// both lake kinds.
+func dirLake(t *testing.T) lake.Conditional {
+	t.Helper()
+	l, err := lake.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

@@ -32,13 +32,7 @@ var threeMonths = []figure{
 // record, the reader sees all three months and the re-run finishes the
 // views. Either way the re-run converges on a clean run's lake.
 func TestReleaseIsOneCommitDir(t *testing.T) {
-	testReleaseIsOneCommit(t, func(t *testing.T) lake.Conditional {
-		l, err := lake.NewDir(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
-	})
+	testReleaseIsOneCommit(t, dirLake)
 }
 
 // The same against MinIO (skips without TRADEPIPE_S3_*, fails under CI).
