@@ -257,7 +257,6 @@ func TestShardedBackfillS3(t *testing.T) {
 	}
 }
 
-
 func TestShardFlags(t *testing.T) {
 	env := func(vars map[string]string) func(string) (string, bool) {
 		return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
