@@ -114,4 +114,3 @@ func put(t *testing.T, l lake.Lake, key, body string) {
 		t.Fatal(err)
 	}
 }
-
