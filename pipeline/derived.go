@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 
+	"github.com/tradepipe/tradepipe/internal/lineage"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 )
@@ -77,6 +78,7 @@ func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 		return fail(err)
 	}
 	rt := &releaseTxn{tx: r.pub.Begin(job.Name, "", inputs), leases: leases}
+	r.emitLineage(ctx, lineage.Start, job, rt.tx, "", inputs, nil)
 	tctx := leases.ctx // cancelled if a lease is lost
 	var out []Result
 	for _, d := range parts {
@@ -85,7 +87,10 @@ func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 		r.logger.Info("partition", "job", job.Name, "partition", d.Partition.Path, "status", res.Status, "rows", res.Rows)
 		out = append(out, res)
 	}
-	return r.record(job, rt.finish(tctx, out))
+	out = rt.finish(tctx, out)
+	t, cause := lineageOutcome(out)
+	r.emitLineage(ctx, t, job, rt.tx, "", inputs, cause)
+	return r.record(job, out)
 }
 
 // stageDerived stages d's new file in tx, unless the committed state of
