@@ -183,3 +183,30 @@ func TestLineageEvents(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// An input that fails before its transaction (it does not parse) is a
+// FAIL run of its own, naming the input and the reason.
+func TestLineageFailBeforeTransaction(t *testing.T) {
+	ctx := context.Background()
+	inbox := t.TempDir()
+	if err := os.WriteFile(filepath.Join(inbox, "bad.json"), []byte(badInput), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := lake.NewDir(t.TempDir())
+	r, events := lineageRunner(t, l, nil)
+	if s := r.RunOnce(ctx, censusJob(t, inbox)); !s.Failed() {
+		t.Fatalf("run: %+v", s.Results)
+	}
+	posted, lines := events()
+	if len(posted) != 1 || len(lines) != 1 || posted[0].EventType != lineage.Fail {
+		t.Fatalf("events %+v, want one FAIL", posted)
+	}
+	ev := posted[0]
+	sum := sha256.Sum256([]byte(badInput))
+	if len(ev.Inputs) != 1 || ev.Inputs[0].Facets["tradepipe_input"].(map[string]any)["sha256"] != hex.EncodeToString(sum[:]) {
+		t.Errorf("inputs %+v", ev.Inputs)
+	}
+	if msg := ev.Run.Facets["errorMessage"].(map[string]any)["message"].(string); !strings.Contains(msg, "not a Census API response") {
+		t.Errorf("FAIL message %q", msg)
+	}
+}

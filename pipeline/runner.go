@@ -218,6 +218,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	log := r.logger.With("job", job.Name, "input", rel.URI, "sha256", rel.SHA256[:12])
 	fail := func(err error) []Result {
 		log.ErrorContext(ctx, "input failed", "err", err)
+		r.emitLineage(ctx, lineage.Fail, job, nil, rel.ReleaseID, []publish.Input{{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID}}, err)
 		return r.record(job, []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusFailed, Err: err}})
 	}
 	if done, ok := r.alreadyPublished(ctx, job, rel); ok {

@@ -46,10 +46,21 @@ var runIDSpace = uuid.MustParse("6f0b5a4e-3c5e-4f3a-9d57-1f2c0a7b9e11")
 // RunID is the OpenLineage run id of the release whose transaction is txn.
 func RunID(txn string) string { return uuid.NewSHA1(runIDSpace, []byte(txn)).String() }
 
+func (rel Release) runID() string {
+	if rel.TxnID != "" {
+		return RunID(rel.TxnID)
+	}
+	// No transaction: the run of this job on this release.
+	return uuid.NewSHA1(runIDSpace, []byte("release:"+rel.Job+"/"+rel.ReleaseID)).String()
+}
+
 // Release is what the engine tells of one release.
 type Release struct {
-	Job       string
-	TxnID     string // the publish transaction's id
+	Job string
+	// TxnID is the publish transaction's id; empty for a release that
+	// failed before its transaction began, whose run id is then derived
+	// from Job and ReleaseID.
+	TxnID     string
 	ReleaseID string
 	Inputs    []Input
 	Outputs   []Output
@@ -132,7 +143,7 @@ func (b Builder) Build(t EventType, at time.Time, rel Release) (*Event, error) {
 	ev := &Event{
 		EventType: t,
 		EventTime: at.UTC().Format(time.RFC3339Nano),
-		Run: Run{RunID: RunID(rel.TxnID), Facets: map[string]any{
+		Run: Run{RunID: rel.runID(), Facets: map[string]any{
 			"tradepipe_run": b.facet(RunFacetSchemaURL, map[string]any{"txnId": rel.TxnID, "releaseId": rel.ReleaseID}),
 		}},
 		Job:       Job{Namespace: b.Namespace, Name: rel.Job},
