@@ -85,8 +85,10 @@ type BackfillRequest struct {
 	// (ShardMonths) and gives the backfill an id derived from the job, the
 	// range (or Name) and the shard, so a re-run of the shard continues
 	// its record: see CreateBackfill.
-	Shard Shard  `json:"shard,omitzero"`
-	Name  string `json:"name,omitempty"`
+	// Neither is part of the API's request body: shards are processes
+	// started with the CLI (the pods of an Indexed Job).
+	Shard Shard  `json:"-"`
+	Name  string `json:"-"`
 }
 
 // ErrBadRequest marks backfill requests that cannot be run as asked.
@@ -155,6 +157,9 @@ func (e *Executor) CreateBackfill(ctx context.Context, req BackfillRequest) (*Ba
 		return b, err
 	}
 	return e.ledger.UpdateBackfill(ctx, b.ID, func(cur *Backfill) error {
+		if cur.Job != b.Job || cur.From != b.From || cur.To != b.To || cur.Shard != b.Shard {
+			return fmt.Errorf("%w: backfill %s exists for job %s, %s..%s, shard %s: name this one differently", ErrBadRequest, b.ID, cur.Job, cur.From, cur.To, cur.Shard)
+		}
 		for i := range cur.Months {
 			if cur.Months[i].Status == LedgerFailed {
 				cur.Months[i].Status, cur.Months[i].Error = MonthPending, ""

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -171,5 +172,23 @@ func TestShardBackfills(t *testing.T) {
 	all, err := e.Ledger().Backfills(ctx)
 	if err != nil || len(all) != 3 {
 		t.Fatalf("backfills: %d, %v; want 3", len(all), err)
+	}
+}
+
+// A name stands for one range: the same name over another range is a bad
+// request, not a continuation of a different backfill.
+func TestShardNameIsOneRange(t *testing.T) {
+	ctx := context.Background()
+	l, _ := lake.NewDir(t.TempDir())
+	job := fixtureJob("census-exports", newFixture())
+	e := newExecutor(t, l, job)
+	req := BackfillRequest{Job: job.Name, From: month(2019, 1), To: month(2019, 6), Shard: Shard{0, 2}, Name: "job-2019"}
+	b, err := e.CreateBackfill(ctx, req)
+	if err != nil || b.ID != "bf-job-2019-shard-0-of-2" {
+		t.Fatalf("create: %v, %v", b, err)
+	}
+	req.To = month(2019, 12)
+	if _, err := e.CreateBackfill(ctx, req); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("same name, other range: %v, want ErrBadRequest", err)
 	}
 }
