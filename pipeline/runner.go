@@ -170,12 +170,13 @@ func (r *Runner) runInbox(ctx context.Context, job *Job) *Summary {
 			continue
 		}
 		results := r.ProcessRelease(ctx, job, rel)
-		_ = os.Remove(rel.Path)
 		for _, res := range results {
 			if res.Partition == "" && res.Status == StatusFailed && errors.Is(res.Err, sources.ErrPermanent) {
-				r.moveToFailed(ctx, job, o.Key, res.Err)
+				r.moveToFailed(ctx, job, o, rel, res.Err)
+				break
 			}
 		}
+		_ = os.Remove(rel.Path)
 		s.Add(results...)
 	}
 	return s

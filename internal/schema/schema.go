@@ -113,7 +113,7 @@ type TradeFlowRecord struct {
 	Flow         string   `parquet:"flow,dict"`
 	HSCode       string   `parquet:"hs_code"`
 	HSLevel      int32    `parquet:"hs_level,dict"`
-	Description  *string  `parquet:"description,optional"`
+	Description  *string  `parquet:"description,optional,dict"`
 	ValueUSD     int64    `parquet:"value_usd,decimal(2:18)"`
 	Quantity     *float64 `parquet:"quantity,optional"`
 	QuantityUnit *string  `parquet:"quantity_unit,optional,dict"`

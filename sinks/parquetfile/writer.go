@@ -1,9 +1,11 @@
 package parquetfile
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"reflect"
@@ -97,6 +99,7 @@ func RowGroupRows(n int) Option {
 // concurrent use.
 type Writer[T any] struct {
 	f        *os.File
+	out      *hashingWriter
 	w        *parquet.GenericWriter[T]
 	group    *parquet.GenericBuffer[T] // the row group being filled; nil when the table has no sort order
 	limit    int64                     // rows per row group
@@ -141,9 +144,11 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 	if err != nil {
 		return nil, fmt.Errorf("create spool file: %w", err)
 	}
+	out := newHashingWriter(f)
 	w := &Writer[T]{
 		f:      f,
-		w:      parquet.NewGenericWriter[T](f, writerOptions(c)...),
+		out:    out,
+		w:      parquet.NewGenericWriter[T](out, writerOptions(c)...),
 		limit:  int64(c.rowGroupRows),
 		sorter: keys,
 		batch:  make([]T, 0, batchSize),
@@ -283,7 +288,9 @@ func (w *Writer[T]) flushGroup() error {
 }
 
 // Close finishes the file and returns its description. On error the spool
-// file is removed.
+// file is removed. The spool file is not synced: it is a local copy that
+// the lake's Put copies and syncs under its own name (a crash before that
+// loses only what the next run writes again).
 func (w *Writer[T]) Close() (File, error) {
 	err := w.flush()
 	if err == nil {
@@ -293,28 +300,38 @@ func (w *Writer[T]) Close() (File, error) {
 		err = w.w.Close()
 	}
 	if err == nil {
-		err = w.f.Sync()
+		err = w.out.Flush()
 	}
 	if err != nil {
 		w.Abort()
 		return File{}, fmt.Errorf("finish parquet file: %w", err)
 	}
-	h := sha256.New()
-	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
-		w.Abort()
-		return File{}, err
-	}
-	n, err := io.Copy(h, w.f)
-	if err != nil {
-		w.Abort()
-		return File{}, fmt.Errorf("hash spool file: %w", err)
-	}
 	if err := w.f.Close(); err != nil {
 		_ = os.Remove(w.f.Name())
 		return File{}, err
 	}
-	return File{Path: w.f.Name(), Rows: w.rows, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return File{Path: w.f.Name(), Rows: w.rows, Bytes: w.out.n, SHA256: hex.EncodeToString(w.out.h.Sum(nil))}, nil
 }
+
+// hashingWriter buffers the writes to the spool file and hashes and counts
+// them on the way, so Close need not read the file back.
+type hashingWriter struct {
+	buf *bufio.Writer
+	h   hash.Hash
+	n   int64
+}
+
+func newHashingWriter(f *os.File) *hashingWriter {
+	return &hashingWriter{buf: bufio.NewWriterSize(f, 256<<10), h: sha256.New()}
+}
+
+func (hw *hashingWriter) Write(p []byte) (int, error) {
+	hw.h.Write(p)
+	hw.n += int64(len(p))
+	return hw.buf.Write(p)
+}
+
+func (hw *hashingWriter) Flush() error { return hw.buf.Flush() }
 
 // Abort discards the file. Safe to call after Close has failed.
 func (w *Writer[T]) Abort() {

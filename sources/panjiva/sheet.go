@@ -27,6 +27,9 @@ type cell struct {
 	// arena offsets while the row is parsed; see sheetParser.arena.
 	ao, ae  int32
 	inArena bool
+	// shared: v is a string of the shared strings table, which is never
+	// written once read and lives as long as anything points into it.
+	shared bool
 }
 
 // rowFunc receives the 1-based row number and the row's cells indexed by
@@ -370,7 +373,7 @@ func (p *sheetParser) typedCell(t, v []byte) (cell, error) {
 		if err != nil || idx < 0 || idx >= p.wb.shared.len() {
 			return cell{}, fmt.Errorf("shared string index %.20q out of range", v)
 		}
-		return cell{kind: kindText, v: p.wb.shared.at(idx)}, nil
+		return cell{kind: kindText, v: p.wb.shared.at(idx), shared: true}, nil
 	case "str":
 		kind = kindText
 	case "b":
