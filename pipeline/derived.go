@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 
+	"github.com/tradepipe/tradepipe/internal/lineage"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 	"go.opentelemetry.io/otel/trace"
@@ -78,12 +79,16 @@ func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 		return fail(err)
 	}
 	rt := &releaseTxn{tx: r.pub.Begin(job.Name, "", inputs), leases: leases, tracer: r.opts.Tracer}
+	r.emitLineage(ctx, lineage.Start, job, rt.tx, "", inputs, nil)
 	tctx := leases.ctx // cancelled if a lease is lost
 	var out []Result
 	for _, d := range parts {
 		out = append(out, r.derivedPartition(tctx, rt.tx, job, d))
 	}
-	return r.record(job, rt.finish(tctx, out))
+	out = rt.finish(tctx, out)
+	t, cause := lineageOutcome(out)
+	r.emitLineage(ctx, t, job, rt.tx, "", inputs, cause)
+	return r.record(job, out)
 }
 
 // derivedPartition stages one computed partition, traced as an ingested

@@ -22,6 +22,8 @@ func TestBadConfigs(t *testing.T) {
 		"after_cycle.bad.yaml":         {"jobs: after: cycle a -> b -> a"},
 		"overlapping_writers.bad.yaml": {"jobs.two: writes trade_flows/source=census/flow=export, as job one does"},
 		"no_jobs.bad.yaml":             {"jobs: no jobs defined"},
+		"lineage.bad.yaml":             {`lineage.url: "ftp://marquez/api/v1/lineage" is not an http(s) URL`, `lineage.file: "s3://bucket/lineage.jsonl" is not a file path`},
+		"lineage_key.bad.yaml":         {`:3: lineage.uri: unknown key "uri" (did you mean "url"?)`},
 		"bad_policy.bad.yaml":          {"\"soon\" is not a duration"},
 		"bad_policy2.bad.yaml": {
 			"jobs.census-exports.overlap: \"parallel\" is not skip or queue",
