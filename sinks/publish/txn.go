@@ -92,6 +92,15 @@ func (p *Publisher) Begin(job, releaseID string, inputs []Input) *Txn {
 // ID is the transaction's id, as staged records and the outcome carry it.
 func (t *Txn) ID() string { return t.rec.ID }
 
+// stagedFor returns the record t staged for dir; false for a nil t.
+func (t *Txn) stagedFor(dir string) (*Manifest, bool) {
+	if t == nil {
+		return nil, false
+	}
+	m, ok := t.staged[dir]
+	return m, ok
+}
+
 // Staged reports whether Publish staged anything.
 func (t *Txn) Staged() bool { return len(t.order) > 0 }
 

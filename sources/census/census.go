@@ -49,6 +49,8 @@ type Options struct {
 	MaxAttempts int
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
+	// Now dates fetches (and so release ids); nil is time.Now.
+	Now func() time.Time
 }
 
 // Source is the census source: a Parser for saved or fetched responses and
@@ -112,6 +114,10 @@ func New(opts Options, client *http.Client, logger *slog.Logger) (*Source, error
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
 	var want map[string]bool
 	if codes != nil {
 		want = map[string]bool{}
@@ -127,7 +133,7 @@ func New(opts Options, client *http.Client, logger *slog.Logger) (*Source, error
 		logger: logger,
 		sleep:  retry.Sleep,
 		jitter: retry.FullJitter,
-		now:    time.Now,
+		now:    now,
 	}, nil
 }
 

@@ -80,7 +80,13 @@ func (s *Source) queryURL(m civil.Month, level, prefix, cty string, withKey bool
 	}
 	q := []string{"get=" + strings.Join(get, ",")}
 	if cty != "" {
-		q = append(q, "CTY_CODE="+url.QueryEscape(cty))
+		// The recorded URI lists a job's partners with commas, unescaped
+		// as the API writes lists.
+		parts := strings.Split(cty, ",")
+		for i, p := range parts {
+			parts[i] = url.QueryEscape(p)
+		}
+		q = append(q, "CTY_CODE="+strings.Join(parts, ","))
 	}
 	q = append(q, "COMM_LVL="+url.QueryEscape(level))
 	if prefix != "" {
