@@ -210,7 +210,7 @@ func (r *recorder) Count(name string, n int64) {
 	}
 	r.counts[name] += n
 }
-func (r *recorder) Warn(string)                         {}
+func (r *recorder) Warn(string) {}
 
 func release(t *testing.T, body string, m civil.Month) *sources.Release {
 	t.Helper()
