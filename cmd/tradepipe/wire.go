@@ -162,14 +162,14 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 			key = os.Getenv(o.APIKeyEnv)
 		}
 		src, err := census.New(census.Options{
-			Flow: o.Flow, Partner: o.Partner, Level: o.Level, Detail: o.HS10Detail, BaseURL: o.BaseURL, APIKey: key,
+			Flow: o.Flow, Partner: o.Partner, Partners: o.Partners.Codes, AllPartners: o.Partners.All, Level: o.Level, Detail: o.HS10Detail, BaseURL: o.BaseURL, APIKey: key,
 			Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts,
 		}, nil, a.logger.With("job", j.Name))
 		if err != nil {
 			return nil, err
 		}
 		job := &pipeline.Job{
-			Name: j.Name, Source: "census", Parser: src, Fetcher: src,
+			Name: j.Name, Source: "census", Parser: src, Fetcher: src, FileGroup: src.FileGroup(),
 			InboxExts: []string{"json", "gz"}, Window: j.Window, Latest: census.LatestRelease,
 		}
 		if o.Inbox != "" {
