@@ -76,7 +76,7 @@ func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 	if err != nil {
 		return fail(err)
 	}
-	rt := &releaseTxn{tx: r.pub.Begin(job.Name, "", inputs), leases: leases}
+	rt := &releaseTxn{tx: r.pub.Begin(job.Name, "", inputs), leases: leases, tables: r.opts.Tables, logger: r.logger}
 	tctx := leases.ctx // cancelled if a lease is lost
 	var out []Result
 	for _, d := range parts {

@@ -21,6 +21,8 @@ type Config struct {
 	S3       S3     `yaml:"s3"`
 	Server   Server `yaml:"server"`
 	Jobs     Jobs   `yaml:"jobs"`
+	// Iceberg configures the Iceberg tables and their catalogs.
+	Iceberg Iceberg `yaml:"iceberg"`
 
 	root *yaml.Node // the document, for the lines of Validate's problems
 }
