@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -154,4 +155,158 @@ func TestIcebergSnapshotPerReleaseReadByIcebird(t *testing.T) {
 	if p[iceberg.PropTxn] != second["trade_flows"].Txn || p[iceberg.PropTxn] == "" {
 		t.Errorf("revision snapshot names txn %q, want %q", p[iceberg.PropTxn], second["trade_flows"].Txn)
 	}
+}
+
+// Killed right after the revision's outcome record (its views and its
+// snapshots not yet written), the release is committed but trade_flows
+// still shows the first release; the re-run's Recover writes the missing
+// snapshot, keyed by the killed transaction, and icebird reads what a
+// clean run's lake holds.
+func TestIcebergSnapshotAfterCrashConverges(t *testing.T) {
+	ctx := context.Background()
+	in := t.TempDir()
+	v1 := censusInput(t, in, "v1.json", march, firstVintage...)
+	v2 := censusInput(t, in, "v2.json", april, threeMonths...)
+	l, root, w := icebergLake(t)
+	ingest := func(hook func(publish.Step, string) error, p string) *Summary {
+		return icebergRunner(t, l, w, hook).Ingest(ctx, censusJob(t, t.TempDir()), []string{p})
+	}
+	if s := ingest(nil, v1); s.Failed() {
+		t.Fatalf("first release: %+v", s.Results)
+	}
+	killed := false
+	s := ingest(func(s publish.Step, _ string) error {
+		if !killed && s == publish.StepView {
+			killed = true
+			return errors.New("killed")
+		}
+		return nil
+	}, v2)
+	if !killed || !s.Failed() {
+		t.Fatalf("not killed (%v) or no failure: %+v", killed, s.Results)
+	}
+	md, _, err := w.Current(ctx, "trade_flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(md.Snapshots()); n != 1 {
+		t.Fatalf("%d snapshots after the kill, want the first release's only", n)
+	}
+	if s := ingest(nil, v2); s.Failed() {
+		t.Fatalf("re-run: %+v", s.Results)
+	}
+	md, _, err = w.Current(ctx, "trade_flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(md.Snapshots()); n != 2 {
+		t.Fatalf("%d snapshots after the re-run, want 2 (the re-run of the same input changes nothing)", n)
+	}
+	cur := md.CurrentSnapshot()
+	txn := cur.Summary.Properties[iceberg.PropTxn]
+	if st, err := publish.TxnState(ctx, l, txn); err != nil || st != publish.TxnCommitted {
+		t.Errorf("current snapshot names txn %q in state %q (%v), want the killed, committed one", txn, st, err)
+	}
+	if cur.Summary.Properties["deleted-data-files"] != "3" {
+		t.Errorf("recovered snapshot: %v, want the revision's overwrite of 3 files", cur.Summary.Properties)
+	}
+	want := readertest.DuckDB(duckdbtest.Open(t)).Read(t, viewFiles(t, root, "trade_flows"))
+	readertest.Compare(t, "icebird", readertest.Icebird(t, w.TableLocation("trade_flows"), 0), want)
+}
+
+// Two writers committing snapshots of one table at once (two releases of
+// other months, committed without snapshots, after a first release that
+// created the table), B winning the race for the next metadata version:
+// A's PutIfAbsent fails, A derives again on top, and the table ends with
+// both snapshots and the union of their files.
+func TestIcebergConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	in := t.TempDir()
+	first := censusInput(t, in, "a.json", march, figure{"2020-01", "120190", "100"}, figure{"2020-02", "120190", "200"})
+	b := censusInput(t, in, "b.json", april, figure{"2020-03", "120190", "300"})
+	c := censusInput(t, in, "c.json", april, figure{"2020-04", "120190", "400"})
+	l, _, w := icebergLake(t)
+	if s := icebergRunner(t, l, w, nil).Ingest(ctx, censusJob(t, t.TempDir()), []string{first}); s.Failed() {
+		t.Fatalf("first release: %+v", s.Results)
+	}
+	var txns []string
+	for _, p := range []string{b, c} {
+		before := txnIDs(t, l)
+		s := newRunner(t, l, nil).Ingest(ctx, censusJob(t, t.TempDir()), []string{p})
+		if s.Failed() {
+			t.Fatalf("ingest %s: %+v", p, s.Results)
+		}
+		for id := range txnIDs(t, l) {
+			if !before[id] {
+				txns = append(txns, id)
+			}
+		}
+	}
+	if len(txns) != 2 {
+		t.Fatalf("transactions %v, want one per release", txns)
+	}
+	// Writer A is about to commit trade_flows' v2 when writer B commits
+	// v2 first: A's PutIfAbsent must fail and A derive again as v3.
+	raced := &raceLake{Conditional: l, key: iceberg.MetadataKey("trade_flows", 2), before: func() {
+		if _, err := w.CommitTxn(ctx, txns[1]); err != nil {
+			t.Errorf("writer B: %v", err)
+		}
+	}}
+	wa := &iceberg.Writer{Lake: raced, Base: w.Base, Now: w.Now}
+	snaps, err := wa.CommitTxn(ctx, txns[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raced.lost == 0 {
+		t.Fatal("writer A never lost the race for v2")
+	}
+	if len(snaps) == 0 || snaps[0].Metadata != w.Base+"/"+iceberg.MetadataKey("trade_flows", 3) {
+		t.Errorf("writer A's snapshots %+v, want trade_flows in v3", snaps)
+	}
+	md, v, err := w.Current(ctx, "trade_flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(md.Snapshots()); n != 3 || v != 3 {
+		t.Fatalf("%d snapshots in version %d, want 3 in v3", n, v)
+	}
+	if got := md.CurrentSnapshot().Summary.Properties["total-data-files"]; got != "4" {
+		t.Errorf("current snapshot holds %s files, want the 4 months of the three releases", got)
+	}
+}
+
+// raceLake runs before once, just before the first PutIfAbsent of key,
+// and counts the conditional writes of key that lost.
+type raceLake struct {
+	lake.Conditional
+	key    string
+	before func()
+	done   bool
+	lost   int
+}
+
+func (r *raceLake) PutIfAbsent(ctx context.Context, key string, body io.Reader) (string, error) {
+	if key == r.key && !r.done {
+		r.done = true
+		r.before()
+	}
+	etag, err := r.Conditional.PutIfAbsent(ctx, key, body)
+	if key == r.key && errors.Is(err, lake.ErrPrecondition) {
+		r.lost++
+	}
+	return etag, err
+}
+
+// txnIDs lists the ids of the lake's transaction records.
+func txnIDs(t *testing.T, l lake.Lake) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	prefix := publish.TablesRoot + "/_txn/"
+	for o, err := range l.List(context.Background(), prefix) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[strings.TrimSuffix(strings.TrimPrefix(o.Key, prefix), ".json")] = true
+	}
+	return out
 }
