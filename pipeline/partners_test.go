@@ -121,7 +121,7 @@ func cents(t *testing.T, s string) int64 {
 	return c
 }
 
-func viewFiles(t *testing.T, root, dir string) []string {
+func partitionViewNames(t *testing.T, root, dir string) []string {
 	t.Helper()
 	names, err := filepath.Glob(filepath.Join(root, dir, "*.parquet"))
 	if err != nil {
@@ -167,7 +167,7 @@ func TestPartnerJobsShareAMonth(t *testing.T) {
 
 	wantStatus(t, "china", r.RunMonth(ctx, cn, apr), StatusWritten)
 	wantStatus(t, "hong kong", r.RunMonth(ctx, hk, apr), StatusWritten)
-	if got := viewFiles(t, root, dir); strings.Join(got, " ") != "partner-CN.parquet partner-HK.parquet" {
+	if got := partitionViewNames(t, root, dir); strings.Join(got, " ") != "partner-CN.parquet partner-HK.parquet" {
 		t.Fatalf("view files %v", got)
 	}
 	db := duckdbtest.Open(t)
@@ -191,7 +191,7 @@ func TestPartnerJobsShareAMonth(t *testing.T) {
 		t.Fatal("the revision changes no value")
 	}
 	sameMap(t, "after the Hong Kong revision", byPartner(t, db, root, "export", apr), want)
-	if got := viewFiles(t, root, dir); strings.Join(got, " ") != "partner-CN.parquet partner-HK.parquet" {
+	if got := partitionViewNames(t, root, dir); strings.Join(got, " ") != "partner-CN.parquet partner-HK.parquet" {
 		t.Fatalf("view files after the revision %v", got)
 	}
 	// Followers of commits see the same: one group per job.
@@ -236,7 +236,7 @@ func TestAllPartnersJobLands(t *testing.T) {
 	}
 	sameMap(t, "all partners", byPartner(t, db, root, "export", apr), want)
 	dir := "trade_flows/source=census/flow=export/year=2020/month=04"
-	if got := viewFiles(t, root, dir); strings.Join(got, " ") != "partners-all.parquet" {
+	if got := partitionViewNames(t, root, dir); strings.Join(got, " ") != "partners-all.parquet" {
 		t.Fatalf("view files %v", got)
 	}
 	m, err := publish.Load(ctx, l, dir)
@@ -314,7 +314,7 @@ func TestLegacyPartFileConverges(t *testing.T) {
 	apr := civil.Month{Year: 2020, Month: time.April}
 	dir := "trade_flows/source=census/flow=export/year=2020/month=04"
 	wantStatus(t, "legacy", r.RunMonth(ctx, job, apr), StatusWritten)
-	if got := viewFiles(t, root, dir); strings.Join(got, " ") != "part-00000.parquet" {
+	if got := partitionViewNames(t, root, dir); strings.Join(got, " ") != "part-00000.parquet" {
 		t.Fatalf("legacy view %v", got)
 	}
 	db := duckdbtest.Open(t)
@@ -326,7 +326,7 @@ func TestLegacyPartFileConverges(t *testing.T) {
 
 	api.SetVintage(1)
 	wantStatus(t, "revision", r.RunMonth(ctx, job, apr), StatusWritten)
-	if got := viewFiles(t, root, dir); strings.Join(got, " ") != "partner-CN.parquet" {
+	if got := partitionViewNames(t, root, dir); strings.Join(got, " ") != "partner-CN.parquet" {
 		t.Fatalf("view after the revision %v", got)
 	}
 	sameMap(t, "revised", byPartner(t, db, root, "export", apr), expected(t, "export", "HS6", apr, 1, "5700"))

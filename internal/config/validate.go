@@ -191,6 +191,7 @@ func (c *Config) Validate() error {
 	}
 	ps = append(ps, c.checkOverlappingWriters()...)
 	ps = append(ps, c.checkInboxes()...)
+	ps = append(ps, c.checkIceberg()...)
 	if len(ps) == 0 {
 		return nil
 	}
