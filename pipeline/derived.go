@@ -78,7 +78,7 @@ func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 	if err != nil {
 		return fail(err)
 	}
-	rt := &releaseTxn{tx: r.pub.Begin(job.Name, "", inputs), leases: leases, tracer: r.opts.Tracer}
+	rt := &releaseTxn{tx: r.pub.Begin(job.Name, "", inputs), leases: leases, tracer: r.opts.Tracer, tables: r.opts.Tables, logger: r.logger}
 	r.emitLineage(ctx, lineage.Start, job, rt.tx, "", inputs, nil)
 	tctx := leases.ctx // cancelled if a lease is lost
 	var out []Result

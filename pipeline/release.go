@@ -7,6 +7,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/publish"
@@ -21,6 +22,8 @@ type releaseTxn struct {
 	tx     *publish.Txn
 	leases *leaseSet
 	tracer trace.Tracer
+	tables Tables // nil: no table-format snapshots
+	logger *slog.Logger
 }
 
 // beginRelease takes, in sorted order, the leases of every partition the
@@ -52,7 +55,7 @@ func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Releas
 	if err != nil {
 		return nil, err
 	}
-	return &releaseTxn{tx: r.pub.Begin(job.Name, rel.ReleaseID, inputs), leases: leases, tracer: r.opts.Tracer}, nil
+	return &releaseTxn{tx: r.pub.Begin(job.Name, rel.ReleaseID, inputs), leases: leases, tracer: r.opts.Tracer, tables: r.opts.Tables, logger: r.logger}, nil
 }
 
 // finish commits the transaction when no result failed and aborts it
@@ -73,11 +76,33 @@ func (rt *releaseTxn) finish(ctx context.Context, results []Result) []Result {
 		err = fmt.Errorf("commit release (txn %s): %w", rt.tx.ID(), cerr)
 	}
 	if err == nil {
-		return results
+		return rt.snapshot(ctx, results)
 	}
 	for i := range results {
 		if results[i].Status == StatusWritten {
 			results[i].Status, results[i].Err = StatusFailed, err
+		}
+	}
+	return results
+}
+
+// snapshot writes the committed release's table snapshots, still under
+// its leases, and hands them to the written results. A failure leaves the
+// release committed: it is logged, and the next Recover catches up.
+func (rt *releaseTxn) snapshot(ctx context.Context, results []Result) []Result {
+	if rt.tables == nil || !rt.tx.Staged() {
+		return results
+	}
+	snaps, err := rt.tables.CommitTxn(ctx, rt.tx.ID())
+	if err != nil {
+		if rt.logger != nil {
+			rt.logger.ErrorContext(ctx, "table snapshots not written; the next run catches up", "txn", rt.tx.ID(), "err", err)
+		}
+		return results
+	}
+	for i := range results {
+		if results[i].Status == StatusWritten {
+			results[i].Txn, results[i].Snapshots = rt.tx.ID(), snaps
 		}
 	}
 	return results

@@ -44,6 +44,9 @@ type Options struct {
 	// executor stores it in the ledger or a caller prints it. Nil scrubs
 	// nothing.
 	Redactor *redact.Redactor
+	// Tables writes table-format (Iceberg) snapshots of committed
+	// releases. Nil writes none.
+	Tables Tables
 }
 
 type Runner struct {
@@ -210,6 +213,20 @@ func (r *Runner) Recover(ctx context.Context) error {
 			return fmt.Errorf("recover %s: %w", dir, err)
 		}
 		r.logger.Info("recovered partition view", "partition", dir)
+	}
+	if r.opts.Tables != nil {
+		// After the views: a committed transaction whose snapshots a
+		// crash cut short gets them now.
+		// A failure here leaves the data committed and the tables
+		// behind; it is logged, not a failed run, and the next run tries
+		// again.
+		snaps, err := r.opts.Tables.Catchup(ctx)
+		if err != nil {
+			r.logger.ErrorContext(ctx, "table snapshots behind the commit log", "err", err)
+		}
+		for _, s := range snaps {
+			r.logger.Info("recovered table snapshot", "table", s.Table, "snapshot", s.SnapshotID)
+		}
 	}
 	return nil
 }

@@ -23,6 +23,8 @@ type Config struct {
 	// Lineage sends OpenLineage run events; empty sends none.
 	Lineage Lineage `yaml:"lineage"`
 	Jobs    Jobs    `yaml:"jobs"`
+	// Iceberg configures the Iceberg tables and their catalogs.
+	Iceberg Iceberg `yaml:"iceberg"`
 
 	root *yaml.Node // the document, for the lines of Validate's problems
 }

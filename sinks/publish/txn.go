@@ -104,6 +104,15 @@ func (t *Txn) StagedPartitions() []TxnPartition {
 	return out
 }
 
+// stagedFor returns the record t staged for dir; false for a nil t.
+func (t *Txn) stagedFor(dir string) (*Manifest, bool) {
+	if t == nil {
+		return nil, false
+	}
+	m, ok := t.staged[dir]
+	return m, ok
+}
+
 // Staged reports whether Publish staged anything.
 func (t *Txn) Staged() bool { return len(t.order) > 0 }
 

@@ -488,9 +488,13 @@ func isFROB(c cell) bool {
 	if isNull(c) {
 		return false
 	}
-	switch strings.ToUpper(string(bytes.TrimSpace(c.v))) {
-	case "Y", "YES", "TRUE", "1", "X", "FROB":
-		return true
+	v := bytes.TrimSpace(c.v)
+	for _, m := range frobMarks {
+		if bytes.EqualFold(v, m) {
+			return true
+		}
 	}
 	return false
 }
+
+var frobMarks = [][]byte{[]byte("Y"), []byte("YES"), []byte("TRUE"), []byte("1"), []byte("X"), []byte("FROB")}

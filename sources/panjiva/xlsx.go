@@ -317,7 +317,13 @@ func (s *sharedStrings) room(n int, limit int64) error {
 		size = min(2*cap(s.chunks[k-1]), sstChunk)
 	}
 	size = max(size, n)
-	if left := limit - s.memory() - 4; int64(size) > left {
+	// At most half of what the limit leaves, so that the index can grow
+	// too, unless the string needs more.
+	left := limit - s.memory()
+	if int64(size) > left/2 {
+		size = max(int(left/2), n)
+	}
+	if int64(size) > left {
 		size = int(max(left, 0))
 	}
 	if size < n || len(s.chunks) >= sstMaxChunks {
@@ -456,9 +462,6 @@ func (s *sharedStrings) next(b []byte, limit int64) (used int, complete bool, er
 // is true, else the text of its one <t>. Decoding only ever shortens
 // text, so raw's length (at most a cell's) is the room it needs.
 func (s *sharedStrings) add(raw []byte, rich bool, limit int64) error {
-	if int64(4*(len(s.pos)+2)) > limit {
-		return fmt.Errorf("table larger than the limit of %d bytes in memory (after %d strings)", limit, len(s.pos))
-	}
 	if err := s.room(min(len(raw), maxCellBytes), limit); err != nil {
 		return err
 	}
@@ -473,11 +476,30 @@ func (s *sharedStrings) add(raw []byte, rich bool, limit int64) error {
 	if n := len(c) - start; n > maxCellBytes {
 		return fmt.Errorf("%d bytes, more than a cell holds (%d)", n, maxCellBytes)
 	}
-	if len(s.pos) == cap(s.pos) && s.memory()+4*int64(cap(s.pos)+1) > limit {
-		return fmt.Errorf("table larger than the limit of %d bytes in memory (after %d strings)", limit, len(s.pos))
+	if err := s.growIndex(limit); err != nil {
+		return err
 	}
 	s.chunks[k] = c
 	s.pos = append(s.pos, uint32(k)<<sstChunkBits|uint32(start))
+	return nil
+}
+
+// growIndex makes room in pos for one more string and the end entry done
+// adds, doubling it within what limit leaves.
+func (s *sharedStrings) growIndex(limit int64) error {
+	if cap(s.pos)-len(s.pos) >= 2 {
+		return nil
+	}
+	n := int64(max(2*cap(s.pos), 64))
+	if left := (limit - s.alloc) / 4; n > left {
+		n = left
+	}
+	if n < int64(len(s.pos)+2) {
+		return fmt.Errorf("table larger than the limit of %d bytes in memory (after %d strings)", limit, len(s.pos))
+	}
+	pos := make([]uint32, len(s.pos), n)
+	copy(pos, s.pos)
+	s.pos = pos
 	return nil
 }
 
