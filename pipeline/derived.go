@@ -79,7 +79,7 @@ func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 		return fail(err)
 	}
 	rt := &releaseTxn{tx: r.pub.Begin(job.Name, "", inputs), leases: leases, tracer: r.opts.Tracer, tables: r.opts.Tables, logger: r.logger}
-	r.emitLineage(ctx, lineage.Start, job, rt.tx, "", inputs, nil)
+	r.emitLineage(ctx, lineage.Start, job, rt.tx, "", inputs, nil, nil)
 	tctx := leases.ctx // cancelled if a lease is lost
 	var out []Result
 	for _, d := range parts {
@@ -87,7 +87,7 @@ func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 	}
 	out = rt.finish(tctx, out)
 	t, cause := lineageOutcome(out)
-	r.emitLineage(ctx, t, job, rt.tx, "", inputs, cause)
+	r.emitLineage(ctx, t, job, rt.tx, "", inputs, snapshotsOf(out), cause)
 	return r.record(job, out)
 }
 

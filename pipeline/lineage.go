@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tradepipe/tradepipe/internal/lineage"
+	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 )
 
@@ -18,7 +19,7 @@ const lineageTimeout = 10 * time.Second
 // it was not (cause). tx is nil for a release that failed before its
 // transaction began (archive, parse): a FAIL of its own run. Without
 // Options.Lineage it does nothing.
-func (r *Runner) emitLineage(ctx context.Context, t lineage.EventType, job *Job, tx *publish.Txn, releaseID string, inputs []publish.Input, cause error) {
+func (r *Runner) emitLineage(ctx context.Context, t lineage.EventType, job *Job, tx *publish.Txn, releaseID string, inputs []publish.Input, snaps []TableSnapshot, cause error) {
 	if r.opts.Lineage == nil {
 		return
 	}
@@ -35,6 +36,7 @@ func (r *Runner) emitLineage(ctx context.Context, t lineage.EventType, job *Job,
 			parts = append(parts, lineage.Partition{Path: p.Partition, Seq: p.Seq})
 		}
 		rel.Outputs = lineage.Tables(parts)
+		withSnapshots(rel.Outputs, snaps)
 	}
 	// Sent even when the run's ctx is done: the commit happened.
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lineageTimeout)
@@ -42,6 +44,38 @@ func (r *Runner) emitLineage(ctx context.Context, t lineage.EventType, job *Job,
 	if err := r.opts.Lineage.Emit(lctx, t, r.opts.Now().UTC(), rel); err != nil {
 		r.logger.WarnContext(ctx, "lineage event not sent", "job", job.Name, "txn", rel.TxnID, "event", string(t), "err", err)
 	}
+}
+
+// withSnapshots gives each output the Iceberg snapshot its table's commit
+// made (Options.Tables), matched by the table's location.
+func withSnapshots(outs []lineage.Output, snaps []TableSnapshot) {
+	for _, sn := range snaps {
+		t, err := schema.TableNamed(sn.Table)
+		if err != nil {
+			continue
+		}
+		for i := range outs {
+			if outs[i].Table == t.Location && outs[i].SnapshotID == nil {
+				id := sn.SnapshotID
+				outs[i].SnapshotID, outs[i].Metadata = &id, sn.Metadata
+			}
+		}
+	}
+}
+
+// snapshotsOf collects the table snapshots the written results carry.
+func snapshotsOf(results []Result) []TableSnapshot {
+	var out []TableSnapshot
+	seen := map[string]bool{}
+	for _, r := range results {
+		for _, sn := range r.Snapshots {
+			if !seen[sn.Table] {
+				seen[sn.Table] = true
+				out = append(out, sn)
+			}
+		}
+	}
+	return out
 }
 
 // lineageOutcome is the event that ends a release whose results are

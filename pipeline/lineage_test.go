@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,7 +27,7 @@ import (
 
 // lineageRunner is a runner whose lineage goes to an httptest receiver
 // and a file; it returns the events each got, in order.
-func lineageRunner(t *testing.T, l lake.Lake, hook func(publish.Step, string) error) (*Runner, func() (posted, lines []lineage.Event)) {
+func lineageRunner(t *testing.T, l lake.Lake, hook func(publish.Step, string) error, tables Tables) (*Runner, func() (posted, lines []lineage.Event)) {
 	t.Helper()
 	var mu sync.Mutex
 	var posted [][]byte
@@ -46,7 +47,7 @@ func lineageRunner(t *testing.T, l lake.Lake, hook func(publish.Step, string) er
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := New(Options{Lake: l, SpoolDir: t.TempDir(), Now: func() time.Time { return fixedNow }, PublishHook: hook, Lineage: em}, nil, nil)
+	r, err := New(Options{Lake: l, SpoolDir: t.TempDir(), Now: func() time.Time { return fixedNow }, PublishHook: hook, Lineage: em, Tables: tables}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,8 +55,12 @@ func lineageRunner(t *testing.T, l lake.Lake, hook func(publish.Step, string) er
 		if err := lineage.Check(b); err != nil {
 			t.Errorf("%s: %v\n%s", what, err, b)
 		}
+		// Numbers as written: snapshot ids are int64, beyond a float64's
+		// exact integers.
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
 		var ev lineage.Event
-		if err := json.Unmarshal(b, &ev); err != nil {
+		if err := dec.Decode(&ev); err != nil {
 			t.Fatal(err)
 		}
 		return ev
@@ -96,7 +101,7 @@ func TestLineageEvents(t *testing.T) {
 	}
 	sum := sha256.Sum256([]byte(body))
 	l, _ := lake.NewDir(t.TempDir())
-	r, events := lineageRunner(t, l, nil)
+	r, events := lineageRunner(t, l, nil, nil)
 	if s := r.RunOnce(ctx, censusJob(t, inbox)); s.Failed() || s.Count(StatusWritten) == 0 {
 		t.Fatalf("run: %+v", s.Results)
 	}
@@ -142,7 +147,7 @@ func TestLineageEvents(t *testing.T) {
 		tables = append(tables, o.Name)
 		for _, p := range o.OutputFacets["tradepipe_commit"].(map[string]any)["partitions"].([]any) {
 			pm := p.(map[string]any)
-			got = append(got, pm["partition"].(string)+"@"+itoa(int64(pm["seq"].(float64))))
+			got = append(got, pm["partition"].(string)+"@"+pm["seq"].(json.Number).String())
 		}
 	}
 	slices.Sort(got)
@@ -168,7 +173,7 @@ func TestLineageEvents(t *testing.T) {
 			return errors.New("disk on fire")
 		}
 		return nil
-	})
+	}, nil)
 	if s := r2.RunOnce(ctx, censusJob(t, inbox)); !s.Failed() {
 		t.Fatalf("run with a failing commit: %+v", s.Results)
 	}
@@ -193,7 +198,7 @@ func TestLineageFailBeforeTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	l, _ := lake.NewDir(t.TempDir())
-	r, events := lineageRunner(t, l, nil)
+	r, events := lineageRunner(t, l, nil, nil)
 	if s := r.RunOnce(ctx, censusJob(t, inbox)); !s.Failed() {
 		t.Fatalf("run: %+v", s.Results)
 	}
@@ -208,5 +213,44 @@ func TestLineageFailBeforeTransaction(t *testing.T) {
 	}
 	if msg := ev.Run.Facets["errorMessage"].(map[string]any)["message"].(string); !strings.Contains(msg, "not a Census API response") {
 		t.Errorf("FAIL message %q", msg)
+	}
+}
+
+// With Iceberg tables, COMPLETE carries each table's snapshot: the one
+// the table's metadata holds as current after the commit.
+func TestLineageCarriesIcebergSnapshot(t *testing.T) {
+	ctx := context.Background()
+	inbox := t.TempDir()
+	body := "[" + header + `,["120190","S","1","1","KG","5700","HS6","2020-04"]]`
+	if err := os.WriteFile(filepath.Join(inbox, "one.json"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, _, w := icebergLake(t)
+	r, events := lineageRunner(t, l, nil, w)
+	if s := r.RunOnce(ctx, censusJob(t, inbox)); s.Failed() {
+		t.Fatalf("run: %+v", s.Results)
+	}
+	posted, _ := events()
+	if len(posted) != 2 || posted[1].EventType != lineage.Complete {
+		t.Fatalf("events %+v", posted)
+	}
+	md, _, err := w.Current(ctx, "trade_flows")
+	if err != nil || md == nil || md.CurrentSnapshot() == nil {
+		t.Fatalf("trade_flows metadata: %v, %v", md, err)
+	}
+	found := false
+	for _, o := range posted[1].Outputs {
+		if !strings.HasSuffix(o.Name, "/trade_flows") {
+			continue
+		}
+		found = true
+		c := o.OutputFacets["tradepipe_commit"].(map[string]any)
+		id, ok := c["snapshotId"].(json.Number)
+		if !ok || id.String() != itoa(md.CurrentSnapshot().SnapshotID) || !strings.Contains(c["metadataLocation"].(string), "metadata") {
+			t.Errorf("trade_flows commit facet %v, want snapshot %d", c, md.CurrentSnapshot().SnapshotID)
+		}
+	}
+	if !found {
+		t.Errorf("no trade_flows output in %+v", posted[1].Outputs)
 	}
 }

@@ -235,7 +235,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	log := r.logger.With("job", job.Name, "input", rel.URI, "sha256", rel.SHA256[:12])
 	fail := func(err error) []Result {
 		log.ErrorContext(ctx, "input failed", "err", err)
-		r.emitLineage(ctx, lineage.Fail, job, nil, rel.ReleaseID, []publish.Input{{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID}}, err)
+		r.emitLineage(ctx, lineage.Fail, job, nil, rel.ReleaseID, []publish.Input{{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID}}, nil, err)
 		return r.record(job, []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusFailed, Err: err}})
 	}
 	if done, ok := r.alreadyPublished(ctx, job, rel); ok {
@@ -257,7 +257,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	if err != nil {
 		return fail(err)
 	}
-	r.emitLineage(ctx, lineage.Start, job, rt.tx, rel.ReleaseID, inputs, nil)
+	r.emitLineage(ctx, lineage.Start, job, rt.tx, rel.ReleaseID, inputs, nil, nil)
 	tctx := rt.leases.ctx // cancelled if a lease is lost
 	var results []Result
 	seenQ := map[string]bool{}
@@ -291,7 +291,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	// The commit point of the whole release, then its views.
 	results = rt.finish(tctx, results)
 	t, cause := lineageOutcome(results)
-	r.emitLineage(ctx, t, job, rt.tx, rel.ReleaseID, inputs, cause)
+	r.emitLineage(ctx, t, job, rt.tx, rel.ReleaseID, inputs, snapshotsOf(results), cause)
 	landed := results[:nLanded:nLanded]
 	if len(results) == 0 {
 		results = []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusEmpty}}

@@ -80,8 +80,10 @@ type Output struct {
 	Table      string // lake path of the table, e.g. trade_flows or quarantine/shipments
 	Partitions []Partition
 	// SnapshotID is the table's Iceberg snapshot the commit made, when
-	// the lake keeps Iceberg metadata; nil otherwise.
+	// the lake keeps Iceberg metadata; nil otherwise. Metadata is the
+	// metadata file holding it.
 	SnapshotID *int64
+	Metadata   string
 }
 
 // Partition is one partition a release committed, and its log record's
@@ -167,6 +169,9 @@ func (b Builder) Build(t EventType, at time.Time, rel Release) (*Event, error) {
 			commit := map[string]any{"txnId": rel.TxnID, "releaseId": rel.ReleaseID, "partitions": out.Partitions}
 			if out.SnapshotID != nil {
 				commit["snapshotId"] = *out.SnapshotID
+			}
+			if out.Metadata != "" {
+				commit["metadataLocation"] = out.Metadata
 			}
 			ev.Outputs = append(ev.Outputs, Dataset{Namespace: ns, Name: name, OutputFacets: map[string]any{
 				"tradepipe_commit": b.facet(CommitFacetSchemaURL, commit),
