@@ -79,8 +79,8 @@ func (r *Runner) publishPartition(ctx context.Context, rt *releaseTxn, job *Job,
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
-	cctx, commit := r.opts.Tracer.Start(ctx, "commit", trace.WithAttributes(attrPartition.String(d.p.Path)))
-	_, err = rt.tx.Publish(cctx, publish.Commit{
+	sctx, stage := r.opts.Tracer.Start(ctx, "stage", trace.WithAttributes(attrPartition.String(d.p.Path)))
+	_, err = rt.tx.Publish(sctx, publish.Commit{
 		Partition: d.p,
 		Group: publish.Group{
 			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
@@ -90,9 +90,9 @@ func (r *Runner) publishPartition(ctx context.Context, rt *releaseTxn, job *Job,
 		Local: local,
 	})
 	if err == nil {
-		err = r.dropGroups(cctx, rt, job, d.p, stale, inputs, rel)
+		err = r.dropGroups(sctx, rt, job, d.p, stale, inputs, rel)
 	}
-	endSpan(commit, err)
+	endSpan(stage, err)
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res

@@ -133,6 +133,7 @@ type Server struct {
 	held     map[string]bool
 	release  chan struct{} // closed by Release
 	waiting  int           // requests waiting at a hold
+	arrived  map[string]chan struct{}
 	vintage  int
 	urls     []string
 }
@@ -153,7 +154,7 @@ func (s *Server) URLs() []string {
 
 // New starts a server; close it with Close.
 func New() *Server {
-	s := &Server{requests: map[string]int{}, fail: map[string]int{}, held: map[string]bool{}, release: make(chan struct{})}
+	s := &Server{requests: map[string]int{}, fail: map[string]int{}, held: map[string]bool{}, release: make(chan struct{}), arrived: map[string]chan struct{}{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -180,7 +181,26 @@ func (s *Server) Hold(months ...string) {
 	defer s.mu.Unlock()
 	for _, m := range months {
 		s.held[m] = true
+		s.arrivedLocked(m)
 	}
+}
+
+// Arrived returns a channel closed when a request for month (YYYY-MM)
+// first waits at its hold: a test waits on it, not on a clock, before it
+// acts on the request in flight.
+func (s *Server) Arrived(month string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.arrivedLocked(month)
+}
+
+func (s *Server) arrivedLocked(month string) chan struct{} {
+	c, ok := s.arrived[month]
+	if !ok {
+		c = make(chan struct{})
+		s.arrived[month] = c
+	}
+	return c
 }
 
 // Release lets every held request, and every later one, through.
@@ -228,6 +248,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	held, release := s.held[month], s.release
 	if held {
 		s.waiting++
+		if c := s.arrivedLocked(month); !isClosed(c) {
+			close(c)
+		}
 	}
 	s.mu.Unlock()
 	if held {
@@ -269,4 +292,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	_, _ = w.Write(body)
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }

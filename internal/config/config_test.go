@@ -32,8 +32,10 @@ func TestBadConfigs(t *testing.T) {
 			`jobs.word.options.partners: "some" is not all or a list of Schedule C codes`,
 			"jobs.nested.options.partners: is not all or a list of Schedule C codes",
 		},
-		"no_jobs.bad.yaml":    {"jobs: no jobs defined"},
-		"bad_policy.bad.yaml": {"\"soon\" is not a duration"},
+		"lineage.bad.yaml":     {`lineage.url: "ftp://marquez/api/v1/lineage" is not an http(s) URL`, `lineage.file: "s3://bucket/lineage.jsonl" is not a file path`},
+		"lineage_key.bad.yaml": {`:3: lineage.uri: unknown key "uri" (did you mean "url"?)`},
+		"no_jobs.bad.yaml":     {"jobs: no jobs defined"},
+		"bad_policy.bad.yaml":  {"\"soon\" is not a duration"},
 		"bad_policy2.bad.yaml": {
 			"jobs.census-exports.overlap: \"parallel\" is not skip or queue",
 			"jobs.census-exports.jitter: must not be negative",

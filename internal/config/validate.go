@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -100,6 +101,21 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 			add(fmt.Sprintf("server.trusted_origins[%d]", i), "%q is not an origin such as https://ops.example", o)
 		}
+	}
+	if v := c.Lineage.URL; v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("lineage.url", "%q is not an http(s) URL such as http://marquez:5000/api/v1/lineage", v)
+		}
+	}
+	if v := c.Lineage.File; v != "" {
+		if strings.HasSuffix(v, "/") || strings.Contains(v, "://") {
+			add("lineage.file", "%q is not a file path", v)
+		} else if fi, err := os.Stat(v); err == nil && fi.IsDir() {
+			add("lineage.file", "%q is a directory", v)
+		}
+	}
+	if c.Lineage.Namespace != "" && !c.Lineage.Enabled() {
+		add("lineage.namespace", "set, but neither lineage.url nor lineage.file is")
 	}
 	if len(c.Jobs.All()) == 0 {
 		add("jobs", "no jobs defined")

@@ -118,7 +118,7 @@ type TradeFlowRecord struct {
 	Flow        string  `parquet:"flow,dict"`
 	HSCode      string  `parquet:"hs_code"`
 	HSLevel     int32   `parquet:"hs_level,dict"`
-	Description *string `parquet:"description,optional"`
+	Description *string `parquet:"description,optional,dict"`
 	ValueUSD    int64   `parquet:"value_usd,decimal(2:18)"`
 	// omitempty keeps rows without it out of a changed fingerprint.
 	ConsumptionValueUSD *int64   `parquet:"consumption_value_usd,optional,decimal(2:18)" json:",omitempty"`
