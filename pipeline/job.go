@@ -39,7 +39,7 @@ type Job struct {
 	Latest func(now time.Time) civil.Month
 	// PerDelivery makes each input write its own file in every partition,
 	// named after the delivery (shipments); otherwise an input replaces the
-	// partition's single file, part-00000 (trade_flows).
+	// job's one file in the partition (FileGroup).
 	PerDelivery bool
 	// FileGroup names the file a release writes in each partition when
 	// the job is not PerDelivery; empty means part-00000. Census jobs name

@@ -259,3 +259,15 @@ func TestPartnerJobsShareALake(t *testing.T) {
 		}
 	}
 }
+
+// The partners example in examples/ validates: jobs for 5700, 5820 and
+// 5660 of one flow beside an all-partner job of the other.
+func TestPartnersExampleValidates(t *testing.T) {
+	c, err := Load("../../examples/partners.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := c.Jobs.Get("census-imports").Decoded.(*CensusOptions); !o.Partners.All || o.Flow != "import" {
+		t.Errorf("census-imports options %+v", o)
+	}
+}
