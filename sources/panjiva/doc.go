@@ -36,13 +36,21 @@
 // inflated from the zip (klauspost/compress/flate, one goroutine ahead) and
 // scanned for <row> and <c> elements with byte searches, resolving shared
 // strings and inline strings; memory holds the shared strings table and a
-// few megabytes of XML, not the sheet. Memory is bounded whatever the file
+// few megabytes of XML, not the sheet. The shared strings table is decoded
+// while it streams into one arena (chunks of at most 1 MiB, never
+// reallocated, 4 bytes of index a string), and is never written once
+// read, so text cells from it reach the shipments without a copy; other
+// text, the shipments and their amounts and weights come from slabs, a few
+// allocations per few hundred rows. Memory is bounded whatever the file
 // holds: a cell of more than Excel's 32,767 characters (128 KiB), a row of
 // more than 16 MiB of XML, a shared strings table over
-// Limits.SharedStringsMemory (256 MiB; streamed, packed in one buffer) and
-// a part that inflates more than Limits.MaxCompressionRatio (200×) are
-// refused as whole-file errors naming the sheet, row and cell. A number in the date column is an
-// Excel serial whatever its cell style, so styles.xml is not read.
+// Limits.SharedStringsMemory (256 MiB, text plus index) and a part that
+// inflates more than Limits.MaxCompressionRatio (200×) are refused as
+// whole-file errors naming the sheet, row and cell. A number in the date
+// column is an Excel serial whatever its cell style, so styles.xml is not
+// read.
 // Not supported: namespace-prefixed sheet XML (<x:row>), strict OOXML.
-// excelize writes the test and benchmark workbooks (internal/panjivagen).
+// excelize writes the test and benchmark workbooks (internal/panjivagen),
+// with inline strings; panjivagen.ToSharedStrings rewrites them with a
+// shared strings table, as Excel writes.
 package panjiva
