@@ -19,13 +19,15 @@ func TestDefs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Source ids are the metadata's: a list column's element takes the
+	// id after it (raw_cells, hs_codes), pushing the later columns on.
 	want := map[string]string{
 		"trade_flows":            "[source identity(15)][flow identity(4)][period_month month(1)]",
 		"trade_flows_history":    "[source identity(15)][flow identity(4)][period_month month(1)]",
 		"trade_totals":           "[source identity(8)][flow identity(4)][period_month month(1)]",
-		"shipments":              "[source identity(16)][period_month month(2)]",
-		"quarantine_trade_flows": "[source identity(8)]",
-		"quarantine_shipments":   "[source identity(8)]",
+		"shipments":              "[source identity(17)][period_month month(2)]",
+		"quarantine_trade_flows": "[source identity(9)]",
+		"quarantine_shipments":   "[source identity(9)]",
 		"compliance":             "[basis identity(1)][period_year year(2)]",
 	}
 	seen := 0
@@ -49,8 +51,11 @@ func TestDefs(t *testing.T) {
 		}
 		for i, c := range cols {
 			f := d.Schema.Fields()[i]
-			if f.ID != i+1 || f.Name != c.Name || f.Required == c.Nullable || *d.Mapping[i].FieldID != f.ID {
+			if f.Name != c.Name || f.Required == c.Nullable || *d.Mapping[i].FieldID != f.ID || d.Mapping[i].Names[0] != c.Name {
 				t.Errorf("%s: field %d is %+v, mapping %v; column %+v", d.Table.Name, i, f, d.Mapping[i], c)
+			}
+			if l, ok := f.Type.(*ice.ListType); ok && *d.Mapping[i].Fields[0].FieldID != l.ElementID {
+				t.Errorf("%s: %s element id %d, mapping %v", d.Table.Name, c.Name, l.ElementID, d.Mapping[i].Fields)
 			}
 		}
 	}
