@@ -35,7 +35,9 @@
 // tradepipe.txn=<id> in its summary, which makes the call idempotent;
 // Catchup calls it for every committed transaction no snapshot names, so a
 // crash between a transaction's commit and its snapshots converges on the
-// next run. A partition a later record has superseded is skipped, left to
+// next run. A transaction that changed no file of a table that exists
+// still gets a snapshot (the same files), so every committed transaction
+// is named once. A partition a later record has superseded is skipped, left to
 // the later transaction's snapshot: a snapshot never holds part of a
 // release.
 //
