@@ -316,9 +316,12 @@ func (w *Writer) commitTable(ctx context.Context, d Def, rec *publish.TxnRecord,
 			if err != nil {
 				return nil, err
 			}
-			if head == nil || head.Seq != p.Seq {
+			if head == nil || (head.Seq != p.Seq && head.Txn != "") {
 				continue // superseded: the later transaction's snapshot carries it
 			}
+			// head is the transaction's record, or a record committed by
+			// its own write on top (a reconcile annotation), which no
+			// snapshot of its own would carry.
 			changed[p.Partition] = w.partitionFiles(head)
 		}
 		var prev []ice.ManifestEntry
