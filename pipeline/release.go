@@ -12,6 +12,8 @@ import (
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 	"github.com/tradepipe/tradepipe/sources"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // releaseTxn is one release's transaction and the leases it holds until
@@ -19,6 +21,7 @@ import (
 type releaseTxn struct {
 	tx     *publish.Txn
 	leases *leaseSet
+	tracer trace.Tracer
 	tables Tables // nil: no table-format snapshots
 	logger *slog.Logger
 }
@@ -52,7 +55,7 @@ func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Releas
 	if err != nil {
 		return nil, err
 	}
-	return &releaseTxn{tx: r.pub.Begin(job.Name, rel.ReleaseID, inputs), leases: leases, tables: r.opts.Tables, logger: r.logger}, nil
+	return &releaseTxn{tx: r.pub.Begin(job.Name, rel.ReleaseID, inputs), leases: leases, tracer: r.opts.Tracer, tables: r.opts.Tables, logger: r.logger}, nil
 }
 
 // finish commits the transaction when no result failed and aborts it
@@ -61,7 +64,9 @@ func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Releas
 // nothing of it is visible.
 func (rt *releaseTxn) finish(ctx context.Context, results []Result) []Result {
 	defer rt.leases.release()
+	ctx, span := rt.tracer.Start(ctx, "commit", trace.WithAttributes(attrTxn.String(rt.tx.ID()), attribute.Int("tradepipe.partitions", len(results))))
 	var err error
+	defer func() { endSpan(span, err) }()
 	if first := firstFailure(results); first != nil {
 		err = fmt.Errorf("release not committed: %w", first)
 		if aerr := rt.tx.Abort(ctx); aerr != nil {

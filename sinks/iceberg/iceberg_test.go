@@ -22,8 +22,8 @@ func TestDefs(t *testing.T) {
 	// Source ids are the metadata's: a list column's element takes the
 	// id after it (raw_cells, hs_codes), pushing the later columns on.
 	want := map[string]string{
-		"trade_flows":            "[source identity(15)][flow identity(4)][period_month month(1)]",
-		"trade_flows_history":    "[source identity(15)][flow identity(4)][period_month month(1)]",
+		"trade_flows":            "[source identity(16)][flow identity(4)][period_month month(1)]",
+		"trade_flows_history":    "[source identity(16)][flow identity(4)][period_month month(1)]",
 		"trade_totals":           "[source identity(8)][flow identity(4)][period_month month(1)]",
 		"shipments":              "[source identity(17)][period_month month(2)]",
 		"quarantine_trade_flows": "[source identity(9)]",

@@ -26,11 +26,11 @@
 //   - Split-block bloom filters on the table's Bloom columns (hs_code,
 //     partner, bill_of_lading).
 //   - Rows sorted by the table's SortBy columns (ascending, nulls first,
-//     strings bytewise) within each row group, declared in every row
-//     group's sorting_columns and in the tradepipe.sorted_by key. Not
-//     across the file: each row group's min/max statistics cover its own
-//     range of the sort columns, which is what readers prune by; a reader
-//     that needs one order over the file must merge the row groups.
+//     strings bytewise, ties in input order) across the whole file,
+//     declared in every row group's sorting_columns and in the
+//     tradepipe.sorted_by key. So row groups cover consecutive ranges of
+//     the sort columns, and their min/max statistics let readers skip
+//     the groups a filter on the first sort column excludes.
 //   - Row groups of DefaultRowGroupRows rows, chosen by measurement
 //     (docs/BENCHMARKS.md).
 //   - Key-value metadata: tradepipe.dataset, tradepipe.table (when known:
@@ -39,15 +39,18 @@
 //     tradepipe.version, tradepipe.commit; created_by is
 //     "tradepipe version V (build COMMIT)" from internal/buildinfo.
 //
-// Memory and CPU: a writer with a sort order buffers the row group it is
-// filling in a parquet.GenericBuffer (columns, dictionary-encoded as in
-// the file) and, beside it, one int32 per sort column and row (the value,
-// or the rank of the string among the group's distinct strings). When the
-// group is full, or at Close, the rows are ordered by those integers, the
-// buffer is permuted into that order (one swap per row moved) and written
-// as one row group. So each open writer holds at most one uncompressed
-// row group, and every row is encoded once: no spill files, no merge pass
-// at Close. Tables without SortBy (quarantine, kept in input order) are
-// written straight through. Figures: docs/BENCHMARKS.md, "Cost of writing
-// sorted files".
+// Memory and CPU: a writer with a sort order does not hold rows in
+// memory. Each row goes, in a flat byte form (rowCodec), to a row spool
+// file beside the Parquet file; memory keeps only where each row starts
+// (8 bytes) and one int32 per sort column (the value, or an id of the
+// string among the file's distinct strings). At Close the keys are
+// sorted, the row spool is mapped (mmap: page cache, not heap) and read
+// back in that order, and the rows go through parquet-go's encoder once,
+// in row groups of DefaultRowGroupRows. So an open writer costs about
+// 20 bytes of heap per row whatever the width of the rows, every row is
+// encoded once, and the Parquet file is written only at Close; the row
+// spool is removed then (or by Abort). Tables without SortBy (quarantine,
+// kept in input order) are written straight through. Spool files are not
+// synced: the lake's Put syncs the copy it publishes. Figures:
+// docs/BENCHMARKS.md, "Cost of writing sorted files".
 package parquetfile

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -50,11 +51,11 @@ func columnNames(s *parquet.Schema) []string {
 // nullKey sorts before every value: nulls first.
 const nullKey = math.MinInt32
 
-// sorter orders one row group by the sort columns without going through
+// sorter orders a file's rows by the sort columns without going through
 // parquet-go's Buffer.Less, which compares dictionary-encoded values
 // through interfaces and was most of the sort's CPU. As rows arrive it
 // keeps one int32 per sort column and row: the integer itself, or an id
-// of the string in a per-group table; at sort time string ids become
+// of the string in a per-file table; at sort time string ids become
 // ranks, so comparing two rows compares a few integers.
 type sorter struct {
 	cols []sortColumn
@@ -63,11 +64,11 @@ type sorter struct {
 }
 
 type sortColumn struct {
-	field int          // index of the struct field
-	ptr   bool         // the field is a pointer; nil is null
-	kind  reflect.Kind // of the value: String, Int32 or a narrower Int
-	ids   map[string]int32
-	vals  []string // by id; cloned, so they do not pin the row's memory
+	off  uintptr      // of the struct field
+	ptr  bool         // the field is a pointer; nil is null
+	kind reflect.Kind // of the value: String or Int32
+	ids  map[string]int32
+	vals []string // by id; cloned, so they do not pin the row's memory
 }
 
 // newSorter finds the fields of T that hold the columns named.
@@ -83,14 +84,14 @@ func newSorter[T any](names []string) (*sorter, error) {
 			return nil, fmt.Errorf("sort column %q is not a field of %s", name, rt)
 		}
 		ft := rt.Field(i).Type
-		c := sortColumn{field: i}
+		c := sortColumn{off: rt.Field(i).Offset}
 		if ft.Kind() == reflect.Pointer {
 			c.ptr, ft = true, ft.Elem()
 		}
 		switch c.kind = ft.Kind(); c.kind {
 		case reflect.String:
 			c.ids = map[string]int32{}
-		case reflect.Int8, reflect.Int16, reflect.Int32:
+		case reflect.Int32:
 			// Dates are int32 days. Wider integers would need wider keys;
 			// no table sorts by one.
 		default:
@@ -101,38 +102,35 @@ func newSorter[T any](names []string) (*sorter, error) {
 	return s, nil
 }
 
-// add records the keys of rows, which follow the rows added before.
-func (s *sorter) add(rows reflect.Value) {
-	for r := range rows.Len() {
-		row := rows.Index(r)
-		for i := range s.cols {
-			c := &s.cols[i]
-			v := row.Field(c.field)
-			if c.ptr {
-				if v.IsNil() {
-					s.keys = append(s.keys, nullKey)
-					continue
-				}
-				v = v.Elem()
-			}
-			if c.kind != reflect.String {
-				s.keys = append(s.keys, int32(v.Int()))
+// add records the keys of the row at p (a *T), which follows the rows
+// added before.
+func (s *sorter) add(p unsafe.Pointer) {
+	for i := range s.cols {
+		c := &s.cols[i]
+		q := unsafe.Add(p, c.off)
+		if c.ptr {
+			if q = *(*unsafe.Pointer)(q); q == nil {
+				s.keys = append(s.keys, nullKey)
 				continue
 			}
-			str := v.String()
-			id, ok := c.ids[str]
-			if !ok {
-				id = int32(len(c.vals))
-				str = strings.Clone(str)
-				c.ids[str] = id
-				c.vals = append(c.vals, str)
-			}
-			s.keys = append(s.keys, id)
 		}
+		if c.kind != reflect.String {
+			s.keys = append(s.keys, *(*int32)(q))
+			continue
+		}
+		str := *(*string)(q)
+		id, ok := c.ids[str]
+		if !ok {
+			id = int32(len(c.vals))
+			str = strings.Clone(str)
+			c.ids[str] = id
+			c.vals = append(c.vals, str)
+		}
+		s.keys = append(s.keys, id)
 	}
 }
 
-// order returns, for each position of the sorted row group, the row that
+// order returns, for each position of the sorted file, the row that
 // goes there. Rows with equal keys keep their input order, so a file's
 // bytes depend only on its rows and their order.
 func (s *sorter) order() []int32 {
@@ -173,36 +171,13 @@ func (s *sorter) order() []int32 {
 	return s.perm
 }
 
-// reset forgets the row group's rows and strings.
+// reset forgets the rows and strings.
 func (s *sorter) reset() {
 	s.keys = s.keys[:0]
 	for i := range s.cols {
 		if s.cols[i].ids != nil {
 			clear(s.cols[i].ids)
 			s.cols[i].vals = s.cols[i].vals[:0]
-		}
-	}
-}
-
-// permute reorders rows in place so that position p holds the row that
-// was at order[p], following each cycle of the permutation: one swap per
-// row moved.
-func permute(rows interface{ Swap(i, j int) }, order []int32) {
-	done := make([]bool, len(order))
-	for start := range order {
-		if done[start] {
-			continue
-		}
-		done[start] = true
-		cur := start
-		for {
-			next := int(order[cur])
-			if next == start {
-				break
-			}
-			rows.Swap(cur, next)
-			done[next] = true
-			cur = next
 		}
 	}
 }

@@ -1,14 +1,16 @@
 package parquetfile
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"os"
-	"reflect"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -93,17 +95,25 @@ func RowGroupRows(n int) Option {
 }
 
 // Writer streams rows of type T into a Parquet file in a spool directory,
-// sorting each row group by the table's SortBy columns. It is not safe for
+// sorted across the file by the table's SortBy columns. It is not safe for
 // concurrent use.
 type Writer[T any] struct {
-	f        *os.File
-	w        *parquet.GenericWriter[T]
-	group    *parquet.GenericBuffer[T] // the row group being filled; nil when the table has no sort order
-	limit    int64                     // rows per row group
-	newGroup func() *parquet.GenericBuffer[T]
-	sorter   *sorter // the sort keys of the rows in group
-	batch    []T
-	rows     int64
+	f     *os.File
+	out   *hashingWriter
+	w     *parquet.GenericWriter[T]
+	batch []T
+	rows  int64
+
+	// A table with a sort order keeps its rows in a row spool until
+	// Close: the rows' bytes in rowsFile, and in memory only where each
+	// row starts and its sort keys.
+	sorter   *sorter
+	codec    *rowCodec
+	rowsFile *os.File
+	rowsBuf  *bufio.Writer
+	enc      []byte
+	offsets  []int64 // of each row in rowsFile, in input order
+	size     int64   // bytes written to rowsFile
 }
 
 // Create starts a spool file in dir (os.TempDir() when empty) for rows of
@@ -130,10 +140,13 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 	if err := checkColumns[T](c.table); err != nil {
 		return nil, fmt.Errorf("parquetfile: table %s: %w", c.table.Name, err)
 	}
-	var keys *sorter
+	w := &Writer[T]{batch: make([]T, 0, batchSize)}
 	if len(c.table.SortBy) > 0 {
 		var err error
-		if keys, err = newSorter[T](c.table.SortBy); err != nil {
+		if w.sorter, err = newSorter[T](c.table.SortBy); err != nil {
+			return nil, fmt.Errorf("parquetfile: table %s: %w", c.table.Name, err)
+		}
+		if w.codec, err = newRowCodec(schemaTypeOf[T]()); err != nil {
 			return nil, fmt.Errorf("parquetfile: table %s: %w", c.table.Name, err)
 		}
 	}
@@ -141,27 +154,15 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 	if err != nil {
 		return nil, fmt.Errorf("create spool file: %w", err)
 	}
-	w := &Writer[T]{
-		f:      f,
-		w:      parquet.NewGenericWriter[T](f, writerOptions(c)...),
-		limit:  int64(c.rowGroupRows),
-		sorter: keys,
-		batch:  make([]T, 0, batchSize),
-	}
-	if sorting := sortingColumns(c.table); len(sorting) > 0 {
-		// The buffer dictionary-encodes the dict columns as the writer
-		// does, so a row group waiting to be sorted costs about its
-		// encoded size, not a copy of every row struct.
-		w.newGroup = func() *parquet.GenericBuffer[T] {
-			return parquet.NewGenericBuffer[T](
-				parquet.SortingRowGroupConfig(parquet.SortingColumns(sorting...)),
-				// Columns grow as rows come: capacity for a whole row
-				// group up front (and parquet-go's estimate of a
-				// dictionary for it) cost 150 MB of heap across a
-				// delivery's open partitions.
-				parquet.ColumnBufferCapacity(batchSize))
+	w.f, w.out = f, newHashingWriter(f)
+	w.w = parquet.NewGenericWriter[T](w.out, writerOptions(c)...)
+	if w.sorter != nil {
+		if w.rowsFile, err = os.CreateTemp(dir, "spool-*.rows"); err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+			return nil, fmt.Errorf("create row spool: %w", err)
 		}
-		w.group = w.newGroup()
+		w.rowsBuf = bufio.NewWriterSize(w.rowsFile, 256<<10)
 	}
 	return w, nil
 }
@@ -195,8 +196,8 @@ func writerOptions(c config) []parquet.WriterOption {
 		opts = append(opts, parquet.KeyValueMetadata(KeyReleaseID, c.release))
 	}
 	if len(sorting) > 0 {
-		// Each row group is sorted on its own (Writer.flushGroup) and
-		// declares it; the writer itself only passes the order through.
+		// Rows reach the writer in order (Writer.writeSorted); the
+		// writer itself only declares it in every row group.
 		opts = append(opts, parquet.SortingWriterConfig(parquet.SortingColumns(sorting...)),
 			parquet.KeyValueMetadata(KeySortedBy, strings.Join(t.SortBy, ",")))
 	}
@@ -223,10 +224,21 @@ const batchSize = 1024
 
 // Write adds a row.
 func (w *Writer[T]) Write(row T) error {
-	w.batch = append(w.batch, row)
 	w.rows++
-	if len(w.batch) == cap(w.batch) {
-		return w.flush()
+	if w.sorter == nil {
+		w.batch = append(w.batch, row)
+		if len(w.batch) == cap(w.batch) {
+			return w.flush()
+		}
+		return nil
+	}
+	p := unsafe.Pointer(&row)
+	w.enc = w.codec.append(w.enc[:0], p)
+	w.offsets = append(w.offsets, w.size)
+	w.size += int64(len(w.enc))
+	w.sorter.add(p)
+	if _, err := w.rowsBuf.Write(w.enc); err != nil {
+		return fmt.Errorf("write row spool: %w", err)
 	}
 	return nil
 }
@@ -238,88 +250,107 @@ func (w *Writer[T]) flush() error {
 	if len(w.batch) == 0 {
 		return nil
 	}
-	if w.group == nil {
-		if _, err := w.w.Write(w.batch); err != nil {
-			return fmt.Errorf("write parquet rows: %w", err)
-		}
-	} else {
-		// Fill the row group up to its limit, sort and write it when
-		// full, and keep the rest of the batch for the next one.
-		rest := w.batch
-		for len(rest) > 0 {
-			n := min(int64(len(rest)), w.limit-w.group.NumRows())
-			if _, err := w.group.Write(rest[:n]); err != nil {
-				return fmt.Errorf("buffer parquet rows: %w", err)
-			}
-			w.sorter.add(reflect.ValueOf(rest[:n]))
-			rest = rest[n:]
-			if w.group.NumRows() >= w.limit {
-				if err := w.flushGroup(); err != nil {
-					return err
-				}
-			}
-		}
+	if _, err := w.w.Write(w.batch); err != nil {
+		return fmt.Errorf("write parquet rows: %w", err)
 	}
 	clear(w.batch)
 	w.batch = w.batch[:0]
 	return nil
 }
 
-// flushGroup sorts the buffered row group and writes it as one row group.
-func (w *Writer[T]) flushGroup() error {
-	if w.group == nil || w.group.NumRows() == 0 {
-		return nil
+// writeSorted reads the row spool back in sort order and writes it: the
+// only pass through parquet-go's encoder, so every row is encoded once
+// and the file's row groups cover consecutive ranges of the sort keys.
+func (w *Writer[T]) writeSorted() error {
+	if err := w.rowsBuf.Flush(); err != nil {
+		return fmt.Errorf("write row spool: %w", err)
 	}
-	permute(w.group, w.sorter.order())
-	w.sorter.reset()
-	if _, err := w.w.WriteRowGroup(w.group); err != nil {
-		return fmt.Errorf("write parquet row group: %w", err)
+	data, release, err := mapFile(w.rowsFile, w.size)
+	if err != nil {
+		return fmt.Errorf("read row spool: %w", err)
 	}
-	// A new buffer, not Reset: Reset keeps the dictionaries, and a
-	// reused buffer keeps a full row group's capacity in every open
-	// partition even when its last group is small.
-	w.group = w.newGroup()
-	return nil
+	// Rows read back point into data; the writer is finished (Close)
+	// before data goes.
+	defer release()
+	dec := &decoder{c: w.codec, slabLen: batchSize}
+	for _, i := range w.sorter.order() {
+		w.batch = w.batch[:len(w.batch)+1]
+		if err := dec.read(data[w.offsets[i]:], unsafe.Pointer(&w.batch[len(w.batch)-1])); err != nil {
+			return fmt.Errorf("read row spool: row %d: %w", i, err)
+		}
+		if len(w.batch) == cap(w.batch) {
+			if err := w.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := w.flush(); err != nil {
+		return err
+	}
+	return w.w.Close()
 }
 
 // Close finishes the file and returns its description. On error the spool
-// file is removed.
+// file is removed. The spool file is not synced: it is a local copy that
+// the lake's Put copies and syncs under its own name (a crash before that
+// loses only what the next run writes again).
 func (w *Writer[T]) Close() (File, error) {
-	err := w.flush()
-	if err == nil {
-		err = w.flushGroup()
-	}
-	if err == nil {
+	var err error
+	if w.sorter != nil {
+		err = w.writeSorted()
+		w.dropRowSpool()
+	} else if err = w.flush(); err == nil {
 		err = w.w.Close()
 	}
 	if err == nil {
-		err = w.f.Sync()
+		err = w.out.Flush()
 	}
 	if err != nil {
 		w.Abort()
 		return File{}, fmt.Errorf("finish parquet file: %w", err)
 	}
-	h := sha256.New()
-	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
-		w.Abort()
-		return File{}, err
-	}
-	n, err := io.Copy(h, w.f)
-	if err != nil {
-		w.Abort()
-		return File{}, fmt.Errorf("hash spool file: %w", err)
-	}
 	if err := w.f.Close(); err != nil {
 		_ = os.Remove(w.f.Name())
 		return File{}, err
 	}
-	return File{Path: w.f.Name(), Rows: w.rows, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return File{Path: w.f.Name(), Rows: w.rows, Bytes: w.out.n, SHA256: hex.EncodeToString(w.out.h.Sum(nil))}, nil
 }
+
+// hashingWriter buffers the writes to the spool file and hashes and counts
+// them on the way, so Close need not read the file back.
+type hashingWriter struct {
+	buf *bufio.Writer
+	h   hash.Hash
+	n   int64
+}
+
+func newHashingWriter(f *os.File) *hashingWriter {
+	return &hashingWriter{buf: bufio.NewWriterSize(f, 256<<10), h: sha256.New()}
+}
+
+func (hw *hashingWriter) Write(p []byte) (int, error) {
+	hw.h.Write(p)
+	hw.n += int64(len(p))
+	return hw.buf.Write(p)
+}
+
+func (hw *hashingWriter) Flush() error { return hw.buf.Flush() }
 
 // Abort discards the file. Safe to call after Close has failed.
 func (w *Writer[T]) Abort() {
 	w.w.Reset(io.Discard)
-	w.group = nil
+	w.dropRowSpool()
 	_ = w.f.Close()
 	_ = os.Remove(w.f.Name())
+}
+
+// dropRowSpool removes the row spool; its keys go with it.
+func (w *Writer[T]) dropRowSpool() {
+	if w.rowsFile == nil {
+		return
+	}
+	_ = w.rowsFile.Close()
+	_ = os.Remove(w.rowsFile.Name())
+	w.rowsFile, w.offsets, w.enc = nil, nil, nil
+	w.sorter.reset()
 }

@@ -68,28 +68,51 @@ func TestLayoutSeenByDuckDB(t *testing.T) {
 	}
 	db := duckdbtest.Open(t)
 
-	t.Run("sorted within each row group, nulls first", func(t *testing.T) {
-		var unsorted, boundaries int
-		// file_row_number / 1200 is the row group: every group but the
-		// last holds exactly 1200 rows (checked below).
+	t.Run("sorted across the file, nulls first", func(t *testing.T) {
+		var unsorted, rowsSeen int
 		q := fmt.Sprintf(`SELECT count(*) FILTER (WHERE rn > 1 AND (ph > hs_code OR (ph = hs_code AND (
 			      (po IS NOT NULL AND origin_country IS NULL) OR po > origin_country OR
 			      (po IS NOT DISTINCT FROM origin_country AND pd > shipment_date))))),
-			  count(*) FILTER (WHERE rn = 1)
+			  count(*)
 			FROM (
 			SELECT hs_code, origin_country, shipment_date,
 			       lag(hs_code) OVER w AS ph, lag(origin_country) OVER w AS po, lag(shipment_date) OVER w AS pd,
 			       row_number() OVER w AS rn
 			FROM read_parquet('%s', file_row_number = true)
-			WINDOW w AS (PARTITION BY file_row_number // 1200 ORDER BY file_row_number))`, f.Path)
-		if err := db.QueryRow(q).Scan(&unsorted, &boundaries); err != nil {
+			WINDOW w AS (ORDER BY file_row_number))`, f.Path)
+		if err := db.QueryRow(q).Scan(&unsorted, &rowsSeen); err != nil {
 			t.Fatal(err)
 		}
 		if unsorted != 0 {
-			t.Errorf("%d rows out of order within their row group", unsorted)
+			t.Errorf("%d rows out of order", unsorted)
 		}
-		if want := (n + 1199) / 1200; boundaries != want {
-			t.Errorf("checked %d row groups, want %d", boundaries, want)
+		if rowsSeen != n {
+			t.Errorf("checked %d rows, want %d", rowsSeen, n)
+		}
+	})
+
+	t.Run("row groups cover disjoint ranges of hs_code", func(t *testing.T) {
+		// What lets a reader skip row groups for an hs_code filter.
+		rows, err := db.Query(fmt.Sprintf(`SELECT row_group_id, stats_min_value, stats_max_value
+			FROM parquet_metadata('%s') WHERE path_in_schema = 'hs_code' ORDER BY row_group_id`, f.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		prevMax := ""
+		for rows.Next() {
+			var id int64
+			var lo, hi string
+			if err := rows.Scan(&id, &lo, &hi); err != nil {
+				t.Fatal(err)
+			}
+			if lo < prevMax {
+				t.Errorf("row group %d starts at hs_code %s, before the previous group's max %s", id, lo, prevMax)
+			}
+			prevMax = hi
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
 		}
 	})
 
@@ -297,14 +320,14 @@ func TestAbortLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// More than a row group, so one is written and one is buffered.
+	// More than a row group; the rows wait in the row spool.
 	for _, r := range shipments(DefaultRowGroupRows + 10) {
 		if err := w.Write(r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
-		t.Fatalf("expected the spool file alone in %s, found %d entries", dir, len(ents))
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Fatalf("expected the spool file and its row spool in %s, found %d entries", dir, len(ents))
 	}
 	w.Abort()
 	ents, err := os.ReadDir(dir)
@@ -320,8 +343,8 @@ func TestAbortLeavesNothing(t *testing.T) {
 	}
 }
 
-// TestCloseLeavesOnlyTheFile: sorting happens in memory, so nothing but
-// the spool file is ever created beside it.
+// TestCloseLeavesOnlyTheFile: the row spool goes at Close, so only the
+// Parquet file is left.
 func TestCloseLeavesOnlyTheFile(t *testing.T) {
 	dir := t.TempDir()
 	f := writeAll(t, dir, shipments(2*DefaultRowGroupRows+5))
