@@ -48,6 +48,17 @@ func TestBadConfigs(t *testing.T) {
 			"jobs.compliance.options.services.usd_bn.2019: Phase One covers 2020 and 2021 only",
 		},
 		"compliance_bad_number.bad.yaml": {`:7: jobs.compliance.options.services.usd_bn: "lots" is not a decimal number`},
+		"iceberg.bad.yaml": {
+			`iceberg.namespace: "Trade-Data" is not lowercase letters, digits and _`,
+			`iceberg.location: "not a url" is not a URL`,
+			`iceberg.catalogs.prod.uri: "ftp://catalog" is not an http(s) URL`,
+			"iceberg.catalogs.prod.catalog_id: only for a glue catalog",
+			`iceberg.catalogs.prod.token_env: "BAD VAR" is not an environment variable name`,
+			"iceberg.catalogs.aws.uri: only for a rest catalog",
+			"iceberg.catalogs.aws.sigv4: only for a rest catalog",
+			`iceberg.catalogs.other.type: unknown catalog type "hive" (one of glue, rest)`,
+			`:23: iceberg.catalogs.typo.warehous: unknown key "warehous" (did you mean "warehouse"?)`,
+		},
 		"gacc_options.bad.yaml": {
 			"jobs.gacc-imports.options.flow: \"sideways\" is not import or export",
 			"jobs.gacc-imports.options.base_url: \"ftp://customs\"",

@@ -10,4 +10,10 @@
 // it). Without node or node_modules the Node readers are skipped, unless
 // CI=true, where a missing reader fails the test: CI can never pass by
 // skipping.
+//
+// Icebird (npm icebird, pinned 0.3.1) reads Iceberg tables: metadata,
+// Avro manifests and Parquet data over HTTP (the tests serve the lake with
+// httptest), at the current snapshot or at an earlier one (time travel).
+// It declares node >= 22 but runs on the node 20 here; its timestamps are
+// JavaScript Dates, so compare it with DuckDBMillis.
 package readertest

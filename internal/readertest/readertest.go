@@ -108,7 +108,14 @@ var duckTypes = map[string]schema.Type{
 }
 
 // DuckDB is the in-process DuckDB reader on db.
-func DuckDB(db *sql.DB) Reader {
+func DuckDB(db *sql.DB) Reader { return duckDB(db, false) }
+
+// DuckDBMillis is DuckDB with timestamps summed at millisecond precision
+// (epoch_ms x 1000): the reference for Icebird, whose timestamps are
+// JavaScript Dates.
+func DuckDBMillis(db *sql.DB) Reader { return duckDB(db, true) }
+
+func duckDB(db *sql.DB, millis bool) Reader {
 	return Reader{Name: "duckdb", Read: func(t testing.TB, files []string) Summary {
 		t.Helper()
 		quoted := make([]string, len(files))
@@ -151,6 +158,9 @@ func DuckDB(db *sql.DB) Reader {
 				sum = "coalesce(sum(date_diff('day', DATE '1970-01-01', " + q + ")), 0)::VARCHAR"
 			case schema.TypeTimestamp:
 				sum = "coalesce(sum(epoch_us(" + q + ")::HUGEINT), 0)::VARCHAR"
+				if millis {
+					sum = "coalesce(sum(epoch_ms(" + q + ")::HUGEINT * 1000), 0)::VARCHAR"
+				}
 			case schema.TypeDecimal:
 				// DECIMAL(38,2) sum, exact; unscaled below.
 				sum = "coalesce(sum(" + q + "), 0)::VARCHAR"

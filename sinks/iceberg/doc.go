@@ -9,7 +9,7 @@
 //	_iceberg/<table>/metadata/v<N>.metadata.json   table metadata, version N
 //	_iceberg/<table>/metadata/version-hint.text    N, a hint only
 //	_iceberg/<table>/metadata/snap-<id>-1-<uuid>.avro  manifest list
-//	_iceberg/<table>/metadata/<uuid>-m0.avro       manifest (Avro, raw deflate)
+//	_iceberg/<table>/metadata/<uuid>-m0.avro       manifest (Avro, null codec)
 //
 // The table location is <base>/_iceberg/<table>; data files keep their
 // _tables/ keys and are named by absolute URL (<base>/_tables/...), base
@@ -35,12 +35,15 @@
 // tradepipe.txn=<id> in its summary, which makes the call idempotent;
 // Catchup calls it for every committed transaction no snapshot names, so a
 // crash between a transaction's commit and its snapshots converges on the
-// next run. A partition a later record has superseded is skipped, left to
+// next run. A transaction that changed no file of a table that exists
+// still gets a snapshot (the same files), so every committed transaction
+// is named once. A partition a later record has superseded is skipped, left to
 // the later transaction's snapshot: a snapshot never holds part of a
 // release.
 //
 // Schemas come from internal/schema's Table (the Parquet writer's own
-// definition) with ids 1..n in file column order; the Parquet files carry
+// definition), field ids in file column order as iceberg-go numbers them
+// (a list's element id right after its column); the Parquet files carry
 // no field ids, so every table sets schema.name-mapping.default. Partition
 // specs are identity on the path keys that are columns and month(period)
 // (or year(period)) for the year/month keys.

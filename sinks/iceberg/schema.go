@@ -7,12 +7,13 @@ import (
 	"strings"
 
 	ice "github.com/apache/iceberg-go"
+	icetable "github.com/apache/iceberg-go/table"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
 )
 
-// Def is one lake table as an Iceberg table: its schema (ids 1..n in file
-// column order, list elements after), its partition spec and the name
+// Def is one lake table as an Iceberg table: its schema (ids in file
+// column order, a list's element id right after its column), its partition spec and the name
 // mapping that lets readers find columns in files written without field
 // ids. All three come from internal/schema's Table, the definition the
 // Parquet writer uses.
@@ -113,6 +114,25 @@ func DefOf(t schema.Table) (Def, error) {
 		}
 	}
 	spec := ice.NewPartitionSpec(pfs...)
+	// A new table's metadata renumbers field ids (depth first: a list's
+	// element right after its column); take the schema and spec as
+	// iceberg-go will store them, so the name mapping and the partition
+	// values name the ids the metadata has.
+	md, err := icetable.NewMetadata(sc, &spec, icetable.UnsortedSortOrder, "file:///"+t.Name,
+		ice.Properties{icetable.PropertyFormatVersion: "2"})
+	if err != nil {
+		return Def{}, fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	sc, spec = md.CurrentSchema(), md.PartitionSpec()
+	for i, f := range sc.Fields() {
+		mapping[i].FieldID = ptr(f.ID)
+		if l, ok := f.Type.(*ice.ListType); ok {
+			mapping[i].Fields[0].FieldID = ptr(l.ElementID)
+		}
+	}
+	for i := range parts {
+		parts[i].fieldID = spec.Field(i).FieldID
+	}
 	return Def{Table: t, Schema: sc, Spec: spec, Mapping: mapping, parts: parts}, nil
 }
 

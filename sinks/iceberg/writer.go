@@ -217,8 +217,9 @@ func (w *Writer) CommitTxn(ctx context.Context, id string) ([]Snapshot, error) {
 // Catchup commits, in id (time) order, every committed transaction that
 // no table's snapshot names yet: the ones a crash between a
 // transaction's commit and its snapshot left behind. Transactions that
-// changed no table (aborted, or every partition superseded) are read
-// again on each call; they are rare. ctx bounds the lake calls.
+// no snapshot names (aborted ones, or ones whose partitions all belong to
+// tables with no files) are read again on each call; they are rare. ctx
+// bounds the lake calls.
 func (w *Writer) Catchup(ctx context.Context) ([]Snapshot, error) {
 	defs, err := w.defs()
 	if err != nil {
@@ -315,9 +316,12 @@ func (w *Writer) commitTable(ctx context.Context, d Def, rec *publish.TxnRecord,
 			if err != nil {
 				return nil, err
 			}
-			if head == nil || head.Seq != p.Seq {
+			if head == nil || (head.Seq != p.Seq && head.Txn != "") {
 				continue // superseded: the later transaction's snapshot carries it
 			}
+			// head is the transaction's record, or a record committed by
+			// its own write on top (a reconcile annotation), which no
+			// snapshot of its own would carry.
 			changed[p.Partition] = w.partitionFiles(head)
 		}
 		var prev []ice.ManifestEntry
@@ -473,9 +477,13 @@ func (w *Writer) write(ctx context.Context, d Def, md icetable.Metadata, v int, 
 		totalRows += f.rows
 		entries = append(entries, ice.NewManifestEntry(ice.EntryStatusADDED, &snapID, &seq, &seq, b.Build()))
 	}
-	if added == 0 && deleted == 0 {
-		return nil, nil // the transaction changed nothing this table has
+	if added == 0 && deleted == 0 && md == nil {
+		return nil, nil // no files and no table: nothing to create
 	}
+	// A transaction that changed no file of an existing table (its files
+	// were there already, e.g. from the first snapshot's bootstrap) still
+	// gets its snapshot, with the same files: one snapshot per committed
+	// transaction keeps Catchup from reading it again on every run.
 
 	if md == nil {
 		var err error
