@@ -38,5 +38,7 @@ for t in "${targets[@]}"; do
 	grep -a -E 'execs: [0-9]+ \(|^(ok|FAIL|---|    )' <<<"$out" | tail -n 12
 done
 
+echo "== fuzz: ${#targets[@]} targets in ${SECONDS}s (the bound is 180s)"
+
 echo "== go test -race (packages that run goroutines)"
 go test -race -count=1 ./pipeline/... ./internal/server/ ./sinks/lease/ ./sinks/s3lake/... ./sources/panjiva/ ./cmd/tradepipe/

@@ -1,39 +1,48 @@
 #!/usr/bin/env bash
-# Benchmark of the panjiva source (issue 3), in one run:
-#   - builds a ROWS-row Panjiva-style workbook with the generator
-#     (internal/panjivagen, excelize StreamWriter), and a 100k-row one;
-#   - tradepipe: `tradepipe ingest panjiva FILE` into a fresh local lake
-#     (xlsx → Parquet, including hashing, the raw/ copy and publishing):
-#     wall time and peak RSS (/usr/bin/time -v), for ROWS and for 100k;
-#   - floor: inflating the sheet XML with Go's archive/zip + io.Copy to
-#     io.Discard (bench/floor);
-#   - pandas: pandas.read_excel (openpyxl engine) on PANDAS_ROWS rows with
-#     Debian's /usr/bin/python3, python3-pandas and python3-openpyxl, which
-#     this script installs with apt-get when they are missing.
-# It prints rows/s and the ratios to pandas and to the floor. When
-# PANDAS_ROWS < ROWS the pandas time for ROWS is a linear extrapolation and
-# is printed as such.
-#
-# With LARGE_ROWS (default 2000000, 0 to skip) it also ingests a workbook
-# of that many rows (over two sheets: a sheet holds 1,048,576 rows) to show
-# where peak RSS levels off.
+# Benchmark of the panjiva source against its floor and other readers, in
+# one run, on both workbook kinds:
+#   inline  text cells as inline strings (excelize's StreamWriter, the
+#           generator internal/panjivagen);
+#   shared  the same rows with text in xl/sharedStrings.xml, as Excel,
+#           LibreOffice and most exporters write (panjivagen -shared).
+# For each kind, on a ROWS-row workbook:
+#   floor       bench/floor: inflate every sheet and sharedStrings.xml with
+#               klauspost/compress/flate (tradepipe's inflater) and find
+#               every <v>/<t> value; the floor is that scan.
+#   tradepipe   `tradepipe ingest panjiva FILE` into a fresh local lake:
+#               the whole process (hashing, raw/ copy, parsing,
+#               normalising, Parquet, publishing).
+#   excelize    excelize's Rows() iterator over every row (bench/baselines).
+#   xlsxreader  github.com/thedatashed/xlsxreader over every row
+#               (bench/baselines, a module of its own).
+#   pandas      pandas.read_excel (openpyxl) with Debian's /usr/bin/python3,
+#               python3-pandas and python3-openpyxl (installed with apt-get
+#               when missing), on PANDAS_ROWS rows; when PANDAS_ROWS < ROWS
+#               its time is scaled linearly and printed as extrapolated.
+# With LARGE_ROWS (default 2000000, 0 skips) tradepipe also ingests a
+# shared-strings workbook of that many rows (two sheets), for peak RSS.
+# Every command runs under /usr/bin/time -v: wall, CPU (user+sys), peak RSS.
+# Ratios are printed for wall and for CPU: on a shared machine CPU is the
+# steadier of the two.
 #
 # usage: bench/panjiva.sh [ROWS [PANDAS_ROWS]]   (defaults 1000000 1000000)
-# env:   WORK=dir (default a temp dir, removed at the end unless KEEP=1)
-#        LARGE_ROWS=n
+# env:   WORK=dir (default a temp dir, removed at the end unless KEEP=1;
+#        workbooks already in WORK are reused), LARGE_ROWS=n,
+#        KINDS="inline shared", BASELINES="excelize xlsxreader pandas"
 set -euo pipefail
 
 ROWS=${1:-1000000}
 PANDAS_ROWS=${2:-$ROWS}
-SMALL=100000
 LARGE=${LARGE_ROWS:-2000000}
+KINDS=${KINDS:-inline shared}
+BASELINES=${BASELINES:-excelize xlsxreader pandas}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-$(mktemp -d /tmp/panjiva-bench.XXXXXX)}
 mkdir -p "$WORK"
 cleanup() { if [ "${KEEP:-0}" != 1 ]; then rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-if ! /usr/bin/python3 -c 'import pandas, openpyxl' 2>/dev/null; then
+if [[ " $BASELINES " == *" pandas "* ]] && ! /usr/bin/python3 -c 'import pandas, openpyxl' 2>/dev/null; then
 	echo "installing python3-pandas python3-openpyxl (apt)" >&2
 	(apt-get install -y python3-pandas python3-openpyxl >/dev/null 2>&1 ||
 		{ apt-get update >/dev/null && apt-get install -y python3-pandas python3-openpyxl >/dev/null; })
@@ -43,68 +52,103 @@ cd "$ROOT"
 go build -o "$WORK/tradepipe" ./cmd/tradepipe
 go build -o "$WORK/panjivagen" ./bench/panjivagen
 go build -o "$WORK/floor" ./bench/floor
-
-gen() { # rows file
-	if [ ! -s "$2" ]; then
-		"$WORK/panjivagen" -rows "$1" -out "$2" >/dev/null
-	fi
-}
-gen "$ROWS" "$WORK/big.xlsx"
-gen "$SMALL" "$WORK/small.xlsx"
-if [ "$PANDAS_ROWS" != "$ROWS" ] && [ "$PANDAS_ROWS" != "$SMALL" ]; then
-	gen "$PANDAS_ROWS" "$WORK/pandas.xlsx"
-fi
-pandas_file=$WORK/big.xlsx
-[ "$PANDAS_ROWS" = "$SMALL" ] && pandas_file=$WORK/small.xlsx
-[ "$PANDAS_ROWS" != "$ROWS" ] && [ "$PANDAS_ROWS" != "$SMALL" ] && pandas_file=$WORK/pandas.xlsx
-
-# timed CMD...: prints "seconds maxrss_kb"
-timed() {
-	/usr/bin/time -v "$@" >"$WORK/out.txt" 2>"$WORK/time.txt" || { cat "$WORK/out.txt" "$WORK/time.txt" >&2; exit 1; }
-	awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; secs=s}
-		/Maximum resident set size/ {rss=$2}
-		END {printf "%.3f %d\n", secs, rss}' "$WORK/time.txt"
-}
-
-ingest() { # file → "seconds rss"
-	rm -rf "$WORK/lake"
-	printf 'lake: file://%s/lake\nspool_dir: %s/spool\njobs:\n  panjiva:\n    source: panjiva\n' "$WORK" "$WORK" >"$WORK/tradepipe.yaml"
-	timed "$WORK/tradepipe" ingest --config "$WORK/tradepipe.yaml" panjiva "$1"
-}
-
-read -r floor_s _ < <("$WORK/floor" "$WORK/big.xlsx")
-read -r tp_s tp_rss < <(ingest "$WORK/big.xlsx")
-tp_summary=$(cat "$WORK/out.txt")
-read -r small_s small_rss < <(ingest "$WORK/small.xlsx")
-large_s=0 large_rss=0
-if [ "$LARGE" -gt 0 ]; then
-	gen "$LARGE" "$WORK/large.xlsx"
-	read -r large_s large_rss < <(ingest "$WORK/large.xlsx")
-	rm -f "$WORK/large.xlsx"
-fi
+(cd bench/baselines && go build -o "$WORK/baselines" .)
 cat >"$WORK/read.py" <<'PY'
 import sys, pandas
 df = pandas.read_excel(sys.argv[1], skiprows=3)
 print(len(df))
 PY
-read -r pd_s pd_rss < <(timed /usr/bin/python3 "$WORK/read.py" "$pandas_file")
-pd_rows=$(cat "$WORK/out.txt")
 
-awk -v rows="$ROWS" -v small="$SMALL" -v prows="$PANDAS_ROWS" -v floor="$floor_s" \
-	-v tp="$tp_s" -v tprss="$tp_rss" -v ss="$small_s" -v srss="$small_rss" \
-	-v large="$LARGE" -v ls="$large_s" -v lrss="$large_rss" \
-	-v pd="$pd_s" -v pdrss="$pd_rss" -v pdread="$pd_rows" -v summary="$tp_summary" -v xlsx="$(stat -c %s "$WORK/big.xlsx")" 'BEGIN {
-	pd_full = pd * rows / prows
-	printf "workbook: %d rows, %.1f MB xlsx\n", rows, xlsx/1e6
-	printf "%s\n", summary
-	printf "floor    (archive/zip inflate to io.Discard): %8.2f s  %10.0f rows/s\n", floor, rows/floor
-	printf "tradepipe ingest (xlsx -> Parquet lake):      %8.2f s  %10.0f rows/s  peak RSS %6.1f MB\n", tp, rows/tp, tprss/1024
-	printf "tradepipe ingest, %d rows:                %8.2f s  %10.0f rows/s  peak RSS %6.1f MB\n", small, ss, small/ss, srss/1024
-	if (large > 0) printf "tradepipe ingest, %d rows:              %8.2f s  %10.0f rows/s  peak RSS %6.1f MB\n", large, ls, large/ls, lrss/1024
-	printf "pandas.read_excel, %d rows (read %d):   %8.2f s  %10.0f rows/s  peak RSS %6.1f MB\n", prows, pdread, pd, prows/pd, pdrss/1024
-	if (prows != rows) printf "pandas, %d rows: EXTRAPOLATED linearly from %d rows: %.1f s\n", rows, prows, pd_full
-	printf "ratio pandas / tradepipe: %.1fx%s\n", pd_full / tp, (prows != rows ? " (pandas extrapolated)" : "")
-	printf "ratio tradepipe / floor:  %.2fx\n", tp / floor
-	printf "peak RSS %d rows / %d rows: %.2f\n", rows, small, tprss / srss
-	if (large > 0) printf "peak RSS %d rows / %d rows: %.2f\n", large, rows, lrss / tprss
-}'
+gen() { # kind rows file
+	if [ ! -s "$3" ]; then
+		local flag=""
+		[ "$1" = shared ] && flag=-shared
+		"$WORK/panjivagen" -rows "$2" $flag -out "$3" >/dev/null 2>&1
+	fi
+}
+
+# timed CMD...: prints "wall_s cpu_s maxrss_kb"
+timed() {
+	/usr/bin/time -v "$@" >"$WORK/out.txt" 2>"$WORK/time.txt" || { cat "$WORK/out.txt" "$WORK/time.txt" >&2; exit 1; }
+	awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; secs=s}
+		/User time/ {u=$2} /System time/ {sy=$2}
+		/Maximum resident set size/ {rss=$2}
+		END {printf "%.3f %.3f %d\n", secs, u+sy, rss}' "$WORK/time.txt"
+}
+
+ingest() { # file → "wall cpu rss"
+	rm -rf "$WORK/lake" "$WORK/spool"
+	printf 'lake: file://%s/lake\nspool_dir: %s/spool\njobs:\n  panjiva:\n    source: panjiva\n' "$WORK" "$WORK" >"$WORK/tradepipe.yaml"
+	timed "$WORK/tradepipe" ingest --config "$WORK/tradepipe.yaml" panjiva "$1"
+}
+
+# line NAME ROWS WALL CPU RSS_KB [TP_WALL TP_CPU]: one row of the table,
+# with the ratios to tradepipe when given.
+line() {
+	awk -v n="$1" -v rows="$2" -v w="$3" -v c="$4" -v rss="$5" -v tw="${6:-0}" -v tc="${7:-0}" 'BEGIN {
+		printf "  %-34s %8.2f s wall %8.2f s CPU %10.0f rows/s %8.1f MB", n, w, c, rows/w, rss/1024
+		if (tw > 0) printf "   %6.2fx wall %6.2fx CPU", w/tw, c/tc
+		printf "\n"
+	}'
+}
+
+date -u +"run of %Y-%m-%d %H:%M UTC"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+for kind in $KINDS; do
+	big=$WORK/$kind-$ROWS.xlsx
+	gen "$kind" "$ROWS" "$big"
+	echo
+	echo "== $kind: $ROWS rows, $(awk -v s="$(stat -c %s "$big")" 'BEGIN {printf "%.1f MB", s/1e6}') xlsx"
+	read -r fl < <("$WORK/floor" "$big")
+	echo "  floor: $fl"
+	eval "$(echo "$fl" | tr ' ' '\n' | sed 's/^/fl_/')"
+	read -r tw tc trss < <(ingest "$big")
+	echo "  tradepipe: $(tail -1 "$WORK/out.txt")"
+	line "floor, inflate only" "$ROWS" "$fl_inflate_s" "$fl_inflate_cpu_s" 0
+	line "floor, inflate + tokenise" "$ROWS" "$fl_scan_s" "$fl_scan_cpu_s" 0
+	line "tradepipe ingest" "$ROWS" "$tw" "$tc" "$trss"
+	awk -v tw="$tw" -v tc="$tc" -v fw="$fl_scan_s" -v fc="$fl_scan_cpu_s" -v iw="$fl_inflate_s" -v ic="$fl_inflate_cpu_s" 'BEGIN {
+		printf "  tradepipe / floor (inflate + tokenise): %.2fx wall, %.2fx CPU; / inflate only: %.2fx wall, %.2fx CPU\n", tw/fw, tc/fc, tw/iw, tc/ic
+	}'
+	echo "  baselines (ratio = baseline / tradepipe):"
+	for b in $BASELINES; do
+		case $b in
+		excelize | xlsxreader)
+			read -r w c r < <(timed "$WORK/baselines" "$b" "$big")
+			line "$b ($(cat "$WORK/out.txt"))" "$ROWS" "$w" "$c" "$r" "$tw" "$tc"
+			;;
+		pandas)
+			pf=$big
+			if [ "$PANDAS_ROWS" != "$ROWS" ]; then
+				pf=$WORK/$kind-$PANDAS_ROWS.xlsx
+				gen "$kind" "$PANDAS_ROWS" "$pf"
+			fi
+			read -r w c r < <(timed /usr/bin/python3 "$WORK/read.py" "$pf")
+			n=$(cat "$WORK/out.txt")
+			if [ "$PANDAS_ROWS" != "$ROWS" ]; then
+				line "pandas, $PANDAS_ROWS rows (read $n)" "$PANDAS_ROWS" "$w" "$c" "$r"
+				sw=$(awk -v w="$w" -v a="$ROWS" -v b="$PANDAS_ROWS" 'BEGIN {print w*a/b}')
+				sc=$(awk -v w="$c" -v a="$ROWS" -v b="$PANDAS_ROWS" 'BEGIN {print w*a/b}')
+				line "pandas EXTRAPOLATED to $ROWS" "$ROWS" "$sw" "$sc" "$r" "$tw" "$tc"
+			else
+				line "pandas (read $n rows)" "$ROWS" "$w" "$c" "$r" "$tw" "$tc"
+			fi
+			;;
+		esac
+	done
+	rm -f "$WORK"/pandas-*.xlsx
+done
+
+if [ "$LARGE" -gt 0 ]; then
+	large=$WORK/shared-$LARGE.xlsx
+	gen shared "$LARGE" "$large"
+	echo
+	echo "== shared: $LARGE rows, $(awk -v s="$(stat -c %s "$large")" 'BEGIN {printf "%.1f MB", s/1e6}') xlsx"
+	read -r fl < <("$WORK/floor" "$large")
+	echo "  floor: $fl"
+	read -r w c r < <(ingest "$large")
+	echo "  tradepipe: $(tail -1 "$WORK/out.txt")"
+	line "tradepipe ingest" "$LARGE" "$w" "$c" "$r"
+fi
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

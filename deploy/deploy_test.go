@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/config"
 )
 
@@ -82,6 +85,13 @@ func manifests(t *testing.T) map[string]any {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no manifests: %v", err)
 	}
+	// Applied on purpose only, never with the rest (kubectl apply -f
+	// does not descend).
+	more, err := filepath.Glob("kubernetes/backfill/*.yaml")
+	if err != nil || len(more) == 0 {
+		t.Fatalf("no backfill manifests: %v", err)
+	}
+	files = append(files, more...)
 	objs := map[string]any{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -105,6 +115,8 @@ func manifests(t *testing.T) map[string]any {
 			switch meta.Kind {
 			case "CronJob":
 				obj = &batchv1.CronJob{}
+			case "Job":
+				obj = &batchv1.Job{}
 			case "Deployment":
 				obj = &appsv1.Deployment{}
 			case "Service":
@@ -221,8 +233,94 @@ func TestKubernetesManifests(t *testing.T) {
 		}
 	}
 
-	for name, pod := range map[string]corev1.PodSpec{"CronJob": cron.Spec.JobTemplate.Spec.Template.Spec, "Deployment": dep.Spec.Template.Spec} {
+	bf := get("Job/tradepipe-backfill-census-2010s").(*batchv1.Job)
+	checkBackfillJob(t, bf, cfg)
+	for name, pod := range map[string]corev1.PodSpec{"CronJob": cron.Spec.JobTemplate.Spec.Template.Spec, "Deployment": dep.Spec.Template.Spec, "Job": bf.Spec.Template.Spec} {
 		checkPod(t, name, pod)
+		if c := pod.Containers[0]; c.Image != dep.Spec.Template.Spec.Containers[0].Image {
+			t.Errorf("%s: image %s, the Deployment's is %s: one image for all", name, c.Image, dep.Spec.Template.Spec.Containers[0].Image)
+		}
+	}
+}
+
+func deref(p *int32) string {
+	if p == nil {
+		return "unset"
+	}
+	return strconv.Itoa(int(*p))
+}
+
+// checkBackfillJob checks the Indexed Job of a sharded backfill: one pod
+// per shard, as many shards as completions, each index retried on its own,
+// a usage error not retried, and a backfill the config can run.
+func checkBackfillJob(t *testing.T, job *batchv1.Job, cfg *config.Config) {
+	t.Helper()
+	sp := job.Spec
+	if sp.CompletionMode == nil || *sp.CompletionMode != batchv1.IndexedCompletion {
+		t.Error("backfill Job: completionMode must be Indexed: each pod's JOB_COMPLETION_INDEX is its shard")
+	}
+	if sp.Completions == nil || sp.Parallelism == nil || *sp.Completions != *sp.Parallelism || *sp.Completions < 2 {
+		t.Errorf("backfill Job: completions %s and parallelism %s must be equal (one pod per shard, all at once)", deref(sp.Completions), deref(sp.Parallelism))
+	}
+	if sp.BackoffLimitPerIndex == nil || *sp.BackoffLimitPerIndex < 1 {
+		t.Error("backfill Job: backoffLimitPerIndex must be set: a failed shard is retried alone, the others keep their pods")
+	}
+	if sp.Template.Spec.RestartPolicy != corev1.RestartPolicyNever {
+		t.Error("backfill Job: restartPolicy must be Never (backoffLimitPerIndex and podFailurePolicy need it)")
+	}
+	usageFails := false
+	if sp.PodFailurePolicy != nil {
+		for _, r := range sp.PodFailurePolicy.Rules {
+			if r.Action == batchv1.PodFailurePolicyActionFailIndex && r.OnExitCodes != nil &&
+				r.OnExitCodes.Operator == batchv1.PodFailurePolicyOnExitCodesOpIn && slices.Contains(r.OnExitCodes.Values, 2) {
+				usageFails = true
+			}
+		}
+	}
+	if !usageFails {
+		t.Error("backfill Job: a podFailurePolicy rule must FailIndex on exit code 2 (usage or config error: a retry cannot fix it)")
+	}
+	c := sp.Template.Spec.Containers[0]
+	args := c.Args
+	flag := func(name string) string {
+		i := slices.Index(args, name)
+		if i < 0 || i+1 >= len(args) {
+			t.Errorf("backfill Job: args %q have no %s", args, name)
+			return ""
+		}
+		return args[i+1]
+	}
+	if len(args) < 2 || args[0] != "backfill" {
+		t.Fatalf("backfill Job: args %q do not run backfill JOB", args)
+	}
+	if j := cfg.Jobs.Get(args[1]); j == nil || j.Source != "census" && j.Source != "gacc" {
+		t.Errorf("backfill Job: job %q is not a live job of the ConfigMap's config", args[1])
+	}
+	from, err1 := civil.ParseMonth(flag("--from"))
+	to, err2 := civil.ParseMonth(flag("--to"))
+	if err1 != nil || err2 != nil || to.Before(from) {
+		t.Errorf("backfill Job: --from/--to is not a range of months: %v %v", err1, err2)
+	}
+	if n, err := strconv.Atoi(flag("--shards")); err != nil || sp.Completions == nil || int32(n) != *sp.Completions {
+		t.Errorf("backfill Job: --shards %q must equal completions %s: shard I of N is the pod of index I", flag("--shards"), deref(sp.Completions))
+	}
+	// The Job's name names the backfill, so a restarted pod continues
+	// its shard and a new Job starts afresh.
+	if flag("--name") != "$(JOB_NAME)" {
+		t.Errorf("backfill Job: --name %q, want $(JOB_NAME)", flag("--name"))
+	}
+	named := false
+	for _, e := range c.Env {
+		if e.Name == "JOB_NAME" && e.ValueFrom != nil && e.ValueFrom.FieldRef != nil &&
+			e.ValueFrom.FieldRef.FieldPath == "metadata.labels['batch.kubernetes.io/job-name']" {
+			named = true
+		}
+		if e.Name == "JOB_COMPLETION_INDEX" {
+			t.Error("backfill Job: JOB_COMPLETION_INDEX is set by Kubernetes for Indexed Jobs; setting it would give every pod one shard")
+		}
+	}
+	if !named {
+		t.Error("backfill Job: JOB_NAME must come from the pod's batch.kubernetes.io/job-name label")
 	}
 }
 

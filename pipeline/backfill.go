@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/sinks/lake"
 )
 
 // Backfill states.
@@ -33,12 +34,15 @@ const (
 // the ledger so it can be watched, cancelled, resumed after a crash and
 // retried for its failed months only.
 type Backfill struct {
-	ID        string          `json:"id"`
-	Job       string          `json:"job"`
-	From      civil.Month     `json:"from"`
-	To        civil.Month     `json:"to"`
-	Parallel  int             `json:"parallel"`
-	Force     bool            `json:"force"`
+	ID       string      `json:"id"`
+	Job      string      `json:"job"`
+	From     civil.Month `json:"from"`
+	To       civil.Month `json:"to"`
+	Parallel int         `json:"parallel"`
+	Force    bool        `json:"force"`
+	// Shard is the share of From..To this backfill runs, when the range
+	// is split over processes (the pods of an Indexed Job).
+	Shard     Shard           `json:"shard,omitzero"`
 	State     string          `json:"state"`
 	Months    []BackfillMonth `json:"months"`
 	CreatedAt time.Time       `json:"created_at"`
@@ -77,6 +81,14 @@ type BackfillRequest struct {
 	To       civil.Month `json:"to"`
 	Parallel int         `json:"parallel"`
 	Force    bool        `json:"force"`
+	// Shard, when it splits the range, keeps only the shard's months
+	// (ShardMonths) and gives the backfill an id derived from the job, the
+	// range (or Name) and the shard, so a re-run of the shard continues
+	// its record: see CreateBackfill.
+	// Neither is part of the API's request body: shards are processes
+	// started with the CLI (the pods of an Indexed Job).
+	Shard Shard  `json:"-"`
+	Name  string `json:"-"`
 }
 
 // ErrBadRequest marks backfill requests that cannot be run as asked.
@@ -97,6 +109,9 @@ func (e *Executor) PlanBackfill(ctx context.Context, req BackfillRequest) (*Back
 	case len(civil.Range(req.From, req.To)) > 1200:
 		return nil, fmt.Errorf("%w: more than 100 years of months", ErrBadRequest)
 	}
+	if err := req.Shard.Valid(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
 	if req.Parallel <= 0 {
 		req.Parallel = 1
 	}
@@ -105,7 +120,10 @@ func (e *Executor) PlanBackfill(ctx context.Context, req BackfillRequest) (*Back
 		ID: newBackfillID(now), Job: req.Job, From: req.From, To: req.To, Parallel: min(req.Parallel, 16),
 		Force: req.Force, State: BackfillRunning, CreatedAt: now, UpdatedAt: now,
 	}
-	for _, m := range civil.Range(req.From, req.To) {
+	if req.Shard.Sharded() {
+		b.ID, b.Shard = shardBackfillID(req.Job, req.Name, req.From, req.To, req.Shard), req.Shard
+	}
+	for _, m := range ShardMonths(civil.Range(req.From, req.To), req.Shard) {
 		st := MonthPending
 		if !req.Force {
 			entry, err := e.ledger.Entry(ctx, req.Job, m)
@@ -121,13 +139,39 @@ func (e *Executor) PlanBackfill(ctx context.Context, req BackfillRequest) (*Back
 	return b, nil
 }
 
-// CreateBackfill stores the planned backfill; RunBackfill runs it.
+// CreateBackfill stores the planned backfill; RunBackfill runs it. A
+// shard's backfill that is stored already (an earlier run of the same
+// shard, killed or failed) is continued instead: its failed months become
+// pending again, as RetryFailed makes them, and its interrupted ones stay
+// pending, so RunBackfill finishes the shard's months (a cancelled one
+// stays cancelled); months that
+// succeeded meanwhile, by this run or another, are found done in the
+// ledger and not fetched again.
 func (e *Executor) CreateBackfill(ctx context.Context, req BackfillRequest) (*Backfill, error) {
 	b, err := e.PlanBackfill(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return b, e.ledger.AddBackfill(ctx, b)
+	err = e.ledger.AddBackfill(ctx, b)
+	if !b.Shard.Sharded() || !errors.Is(err, lake.ErrPrecondition) {
+		return b, err
+	}
+	return e.ledger.UpdateBackfill(ctx, b.ID, func(cur *Backfill) error {
+		if cur.Job != b.Job || cur.From != b.From || cur.To != b.To || cur.Shard != b.Shard {
+			return fmt.Errorf("%w: backfill %s exists for job %s, %s..%s, shard %s: name this one differently", ErrBadRequest, b.ID, cur.Job, cur.From, cur.To, cur.Shard)
+		}
+		for i := range cur.Months {
+			if cur.Months[i].Status == LedgerFailed {
+				cur.Months[i].Status, cur.Months[i].Error = MonthPending, ""
+			}
+		}
+		// A cancel stands: a pod the Job restarts must not undo it.
+		if cur.State != BackfillCancelled {
+			cur.State = BackfillRunning
+		}
+		cur.Force, cur.Parallel, cur.UpdatedAt = req.Force, b.Parallel, e.now().UTC()
+		return nil
+	})
 }
 
 // Progress receives a backfill's state after each month.

@@ -248,18 +248,18 @@ func testConcurrentBackfillWriters(t *testing.T, l lake.Conditional) {
 	} {
 		w := &interleave{Conditional: l, key: key}
 		w.between = func() {
-			if err := tc.other(NewLedger(l)); err != nil {
+			if err := tc.other(NewLedger(l, nil)); err != nil {
 				t.Errorf("%s: other writer: %v", tc.name, err)
 			}
 		}
-		if err := tc.first(NewLedger(w)); err != nil {
+		if err := tc.first(NewLedger(w, nil)); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		if !w.fired {
 			t.Fatalf("%s: the other writer never ran in between", tc.name)
 		}
 	}
-	got, err := NewLedger(l).Backfill(ctx, b.ID)
+	got, err := NewLedger(l, nil).Backfill(ctx, b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

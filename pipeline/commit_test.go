@@ -59,11 +59,22 @@ func testKillAtEveryStep(t *testing.T, newLake func(t *testing.T) lake.Condition
 		name  string
 		setup []string // ingested before the killed run
 		run   string
+		// group is the file group of the killed run's job; the setup's is
+		// part-00000. Migrate is a revision landing in a lake of the
+		// layout before partners were in the file identity: part-00000
+		// is dropped in the release that writes partner-CN.
+		group string
 	}{
-		{"FirstPublish", nil, v1},
-		{"Republish", []string{v1}, v2},
+		{"FirstPublish", nil, v1, ""},
+		{"Republish", []string{v1}, v2, ""},
+		{"Migrate", []string{v1}, v2, "partner-CN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			runJob := func() *Job {
+				j := censusJob(t, t.TempDir())
+				j.FileGroup = tc.group
+				return j
+			}
 			prepare := func(l lake.Conditional) {
 				for _, p := range tc.setup {
 					if s := newRunner(t, l, nil).Ingest(ctx, censusJob(t, t.TempDir()), []string{p}); s.Failed() {
@@ -74,7 +85,7 @@ func testKillAtEveryStep(t *testing.T, newLake func(t *testing.T) lake.Condition
 			clean := newLake(t)
 			prepare(clean)
 			steps := 0
-			if s := newRunner(t, clean, func(publish.Step, string) error { steps++; return nil }).Ingest(ctx, censusJob(t, t.TempDir()), []string{tc.run}); s.Failed() {
+			if s := newRunner(t, clean, func(publish.Step, string) error { steps++; return nil }).Ingest(ctx, runJob(), []string{tc.run}); s.Failed() {
 				t.Fatalf("clean run: %+v", s.Results)
 			}
 			want := laketest.Converged(t, clean)
@@ -99,12 +110,12 @@ func testKillAtEveryStep(t *testing.T, newLake func(t *testing.T) lake.Condition
 					}
 					bad(fmt.Sprintf("during step %d (%s)", n, s))
 					return nil
-				}).Ingest(ctx, censusJob(t, t.TempDir()), []string{tc.run})
+				}).Ingest(ctx, runJob(), []string{tc.run})
 				if !s.Failed() {
 					t.Fatalf("kill %d: the run reported no failure", k)
 				}
 				bad("after the kill")
-				if s := newRunner(t, l, nil).Ingest(ctx, censusJob(t, t.TempDir()), []string{tc.run}); s.Failed() {
+				if s := newRunner(t, l, nil).Ingest(ctx, runJob(), []string{tc.run}); s.Failed() {
 					t.Fatalf("kill %d at %s: re-run: %+v", k, at, s.Results)
 				}
 				bad("after the re-run")

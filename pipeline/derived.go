@@ -8,8 +8,10 @@ import (
 	"context"
 	"os"
 
+	"github.com/tradepipe/tradepipe/internal/lineage"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/publish"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Deriver computes a derived dataset.
@@ -76,16 +78,28 @@ func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 	if err != nil {
 		return fail(err)
 	}
-	rt := &releaseTxn{tx: r.pub.Begin(job.Name, "", inputs), leases: leases}
+	rt := &releaseTxn{tx: r.pub.Begin(job.Name, "", inputs), leases: leases, tracer: r.opts.Tracer, tables: r.opts.Tables, logger: r.logger}
+	r.emitLineage(ctx, lineage.Start, job, rt.tx, "", inputs, nil, nil)
 	tctx := leases.ctx // cancelled if a lease is lost
 	var out []Result
 	for _, d := range parts {
-		res := Result{Job: job.Name, Partition: d.Partition.Path, Month: d.Partition.Month, Rows: d.File.Rows}
-		res.Status, res.Err = r.stageDerived(tctx, rt.tx, job, d)
-		r.logger.Info("partition", "job", job.Name, "partition", d.Partition.Path, "status", res.Status, "rows", res.Rows)
-		out = append(out, res)
+		out = append(out, r.derivedPartition(tctx, rt.tx, job, d))
 	}
-	return r.record(job, rt.finish(tctx, out))
+	out = rt.finish(tctx, out)
+	t, cause := lineageOutcome(out)
+	r.emitLineage(ctx, t, job, rt.tx, "", inputs, snapshotsOf(out), cause)
+	return r.record(job, out)
+}
+
+// derivedPartition stages one computed partition, traced as an ingested
+// partition is ("partition", with its "stage" child).
+func (r *Runner) derivedPartition(ctx context.Context, tx *publish.Txn, job *Job, d Derived) (res Result) {
+	ctx, span := r.opts.Tracer.Start(ctx, "partition", trace.WithAttributes(attrJob.String(job.Name), attrPartition.String(d.Partition.Path)))
+	defer func() { endPartition(span, res) }()
+	res = Result{Job: job.Name, Partition: d.Partition.Path, Month: d.Partition.Month, Rows: d.File.Rows}
+	res.Status, res.Err = r.stageDerived(ctx, tx, job, d)
+	r.logger.Info("partition", "job", job.Name, "partition", d.Partition.Path, "status", res.Status, "rows", res.Rows)
+	return res
 }
 
 // stageDerived stages d's new file in tx, unless the committed state of
@@ -103,11 +117,13 @@ func (r *Runner) stageDerived(ctx context.Context, tx *publish.Txn, job *Job, d 
 	}
 	f := d.File
 	f.Name = derivedGroup + ".parquet"
+	ctx, stage := r.opts.Tracer.Start(ctx, "stage", trace.WithAttributes(attrPartition.String(d.Partition.Path)))
 	_, err = tx.Publish(ctx, publish.Commit{
 		Partition: d.Partition,
 		Group:     publish.Group{Name: derivedGroup, Job: job.Name, Inputs: d.Inputs, Warnings: d.Warnings},
 		Local:     []publish.LocalFile{f},
 	})
+	endSpan(stage, err)
 	if err != nil {
 		return StatusFailed, err
 	}

@@ -8,6 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/lake"
@@ -84,6 +88,39 @@ func TestDerivedRunIsOneCommit(t *testing.T) {
 		m, _ := publish.Load(ctx, l1, "compliance/basis=us_exports/year="+year)
 		if got := m.Group(derivedGroup).Files[0].SHA256; got != before[i] {
 			t.Errorf("%s after the kill: %s, want v1's %s (a partition of the killed run became visible)", year, got, before[i])
+		}
+	}
+}
+
+// A derived run is traced as an ingest is: a partition span with its stage
+// child per computed partition, and one commit span for the transaction.
+func TestDerivedRunSpans(t *testing.T) {
+	ctx := context.Background()
+	l, _ := lake.NewDir(t.TempDir())
+	spans := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	defer tp.Shutdown(ctx)
+	r, err := New(Options{Lake: l, SpoolDir: t.TempDir(), Now: func() time.Time { return fixedNow }, Tracer: tp.Tracer("test")}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs := r.RunDerived(ctx, &Job{Name: "compliance", Source: "compliance", Derive: twoYears("v1")}); anyFailed(rs) {
+		t.Fatalf("run: %+v", rs)
+	}
+	byName := map[string][]tracetest.SpanStub{}
+	ids := map[string]string{} // span id → name
+	for _, sp := range spans.GetSpans() {
+		byName[sp.Name] = append(byName[sp.Name], sp)
+		ids[sp.SpanContext.SpanID().String()] = sp.Name
+	}
+	for name, n := range map[string]int{"partition": 2, "stage": 2, "commit": 1} {
+		if len(byName[name]) != n {
+			t.Errorf("%d %q spans, want %d", len(byName[name]), name, n)
+		}
+	}
+	for _, sp := range byName["stage"] {
+		if ids[sp.Parent.SpanID().String()] != "partition" {
+			t.Errorf("a stage span's parent is %q, want partition", ids[sp.Parent.SpanID().String()])
 		}
 	}
 }

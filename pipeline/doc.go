@@ -19,7 +19,8 @@
 //     all its partitions taken in sorted order and held until its views are
 //     refreshed; a failed partition fails the whole release.
 //   - inputs.go: where releases come from (inbox objects, local files,
-//     fetches), raw/ archive copies, failed/.
+//     fetches), raw/ archive copies, failed/ (only the object the run
+//     took moves there: one replaced since is left in place).
 //   - collector.go: the parser's rows routed to one spool file per data
 //     partition and one quarantine file per data partition (two partitions
 //     of one release never share a writer).
@@ -33,7 +34,11 @@
 //     commits what they compute.
 //   - locks.go: Locker (partition and run leases), HoldProber.
 //   - reconcile.go, fingerprint.go, vintage.go: checks a commit carries.
-//   - scheduler.go, schedule.go, backfill.go: when runs happen.
+//   - scheduler.go, schedule.go, backfill.go: when runs happen; shard.go:
+//     a backfill's months dealt to N processes (ShardMonths), each shard
+//     an ordinary backfill under the same leases and ledger.
+//   - lineage.go: the OpenLineage events of a release's transaction
+//     (Options.Lineage), sent after it begins and after it ends.
 //
 // Contracts:
 //   - Every write of a release (data, quarantine, history and withdrawn
@@ -49,6 +54,7 @@
 //     same input converges).
 //   - A month left "running" by a dead holder is resumed as soon as its run
 //     lease is free (HoldProber), not after its heartbeat goes stale.
+//   - The ledger scrubs every record it writes with Options.Redactor.
 //
 // The engine knows sources only through sources.Parser and
 // sources.Fetcher, derived jobs through Deriver, and the lake through

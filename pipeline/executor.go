@@ -60,7 +60,7 @@ func NewExecutor(runner *Runner, jobs []*Job, now Clock, logger *slog.Logger, re
 	host, _ := os.Hostname()
 	e := &Executor{
 		runner:   runner,
-		ledger:   NewLedger(runner.pub.Lake),
+		ledger:   NewLedger(runner.pub.Lake, runner.opts.Redactor),
 		jobs:     map[string]*Job{},
 		owner:    fmt.Sprintf("%s:%d", host, os.Getpid()),
 		now:      now,

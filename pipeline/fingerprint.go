@@ -101,6 +101,10 @@ func appendTradeFlow(b []byte, r *schema.TradeFlowRecord) ([]byte, bool) {
 	b = appendOptional(b, `,"Description":`, r.Description)
 	b = append(b, `,"ValueUSD":`...)
 	b = strconv.AppendInt(b, r.ValueUSD, 10)
+	if r.ConsumptionValueUSD != nil { // omitempty
+		b = append(b, `,"ConsumptionValueUSD":`...)
+		b = strconv.AppendInt(b, *r.ConsumptionValueUSD, 10)
+	}
 	b = append(b, `,"Quantity":`...)
 	if r.Quantity == nil {
 		b = append(b, "null"...)

@@ -117,7 +117,7 @@ func FuzzAppendTradeFlow(f *testing.F) {
 	f.Fuzz(func(t *testing.T, period int32, partner, hs, desc, unit string, qty float64, value int64, opt bool) {
 		r := schema.TradeFlowRecord{Period: period, Partner: partner, HSCode: hs, ValueUSD: value, Valuation: unit}
 		if opt {
-			r.Description, r.QuantityUnit, r.Quantity, r.CustomsRegime = &desc, &unit, &qty, &partner
+			r.Description, r.QuantityUnit, r.Quantity, r.CustomsRegime, r.ConsumptionValueUSD = &desc, &unit, &qty, &partner, &value
 		}
 		want, err := json.Marshal(r)
 		got, ok := appendTradeFlow(nil, &r)

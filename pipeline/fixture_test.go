@@ -30,7 +30,8 @@ type fixture struct {
 	failures  map[civil.Month]int // retryable failures left per month
 	permanent map[civil.Month]bool
 	fetches   map[civil.Month]int
-	delay     time.Duration
+	hold      chan struct{}    // if set, the first fetch waits until it is closed (or ctx ends)
+	total     int              // fetches started
 	started   chan civil.Month // if set, receives each month as its fetch starts
 }
 
@@ -41,6 +42,8 @@ func newFixture() *fixture {
 func (f *fixture) Fetch(ctx context.Context, m civil.Month, dir string) (*sources.Release, error) {
 	f.mu.Lock()
 	f.fetches[m]++
+	f.total++
+	first := f.total == 1
 	fail := f.failures[m] > 0
 	if fail {
 		f.failures[m]--
@@ -50,9 +53,9 @@ func (f *fixture) Fetch(ctx context.Context, m civil.Month, dir string) (*source
 	if f.started != nil {
 		f.started <- m
 	}
-	if f.delay > 0 {
+	if f.hold != nil && first {
 		select {
-		case <-time.After(f.delay):
+		case <-f.hold:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -160,7 +163,10 @@ func TestOverlap(t *testing.T) {
 	l, _ := lake.NewDir(t.TempDir())
 	f := newFixture()
 	f.started = make(chan civil.Month, 100)
-	f.delay = 200 * time.Millisecond
+	// The first run's first fetch waits on hold, so the ticks below always
+	// land while it runs, however slow the machine; a tick that wrongly ran
+	// would fetch unheld and report ran.
+	f.hold = make(chan struct{})
 	job := fixtureJob("census-exports", f)
 	e := newExecutor(t, l, job)
 
@@ -177,6 +183,7 @@ func TestOverlap(t *testing.T) {
 	if _, ran := e.TryRun(ctx, job.Name, TriggerSchedule, true); ran {
 		t.Fatal("a second queued tick ran at once")
 	}
+	close(f.hold)
 	wg.Wait()
 	// One run of two months, plus exactly one queued run of two months.
 	total := f.count(month(2020, 3)) + f.count(month(2020, 4))

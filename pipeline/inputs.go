@@ -144,21 +144,89 @@ func localRelease(job *Job, p string) (*sources.Release, error) {
 	}, nil
 }
 
-func (r *Runner) moveToFailed(ctx context.Context, job *Job, key string, cause error) {
+// errInputChanged reports that an inbox object is no longer the one a run
+// took: replaced (or removed) between take and move.
+var errInputChanged = errors.New("input changed since it was taken")
+
+// taken reports, with nil, that the inbox object at o.Key is still the one
+// the run took as rel: same size and, where the store has version tags
+// (S3), the same ETag as listed; where it has none (a directory), the same
+// modification time and, when deep, the same SHA-256 of the content. The
+// error wraps errInputChanged when it is another object (or none), else
+// says why it could not be told.
+func (r *Runner) taken(ctx context.Context, job *Job, o lake.Object, rel *sources.Release, deep bool) error {
+	cur, err := job.Inbox.Stat(ctx, o.Key)
+	switch {
+	case errors.Is(err, lake.ErrNotExist):
+		return fmt.Errorf("%s is gone: %w", o.Key, errInputChanged)
+	case err != nil:
+		return err
+	case cur.Size != rel.Size:
+		return fmt.Errorf("%s is now %d bytes, the run read %d: %w", o.Key, cur.Size, rel.Size, errInputChanged)
+	case o.ETag != "" && cur.ETag != "":
+		if cur.ETag != o.ETag {
+			return fmt.Errorf("%s has ETag %s, the run took %s: %w", o.Key, cur.ETag, o.ETag, errInputChanged)
+		}
+		return nil
+	case !cur.ModTime.Equal(o.ModTime):
+		return fmt.Errorf("%s was modified at %s, after the run took it: %w", o.Key, cur.ModTime.UTC().Format(time.RFC3339Nano), errInputChanged)
+	case !deep:
+		return nil
+	}
+	rc, err := job.Inbox.Get(ctx, o.Key)
+	if errors.Is(err, lake.ErrNotExist) {
+		return fmt.Errorf("%s is gone: %w", o.Key, errInputChanged)
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return fmt.Errorf("read %s: %w", o.Key, err)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != rel.SHA256 {
+		return fmt.Errorf("%s now has sha256 %s, the run took %s: %w", o.Key, sum[:12], rel.SHA256[:12], errInputChanged)
+	}
+	return nil
+}
+
+// moveToFailed moves the inbox object the run took as rel (listed as o)
+// to failed/, with the reason beside it. Only that object moves: one
+// replaced since the run took it (a corrected file dropped meanwhile) is
+// left in place for the next run. The bytes copied to failed/ are the
+// spooled ones the run read, never re-read from the inbox. The last check
+// is a Stat just before the delete; an object replaced between that Stat
+// and the delete is the one window left, which a store without
+// conditional deletes cannot close.
+func (r *Runner) moveToFailed(ctx context.Context, job *Job, o lake.Object, rel *sources.Release, cause error) {
+	key := o.Key
 	log := r.logger.With("job", job.Name, "key", key)
-	rc, err := job.Inbox.Get(ctx, key)
+	if err := r.taken(ctx, job, o, rel, true); err != nil {
+		if errors.Is(err, errInputChanged) {
+			log.Warn("failed input left in the inbox: it changed since the run took it", "reason", cause, "change", err)
+		} else {
+			log.Error("move to failed/", "err", err)
+		}
+		return
+	}
+	f, err := os.Open(rel.Path)
 	if err != nil {
 		log.Error("move to failed/", "err", err)
 		return
 	}
-	defer rc.Close()
-	if err := job.Inbox.Put(ctx, "failed/"+key, rc); err != nil {
+	defer f.Close()
+	if err := job.Inbox.Put(ctx, "failed/"+key, f); err != nil {
 		log.Error("move to failed/", "err", err)
 		return
 	}
 	reason := fmt.Sprintf("%s\n%s\n", r.opts.Now().UTC().Format(time.RFC3339), cause)
 	if err := job.Inbox.Put(ctx, "failed/"+key+".reason.txt", strings.NewReader(reason)); err != nil {
 		log.Error("write failure reason", "err", err)
+		return
+	}
+	if err := r.taken(ctx, job, o, rel, false); err != nil {
+		log.Warn("failed input copied to failed/ but left in the inbox: it changed since the run took it", "reason", cause, "change", err)
 		return
 	}
 	if err := job.Inbox.Delete(ctx, key); err != nil {

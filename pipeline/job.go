@@ -39,8 +39,14 @@ type Job struct {
 	Latest func(now time.Time) civil.Month
 	// PerDelivery makes each input write its own file in every partition,
 	// named after the delivery (shipments); otherwise an input replaces the
-	// partition's single file, part-00000 (trade_flows).
+	// job's one file in the partition (FileGroup).
 	PerDelivery bool
+	// FileGroup names the file a release writes in each partition when
+	// the job is not PerDelivery; empty means part-00000. Census jobs name
+	// their partners (partner-CN, partners-CN-HK, partners-all), so jobs
+	// for different partners keep their files side by side in one month
+	// and a release replaces only its own job's file.
+	FileGroup string
 	// Derive, when set, makes a job computed from the lake rather than
 	// read from a source (the compliance metrics): a run computes through
 	// it and the engine commits what it returns.
@@ -84,6 +90,9 @@ func (j *Job) takes(key string) bool {
 func (j *Job) groupName(rel *sources.Release) string {
 	if j.PerDelivery {
 		return DeliveryName(rel)
+	}
+	if j.FileGroup != "" {
+		return j.FileGroup
 	}
 	return "part-00000"
 }

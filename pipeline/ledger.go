@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/redact"
 	"github.com/tradepipe/tradepipe/pipeline/state"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
@@ -74,12 +75,31 @@ type Watermark struct {
 // survives restarts. Records that two processes may write (two daemons, a
 // daemon and `tradepipe ingest`) change through compare-and-swap updates:
 // no update is lost to a concurrent writer.
+//
+// The ledger scrubs what it writes: every error text of a record (a
+// month's, a backfill month's) passes the process's redactor on its way
+// into the lake, whoever built the record, so no stored record holds a
+// secret that an upstream error echoed, and every reader of the lake (the
+// API, status, another process) reads it clean.
 type Ledger struct {
-	st *state.Store
+	st     *state.Store
+	redact *redact.Redactor
 }
 
-// NewLedger returns a ledger stored in l.
-func NewLedger(l lake.Conditional) *Ledger { return &Ledger{st: state.New(l)} }
+// NewLedger returns a ledger stored in l that scrubs what it writes with
+// r. A nil r still scrubs credentials written into URLs (see
+// internal/redact).
+func NewLedger(l lake.Conditional, r *redact.Redactor) *Ledger {
+	return &Ledger{st: state.New(l), redact: r}
+}
+
+func (l *Ledger) scrubEntry(e *Entry) { e.Error = l.redact.Scrub(e.Error) }
+
+func (l *Ledger) scrubBackfill(b *Backfill) {
+	for i := range b.Months {
+		b.Months[i].Error = l.redact.Scrub(b.Months[i].Error)
+	}
+}
 
 // Store returns the state store the ledger writes through.
 func (l *Ledger) Store() *state.Store { return l.st }
@@ -115,6 +135,7 @@ func (l *Ledger) UpdateEntry(ctx context.Context, job string, m civil.Month, fn 
 			*e = Entry{Job: job, Month: m}
 		}
 		fn(e)
+		l.scrubEntry(e)
 		return nil
 	})
 }
@@ -192,6 +213,8 @@ func (l *Ledger) AddBackfill(ctx context.Context, b *Backfill) error {
 			return fmt.Errorf("backfill %q exists: %w", b.ID, lake.ErrPrecondition)
 		}
 		*cur = *b
+		cur.Months = slices.Clone(b.Months)
+		l.scrubBackfill(cur)
 		return nil
 	})
 	return err
@@ -212,7 +235,11 @@ func (l *Ledger) UpdateBackfill(ctx context.Context, id string, fn func(b *Backf
 		if !exists {
 			return fmt.Errorf("backfill %q: %w", id, lake.ErrNotExist)
 		}
-		return fn(cur)
+		if err := fn(cur); err != nil {
+			return err
+		}
+		l.scrubBackfill(cur)
+		return nil
 	})
 }
 

@@ -6,6 +6,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
@@ -34,7 +35,14 @@ func (r *Runner) publishPartition(ctx context.Context, rt *releaseTxn, job *Job,
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
-	if g := old.Group(group); g != nil && publish.SameInputs(g.Inputs, inputs) {
+	stale := staleGroups(job, old, group)
+	cur := old.Group(group)
+	if cur == nil {
+		// The job's file under its former name is the vintage this
+		// release replaces (and the one history must keep).
+		cur = newestGroup(old, stale)
+	}
+	if g := old.Group(group); g != nil && publish.SameInputs(g.Inputs, inputs) && len(stale) == 0 {
 		if err := rt.tx.Settle(ctx, old); err != nil {
 			res.Status, res.Err = StatusFailed, err
 			return res
@@ -42,7 +50,7 @@ func (r *Runner) publishPartition(ctx context.Context, rt *releaseTxn, job *Job,
 		res.Status = StatusUnchanged
 		return res
 	}
-	if st, err := r.checkVintage(ctx, rt, job, rel, d, old, old.Group(group), inputs); st != "" {
+	if st, err := r.checkVintage(ctx, rt, job, rel, d, old, cur, inputs); st != "" {
 		res.Status, res.Err = st, err
 		return res
 	}
@@ -65,14 +73,14 @@ func (r *Runner) publishPartition(ctx context.Context, rt *releaseTxn, job *Job,
 		local = append(local, *f)
 	}
 	if err == nil {
-		err = r.publishHistory(ctx, rt, job, rel, d, f, inputs, old.Group(group))
+		err = r.publishHistory(ctx, rt, job, rel, d, f, inputs, cur)
 	}
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
-	cctx, commit := r.opts.Tracer.Start(ctx, "commit", trace.WithAttributes(attrPartition.String(d.p.Path)))
-	_, err = rt.tx.Publish(cctx, publish.Commit{
+	sctx, stage := r.opts.Tracer.Start(ctx, "stage", trace.WithAttributes(attrPartition.String(d.p.Path)))
+	_, err = rt.tx.Publish(sctx, publish.Commit{
 		Partition: d.p,
 		Group: publish.Group{
 			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
@@ -81,13 +89,60 @@ func (r *Runner) publishPartition(ctx context.Context, rt *releaseTxn, job *Job,
 		},
 		Local: local,
 	})
-	endSpan(commit, err)
+	if err == nil {
+		err = r.dropGroups(sctx, rt, job, d.p, stale, inputs, rel)
+	}
+	endSpan(stage, err)
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
 	res.Status = StatusWritten
 	return res
+}
+
+// staleGroups are the groups of job in partition m, other than group,
+// that still have files. A job that is not per delivery has one file per
+// partition, so a file it wrote under another name (part-00000 of the
+// layout before partners were in the file identity, or a partner set the
+// job no longer has) would count its rows twice in the view; the release
+// drops them in its transaction.
+func staleGroups(job *Job, m *publish.Manifest, group string) []string {
+	if job.PerDelivery || m == nil {
+		return nil
+	}
+	var out []string
+	for _, g := range m.Groups {
+		if g.Job == job.Name && g.Name != group && len(g.Files) > 0 {
+			out = append(out, g.Name)
+		}
+	}
+	return out
+}
+
+// newestGroup returns the group among names with the newest release, or
+// nil.
+func newestGroup(m *publish.Manifest, names []string) *publish.Group {
+	var best *publish.Group
+	for _, n := range names {
+		if g := m.Group(n); g != nil && (best == nil || olderRelease(best.ReleaseID, g.ReleaseID)) {
+			best = g
+		}
+	}
+	return best
+}
+
+// dropGroups commits partition p without the files of the named groups.
+func (r *Runner) dropGroups(ctx context.Context, rt *releaseTxn, job *Job, p schema.Partition, names []string, inputs []publish.Input, rel *sources.Release) error {
+	for _, n := range names {
+		if _, err := rt.tx.Publish(ctx, publish.Commit{
+			Partition: p,
+			Group:     publish.Group{Name: n, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs},
+		}); err != nil {
+			return fmt.Errorf("drop %s/%s: %w", p.Path, n, err)
+		}
+	}
+	return nil
 }
 
 func quarantineGroup(job *Job, group string) string { return job.Name + "-" + group }
@@ -102,12 +157,19 @@ func (r *Runner) publishQuarantine(ctx context.Context, rt *releaseTxn, job *Job
 	}
 	defer os.Remove(f.Path)
 	name := quarantineGroup(job, group)
+	old, err := rt.tx.Load(ctx, q.p.Path)
+	if err != nil {
+		return err
+	}
 	_, err = rt.tx.Publish(ctx, publish.Commit{
 		Partition: q.p,
 		Group:     publish.Group{Name: name, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs, QuarantinedRows: f.Rows},
 		Local:     []publish.LocalFile{{Name: name + ".parquet", Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}},
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return r.dropGroups(ctx, rt, job, q.p, staleGroups(job, old, name), inputs, rel)
 }
 
 func (r *Runner) clearQuarantine(ctx context.Context, rt *releaseTxn, job *Job, p schema.Partition, group string, inputs []publish.Input, rel *sources.Release) error {
@@ -120,12 +182,9 @@ func (r *Runner) clearQuarantine(ctx context.Context, rt *releaseTxn, job *Job, 
 		return err
 	}
 	name := quarantineGroup(job, group)
-	if g := old.Group(name); g == nil || len(g.Files) == 0 {
-		return nil
+	stale := staleGroups(job, old, name)
+	if g := old.Group(name); g != nil && len(g.Files) > 0 {
+		stale = append(stale, name)
 	}
-	_, err = rt.tx.Publish(ctx, publish.Commit{
-		Partition: qp,
-		Group:     publish.Group{Name: name, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs},
-	})
-	return err
+	return r.dropGroups(ctx, rt, job, qp, stale, inputs, rel)
 }

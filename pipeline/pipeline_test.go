@@ -95,7 +95,7 @@ func TestExamplesEndToEndReadByDuckDB(t *testing.T) {
 	for col, want := range map[string]string{
 		"period": "DATE", "reporter": "VARCHAR", "partner": "VARCHAR", "flow": "VARCHAR",
 		"hs_code": "VARCHAR", "hs_level": "INTEGER", "description": "VARCHAR",
-		"value_usd": "DECIMAL(18,2)", "quantity": "DOUBLE", "quantity_unit": "VARCHAR",
+		"value_usd": "DECIMAL(18,2)", "consumption_value_usd": "DECIMAL(18,2)", "quantity": "DOUBLE", "quantity_unit": "VARCHAR",
 		"valuation": "VARCHAR", "covers_months": "INTEGER", "source": "VARCHAR", "release_id": "VARCHAR",
 		"source_uri": "VARCHAR", "source_sha256": "VARCHAR", "ingested_at": "TIMESTAMP WITH TIME ZONE",
 	} {
@@ -103,7 +103,7 @@ func TestExamplesEndToEndReadByDuckDB(t *testing.T) {
 			t.Errorf("column %s: DuckDB type %q, want %q", col, types[col], want)
 		}
 	}
-	if len(types) != 21 { // 19 columns + year and month from the path
+	if len(types) != 22 { // 20 columns + year and month from the path
 		t.Errorf("DuckDB sees %d columns: %v", len(types), types)
 	}
 

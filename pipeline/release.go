@@ -7,10 +7,13 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 	"github.com/tradepipe/tradepipe/sources"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // releaseTxn is one release's transaction and the leases it holds until
@@ -18,6 +21,9 @@ import (
 type releaseTxn struct {
 	tx     *publish.Txn
 	leases *leaseSet
+	tracer trace.Tracer
+	tables Tables // nil: no table-format snapshots
+	logger *slog.Logger
 }
 
 // beginRelease takes, in sorted order, the leases of every partition the
@@ -49,7 +55,7 @@ func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Releas
 	if err != nil {
 		return nil, err
 	}
-	return &releaseTxn{tx: r.pub.Begin(job.Name, rel.ReleaseID, inputs), leases: leases}, nil
+	return &releaseTxn{tx: r.pub.Begin(job.Name, rel.ReleaseID, inputs), leases: leases, tracer: r.opts.Tracer, tables: r.opts.Tables, logger: r.logger}, nil
 }
 
 // finish commits the transaction when no result failed and aborts it
@@ -58,7 +64,9 @@ func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Releas
 // nothing of it is visible.
 func (rt *releaseTxn) finish(ctx context.Context, results []Result) []Result {
 	defer rt.leases.release()
+	ctx, span := rt.tracer.Start(ctx, "commit", trace.WithAttributes(attrTxn.String(rt.tx.ID()), attribute.Int("tradepipe.partitions", len(results))))
 	var err error
+	defer func() { endSpan(span, err) }()
 	if first := firstFailure(results); first != nil {
 		err = fmt.Errorf("release not committed: %w", first)
 		if aerr := rt.tx.Abort(ctx); aerr != nil {
@@ -68,11 +76,33 @@ func (rt *releaseTxn) finish(ctx context.Context, results []Result) []Result {
 		err = fmt.Errorf("commit release (txn %s): %w", rt.tx.ID(), cerr)
 	}
 	if err == nil {
-		return results
+		return rt.snapshot(ctx, results)
 	}
 	for i := range results {
 		if results[i].Status == StatusWritten {
 			results[i].Status, results[i].Err = StatusFailed, err
+		}
+	}
+	return results
+}
+
+// snapshot writes the committed release's table snapshots, still under
+// its leases, and hands them to the written results. A failure leaves the
+// release committed: it is logged, and the next Recover catches up.
+func (rt *releaseTxn) snapshot(ctx context.Context, results []Result) []Result {
+	if rt.tables == nil || !rt.tx.Staged() {
+		return results
+	}
+	snaps, err := rt.tables.CommitTxn(ctx, rt.tx.ID())
+	if err != nil {
+		if rt.logger != nil {
+			rt.logger.ErrorContext(ctx, "table snapshots not written; the next run catches up", "txn", rt.tx.ID(), "err", err)
+		}
+		return results
+	}
+	for i := range results {
+		if results[i].Status == StatusWritten {
+			results[i].Txn, results[i].Snapshots = rt.tx.ID(), snaps
 		}
 	}
 	return results

@@ -36,6 +36,11 @@ type Result struct {
 	// reconciliation mismatch); the data is published all the same.
 	Warnings []string
 	Err      error
+	// Txn is the transaction that committed the partition, and Snapshots
+	// the table-format snapshots it made (Options.Tables), set on written
+	// results.
+	Txn       string
+	Snapshots []TableSnapshot
 }
 
 // Summary collects a run's results.

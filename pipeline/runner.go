@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/lineage"
 	"github.com/tradepipe/tradepipe/internal/redact"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/publish"
@@ -35,11 +36,17 @@ type Options struct {
 	// Tracer makes the spans of runs, partitions, fetches and commits
 	// (tracing.go). Nil means no tracing.
 	Tracer trace.Tracer
+	// Lineage receives an OpenLineage run event per release transaction
+	// (START, then COMPLETE or FAIL). Nil sends none.
+	Lineage *lineage.Emitter
 	// Redactor scrubs the secrets the process holds (API keys, tokens,
 	// credentials in URLs) from every error a result carries, before the
 	// executor stores it in the ledger or a caller prints it. Nil scrubs
 	// nothing.
 	Redactor *redact.Redactor
+	// Tables writes table-format (Iceberg) snapshots of committed
+	// releases. Nil writes none.
+	Tables Tables
 }
 
 type Runner struct {
@@ -170,12 +177,13 @@ func (r *Runner) runInbox(ctx context.Context, job *Job) *Summary {
 			continue
 		}
 		results := r.ProcessRelease(ctx, job, rel)
-		_ = os.Remove(rel.Path)
 		for _, res := range results {
 			if res.Partition == "" && res.Status == StatusFailed && errors.Is(res.Err, sources.ErrPermanent) {
-				r.moveToFailed(ctx, job, o.Key, res.Err)
+				r.moveToFailed(ctx, job, o, rel, res.Err)
+				break
 			}
 		}
+		_ = os.Remove(rel.Path)
 		s.Add(results...)
 	}
 	return s
@@ -206,6 +214,20 @@ func (r *Runner) Recover(ctx context.Context) error {
 		}
 		r.logger.Info("recovered partition view", "partition", dir)
 	}
+	if r.opts.Tables != nil {
+		// After the views: a committed transaction whose snapshots a
+		// crash cut short gets them now.
+		// A failure here leaves the data committed and the tables
+		// behind; it is logged, not a failed run, and the next run tries
+		// again.
+		snaps, err := r.opts.Tables.Catchup(ctx)
+		if err != nil {
+			r.logger.ErrorContext(ctx, "table snapshots behind the commit log", "err", err)
+		}
+		for _, s := range snaps {
+			r.logger.Info("recovered table snapshot", "table", s.Table, "snapshot", s.SnapshotID)
+		}
+	}
 	return nil
 }
 
@@ -213,6 +235,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	log := r.logger.With("job", job.Name, "input", rel.URI, "sha256", rel.SHA256[:12])
 	fail := func(err error) []Result {
 		log.ErrorContext(ctx, "input failed", "err", err)
+		r.emitLineage(ctx, lineage.Fail, job, nil, rel.ReleaseID, []publish.Input{{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID}}, nil, err)
 		return r.record(job, []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusFailed, Err: err}})
 	}
 	if done, ok := r.alreadyPublished(ctx, job, rel); ok {
@@ -234,6 +257,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	if err != nil {
 		return fail(err)
 	}
+	r.emitLineage(ctx, lineage.Start, job, rt.tx, rel.ReleaseID, inputs, nil, nil)
 	tctx := rt.leases.ctx // cancelled if a lease is lost
 	var results []Result
 	seenQ := map[string]bool{}
@@ -266,6 +290,8 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	}
 	// The commit point of the whole release, then its views.
 	results = rt.finish(tctx, results)
+	t, cause := lineageOutcome(results)
+	r.emitLineage(ctx, t, job, rt.tx, rel.ReleaseID, inputs, snapshotsOf(results), cause)
 	landed := results[:nLanded:nLanded]
 	if len(results) == 0 {
 		results = []Result{{Job: job.Name, Month: rel.Month, Input: rel.URI, Status: StatusEmpty}}

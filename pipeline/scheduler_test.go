@@ -66,7 +66,7 @@ func TestInterruptedMonthIsResumed(t *testing.T) {
 	ctx := context.Background()
 	l, _ := lake.NewDir(t.TempDir())
 	f := newFixture()
-	f.delay = time.Minute
+	f.hold = make(chan struct{}) // never released: shutdown ends the fetch
 	f.started = make(chan civil.Month, 1)
 	job := fixtureJob("census-exports", f)
 	e := newExecutor(t, l, job)
@@ -85,10 +85,10 @@ func TestInterruptedMonthIsResumed(t *testing.T) {
 
 func waitUntilTrue(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // a hang guard, not a timing assumption
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 10s")
+			t.Fatal("condition not met in 2 minutes")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -7,8 +7,10 @@ import (
 )
 
 // Span attributes; the span names are "run" (a job's run), "fetch" (one
-// month from a live source), "partition" (one partition published) and
-// "commit" (its atomic commit).
+// month from a live source), "partition" (one partition published, ingest
+// or derived), "stage" (its record staged in the release's transaction)
+// and "commit" (the transaction's outcome record and views: one per
+// release or derived run, a child of the run).
 const (
 	attrJob       = attribute.Key("tradepipe.job")
 	attrTrigger   = attribute.Key("tradepipe.trigger")
@@ -16,6 +18,7 @@ const (
 	attrPartition = attribute.Key("tradepipe.partition")
 	attrStatus    = attribute.Key("tradepipe.status")
 	attrRows      = attribute.Key("tradepipe.rows")
+	attrTxn       = attribute.Key("tradepipe.txn")
 )
 
 func endSpan(span trace.Span, err error) {

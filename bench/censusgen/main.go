@@ -245,7 +245,7 @@ func writeMonth(path, flow, month string, codes []line, partners []partner, scal
 	bw := bufio.NewWriterSize(w, 1<<20)
 	hdr := []string{"E_COMMODITY", "E_COMMODITY_LDESC", "ALL_VAL_MO", "QTY_1_MO", "UNIT_QY1", "CTY_CODE", "COMM_LVL", "time"}
 	if flow == "import" {
-		hdr = []string{"I_COMMODITY", "I_COMMODITY_LDESC", "GEN_VAL_MO", "GEN_QY1_MO", "UNIT_QY1", "CTY_CODE", "COMM_LVL", "time"}
+		hdr = []string{"I_COMMODITY", "I_COMMODITY_LDESC", "GEN_VAL_MO", "GEN_QY1_MO", "UNIT_QY1", "CON_VAL_MO", "CTY_CODE", "COMM_LVL", "time"}
 	}
 	rows := 0
 	writeRec := func(cells []string) {
@@ -280,6 +280,14 @@ func writeMonth(path, flow, month string, codes []line, partners []partner, scal
 			qty := "0"
 			if l.unit != "X" && val != "0" {
 				qty = strconv.FormatInt(int64(math.Exp(8+2.5*r.NormFloat64())), 10)
+			}
+			if flow == "import" {
+				// Imports for consumption: general imports less what
+				// entered bonded warehouses and zones, up to a tenth.
+				v, _ := strconv.ParseInt(val, 10, 64)
+				con := strconv.FormatInt(v-int64(float64(v)*0.1*r.Float64()), 10)
+				writeRec([]string{l.code, l.desc, val, qty, l.unit, con, p.code, "HS10", month})
+				continue
 			}
 			writeRec([]string{l.code, l.desc, val, qty, l.unit, p.code, "HS10", month})
 		}

@@ -14,14 +14,18 @@ import (
 )
 
 type counter struct {
-	rows     int
-	rejects  []string
-	partners map[string]int
+	rows        int
+	rejects     []string
+	partners    map[string]int
+	consumption int
 }
 
 func (c *counter) TradeFlow(f *schema.TradeFlow) error {
 	c.rows++
 	c.partners[f.Partner]++
+	if f.ConsumptionValueUSD != nil {
+		c.consumption++
+	}
 	return nil
 }
 func (c *counter) TradeTotal(*schema.TradeTotal) error { return nil }
@@ -41,7 +45,7 @@ func TestGeneratedResponsesParse(t *testing.T) {
 		if err := run(dir, flow, "2019-12", 2, 3000, 0.2, true, 1, "../../internal/reference/census_schedule_c.csv"); err != nil {
 			t.Fatal(err)
 		}
-		src, err := census.New(census.Options{Flow: flow, Partner: "5700", Level: "HS10"}, nil, nil)
+		src, err := census.New(census.Options{Flow: flow, AllPartners: true, Level: "HS10"}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,6 +61,9 @@ func TestGeneratedResponsesParse(t *testing.T) {
 		}
 		if len(c.rejects) > 0 {
 			t.Fatalf("%s: %d rejects, first %s", flow, len(c.rejects), c.rejects[0])
+		}
+		if want := map[string]int{"export": 0, "import": c.rows}[flow]; c.consumption != want {
+			t.Errorf("%s: %d of %d rows have a consumption value, want %d", flow, c.consumption, c.rows, want)
 		}
 		if c.rows < 5000 || len(c.partners) < 100 {
 			t.Fatalf("%s: %d rows over %d partners", flow, c.rows, len(c.partners))

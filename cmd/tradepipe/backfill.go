@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -15,7 +17,8 @@ import (
 
 type backfillFlags struct {
 	from, to, retry, resume string
-	parallel                int
+	shard, name             string
+	parallel, shards        int
 	force, dry              bool
 }
 
@@ -29,10 +32,20 @@ missing, failed, or whose source changed run; --force redoes all; --dry-run list
 what would run. A progress bar shows on a terminal, progress log lines otherwise.
 
 A backfill that stopped (crash, restart, cancel) resumes with --resume ID; its
-failed months re-run with --retry-failed ID.`,
+failed months re-run with --retry-failed ID.
+
+Across machines, N processes each run a share of the months: --shard I/N (I
+from 0), or --shards N with I from $JOB_COMPLETION_INDEX (a Kubernetes Indexed
+Job, see deploy/kubernetes/backfill-job.yaml). Month k of the range goes to
+shard k mod N. A shard's backfill id is derived from the job, the range (or
+--name) and the shard, so running the same shard again (a restarted pod, a
+re-run after a kill) continues it: its failed and unfinished months run, the
+months done are not fetched again.`,
 		Example: `  tradepipe backfill census-exports --from 2017-01 --to 2017-12 --parallel 2
   tradepipe backfill census-exports --from 2017-01 --to 2017-12 --dry-run
-  tradepipe backfill --retry-failed bf-20260101T000000Z-1`,
+  tradepipe backfill --retry-failed bf-20260101T000000Z-1
+  tradepipe backfill census-exports --from 2010-01 --to 2019-12 --shard 0/3
+  JOB_COMPLETION_INDEX=2 tradepipe backfill census-exports --from 2010-01 --to 2019-12 --shards 3`,
 		ValidArgsFunction: completeJobs(g),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return cmdBackfill(g, bf, args)
@@ -46,7 +59,11 @@ failed months re-run with --retry-failed ID.`,
 	f.BoolVar(&bf.dry, "dry-run", false, "list the months that would run, run nothing")
 	f.StringVar(&bf.retry, "retry-failed", "", "re-run the failed months of backfill `ID`")
 	f.StringVar(&bf.resume, "resume", "", "resume backfill `ID` (after a crash, restart or cancel)")
+	f.StringVar(&bf.shard, "shard", "", "run shard `I/N` of the months (I from 0)")
+	f.IntVar(&bf.shards, "shards", 0, "run one of `N` shards, the one $JOB_COMPLETION_INDEX names")
+	f.StringVar(&bf.name, "name", "", "name a sharded backfill (e.g. the Kubernetes Job's), in place of job and range")
 	c.MarkFlagsMutuallyExclusive("retry-failed", "resume")
+	c.MarkFlagsMutuallyExclusive("shard", "shards")
 	return c
 }
 
@@ -87,7 +104,11 @@ func cmdBackfill(g *globals, bf backfillFlags, pos []string) error {
 		if err := errors.Join(err1, err2); err != nil {
 			return usageError{err.Error()}
 		}
-		req := pipeline.BackfillRequest{Job: pos[0], From: fm, To: tm, Parallel: bf.parallel, Force: bf.force}
+		shard, err := bf.shardOf(os.LookupEnv)
+		if err != nil {
+			return err
+		}
+		req := pipeline.BackfillRequest{Job: pos[0], From: fm, To: tm, Parallel: bf.parallel, Force: bf.force, Shard: shard, Name: bf.name}
 		if bf.dry {
 			plan, err := exec.PlanBackfill(ctx, req)
 			if err != nil {
@@ -105,7 +126,11 @@ func cmdBackfill(g *globals, bf backfillFlags, pos []string) error {
 		}
 	}
 	sweepLeftovers(ctx, a)
-	fmt.Fprintf(stdout, "backfill %s: job %s, %s..%s, parallel %d\n", b.ID, b.Job, b.From, b.To, b.Parallel)
+	if b.Shard.Sharded() {
+		fmt.Fprintf(stdout, "backfill %s: job %s, %s..%s, shard %s (%d months), parallel %d\n", b.ID, b.Job, b.From, b.To, b.Shard, len(b.Months), b.Parallel)
+	} else {
+		fmt.Fprintf(stdout, "backfill %s: job %s, %s..%s, parallel %d\n", b.ID, b.Job, b.From, b.To, b.Parallel)
+	}
 	progress, stop := g.progressFor(b, logger)
 	b, err = exec.RunBackfill(ctx, b.ID, progress)
 	stop()
@@ -133,6 +158,36 @@ func cmdBackfill(g *globals, bf backfillFlags, pos []string) error {
 		}
 	}
 	return err
+}
+
+// shardOf reads the shard from --shard I/N, or from --shards N and the
+// index Kubernetes gives each pod of an Indexed Job.
+func (bf backfillFlags) shardOf(lookup func(string) (string, bool)) (pipeline.Shard, error) {
+	switch {
+	case bf.shard != "":
+		s, err := pipeline.ParseShard(bf.shard)
+		if err != nil {
+			return s, usageError{"--shard: " + err.Error()}
+		}
+		return s, nil
+	case bf.shards != 0:
+		v, ok := lookup("JOB_COMPLETION_INDEX")
+		if !ok {
+			return pipeline.Shard{}, usageError{"--shards N takes the shard index from JOB_COMPLETION_INDEX, which is not set (outside an Indexed Job use --shard I/N)"}
+		}
+		i, err := strconv.Atoi(v)
+		if err != nil {
+			return pipeline.Shard{}, usageError{fmt.Sprintf("JOB_COMPLETION_INDEX %q is not a number", v)}
+		}
+		s := pipeline.Shard{Index: i, Count: bf.shards}
+		if err := s.Valid(); err != nil {
+			return s, usageError{"--shards with JOB_COMPLETION_INDEX: " + err.Error()}
+		}
+		return s, nil
+	case bf.name != "":
+		return pipeline.Shard{}, usageError{"--name names a sharded backfill: give --shard or --shards too"}
+	}
+	return pipeline.Shard{}, nil
 }
 
 func badRequest(err error) error {

@@ -51,7 +51,7 @@ func TestRunOnceTwice(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "18 written, 0 unchanged, 0 failed") || !strings.Contains(out, "864 written") {
 		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errs)
 	}
-	if _, err := os.Stat(filepath.Join(lakeDir, "trade_flows/source=census/flow=export/year=2020/month=04/part-00000.parquet")); err != nil {
+	if _, err := os.Stat(filepath.Join(lakeDir, "trade_flows/source=census/flow=export/year=2020/month=04/partner-CN.parquet")); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ = runCLI("run", "--config", cfg, "--once", "--job", "census-exports")

@@ -17,7 +17,7 @@ import (
 	"github.com/tradepipe/tradepipe/pipeline"
 )
 
-// A run makes a span tree run > fetch, partition > commit, all in one
+// A run makes a span tree run > fetch, partition > stage, run > commit, all in one
 // trace, and the log lines of the run carry its trace id.
 func TestTraces(t *testing.T) {
 	api := censustest.New()
@@ -65,7 +65,7 @@ jobs:
 	for _, sp := range got {
 		byName[sp.Name] = append(byName[sp.Name], sp)
 	}
-	for name, n := range map[string]int{"run": 1, "fetch": 2, "partition": 2, "commit": 2} {
+	for name, n := range map[string]int{"run": 1, "fetch": 2, "partition": 2, "stage": 2, "commit": 2} {
 		if len(byName[name]) != n {
 			t.Errorf("%d %q spans, want %d (all: %d spans)", len(byName[name]), name, n, len(got))
 		}
@@ -87,7 +87,7 @@ jobs:
 		}
 		return ids
 	}
-	for child, par := range map[string]string{"fetch": "run", "partition": "run", "commit": "partition"} {
+	for child, par := range map[string]string{"fetch": "run", "partition": "run", "stage": "partition", "commit": "run"} {
 		for _, sp := range byName[child] {
 			if !parent(par)[sp.Parent.SpanID().String()] {
 				t.Errorf("%s span's parent is not a %s span", child, par)

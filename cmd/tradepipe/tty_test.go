@@ -123,7 +123,7 @@ func TestRunOnceOnTerminal(t *testing.T) {
 		if written >= 0 {
 			w = fmt.Sprint(written)
 		}
-		return regexp.MustCompile(fmt.Sprintf(`^%s +(%s) +0 +0 +0 +([0-9]+) +0 +[0-9.]+m?s$`, regexp.QuoteMeta(name), w))
+		return regexp.MustCompile(fmt.Sprintf(`^%s +(%s) +0 +0 +0 +([0-9]+) +0 +(?:[0-9]+h)?(?:[0-9]+m)?[0-9.]+(?:ms|µs|s)$`, regexp.QuoteMeta(name), w))
 	}
 	want := []*regexp.Regexp{header, row("census-exports", examples.CensusMonths), row("gacc-imports", -1), row("total", -1)}
 	start := -1

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -15,11 +16,14 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tradepipe/tradepipe/compliance"
+	"github.com/tradepipe/tradepipe/internal/buildinfo"
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/config"
+	"github.com/tradepipe/tradepipe/internal/lineage"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/redact"
 	"github.com/tradepipe/tradepipe/pipeline"
+	"github.com/tradepipe/tradepipe/sinks/iceberg"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/lease"
 	"github.com/tradepipe/tradepipe/sinks/s3lake"
@@ -61,6 +65,16 @@ func locker(l lake.Lake, logger *slog.Logger) (pipeline.Locker, error) {
 	return lease.New(lease.Options{Lake: c}, logger)
 }
 
+// icebergWriter keeps the lake's Iceberg tables, unless the config turns
+// them off or the lake cannot write conditionally (its commits need it).
+func icebergWriter(cfg *config.Config, l lake.Lake) *iceberg.Writer {
+	c, ok := l.(lake.Conditional)
+	if cfg.Iceberg.Disabled || !ok {
+		return nil
+	}
+	return &iceberg.Writer{Lake: c, Base: cfg.Iceberg.Location}
+}
+
 // newApp wires the program; tr may be nil (no tracing).
 // open loads the config and opens the app with the command's logger and
 // tracer: what every command that touches the lake starts with. reg may
@@ -90,7 +104,15 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
-	r, err := pipeline.New(pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir, Locker: lk, Tracer: tr, Redactor: processRedactor(cfg)}, logger, reg)
+	lin, err := lineageEmitter(cfg, l)
+	if err != nil {
+		return nil, err
+	}
+	opts := pipeline.Options{Lake: l, SpoolDir: cfg.SpoolDir, Locker: lk, Tracer: tr, Redactor: processRedactor(cfg), Lineage: lin}
+	if w := icebergWriter(cfg, l); w != nil {
+		opts.Tables = w
+	}
+	r, err := pipeline.New(opts, logger, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -155,14 +177,14 @@ func (a *app) buildJob(ctx context.Context, j *config.Job) (*pipeline.Job, error
 			key = os.Getenv(o.APIKeyEnv)
 		}
 		src, err := census.New(census.Options{
-			Flow: o.Flow, Partner: o.Partner, Level: o.Level, Detail: o.HS10Detail, BaseURL: o.BaseURL, APIKey: key,
+			Flow: o.Flow, Partner: o.Partner, Partners: o.Partners.Codes, AllPartners: o.Partners.All, Level: o.Level, Detail: o.HS10Detail, BaseURL: o.BaseURL, APIKey: key,
 			Timeout: time.Duration(o.Timeout), MaxAttempts: o.MaxAttempts,
 		}, nil, a.logger.With("job", j.Name))
 		if err != nil {
 			return nil, err
 		}
 		job := &pipeline.Job{
-			Name: j.Name, Source: "census", Parser: src, Fetcher: src,
+			Name: j.Name, Source: "census", Parser: src, Fetcher: src, FileGroup: src.FileGroup(),
 			InboxExts: []string{"json", "gz"}, Window: j.Window, Latest: census.LatestRelease,
 		}
 		if o.Inbox != "" {
@@ -236,6 +258,23 @@ func (a *app) job(name string) (*pipeline.Job, error) {
 		return nil, usageError{fmt.Sprintf("no job %q (jobs: %s)", name, strings.Join(a.cfg.JobNames(), ", "))}
 	}
 	return j, nil
+}
+
+// lineageEmitter sends OpenLineage events where the config's lineage
+// section says; nil when it says nowhere.
+func lineageEmitter(cfg *config.Config, l lake.Lake) (*lineage.Emitter, error) {
+	if !cfg.Lineage.Enabled() {
+		return nil, nil
+	}
+	return lineage.New(lineage.Options{
+		Builder: lineage.Builder{
+			Namespace: cfg.Lineage.Namespace,
+			Producer:  "https://github.com/tradepipe/tradepipe/tree/" + url.PathEscape(buildinfo.Version()),
+			Lake:      l.URL(),
+		},
+		URL:  cfg.Lineage.URL,
+		File: cfg.Lineage.File,
+	})
 }
 
 // processRedactor knows every secret the process holds: the environment's

@@ -20,7 +20,11 @@ type Config struct {
 	SpoolDir string `yaml:"spool_dir"`
 	S3       S3     `yaml:"s3"`
 	Server   Server `yaml:"server"`
-	Jobs     Jobs   `yaml:"jobs"`
+	// Lineage sends OpenLineage run events; empty sends none.
+	Lineage Lineage `yaml:"lineage"`
+	Jobs    Jobs    `yaml:"jobs"`
+	// Iceberg configures the Iceberg tables and their catalogs.
+	Iceberg Iceberg `yaml:"iceberg"`
 
 	root *yaml.Node // the document, for the lines of Validate's problems
 }
@@ -32,6 +36,19 @@ type S3 struct {
 	Endpoint  string `yaml:"endpoint"`
 	PathStyle bool   `yaml:"path_style"`
 }
+
+// Lineage says where OpenLineage run events go: POSTed to URL, appended
+// to File (one JSON line each), or both. Neither set: no events.
+type Lineage struct {
+	URL  string `yaml:"url"`
+	File string `yaml:"file"`
+	// Namespace is the OpenLineage namespace of the jobs (default
+	// "tradepipe").
+	Namespace string `yaml:"namespace"`
+}
+
+// Enabled reports whether events go anywhere.
+func (l Lineage) Enabled() bool { return l.URL != "" || l.File != "" }
 
 // Server configures the operator API.
 type Server struct {

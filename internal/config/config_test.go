@@ -13,16 +13,29 @@ import (
 // several problems, and Validate must report them all at once.
 func TestBadConfigs(t *testing.T) {
 	cases := map[string][]string{
-		"unknown_key.bad.yaml":         {`testdata/unknown_key.bad.yaml:2: lakes: unknown key "lakes" (did you mean "lake"?)`},
-		"unknown_option.bad.yaml":      {`:4: jobs.census-exports.options.partnr: unknown key "partnr" (did you mean "partner"?)`},
-		"bad_schedule.bad.yaml":        {"jobs.census-exports.schedule: \"61 * * * *\""},
-		"unknown_source.bad.yaml":      {"jobs.x.source: unknown source \"comtrade\""},
-		"bad_lake.bad.yaml":            {"lake: ", "scheme \"gs\""},
-		"duplicate_job.bad.yaml":       {"jobs.census-exports: job defined more than once"},
-		"after_cycle.bad.yaml":         {"jobs: after: cycle a -> b -> a"},
-		"overlapping_writers.bad.yaml": {"jobs.two: writes trade_flows/source=census/flow=export, as job one does"},
-		"no_jobs.bad.yaml":             {"jobs: no jobs defined"},
-		"bad_policy.bad.yaml":          {"\"soon\" is not a duration"},
+		"unknown_key.bad.yaml":    {`testdata/unknown_key.bad.yaml:2: lakes: unknown key "lakes" (did you mean "lake"?)`},
+		"unknown_option.bad.yaml": {`:4: jobs.census-exports.options.partnr: unknown key "partnr" (did you mean "partner"?)`},
+		"bad_schedule.bad.yaml":   {"jobs.census-exports.schedule: \"61 * * * *\""},
+		"unknown_source.bad.yaml": {"jobs.x.source: unknown source \"comtrade\""},
+		"bad_lake.bad.yaml":       {"lake: ", "scheme \"gs\""},
+		"duplicate_job.bad.yaml":  {"jobs.census-exports: job defined more than once"},
+		"after_cycle.bad.yaml":    {"jobs: after: cycle a -> b -> a"},
+		"overlapping_writers.bad.yaml": {
+			"jobs.two: writes partner CN of trade_flows/source=census/flow=export, as job one does",
+			"jobs.three: writes partner CN of trade_flows/source=census/flow=export, as job one does",
+			"jobs.hk-again: writes partner HK of trade_flows/source=census/flow=import, as job hk does",
+		},
+		"census_partners.bad.yaml": {
+			"jobs.both.options.partners: give partner or partners, not both",
+			`jobs.group.options.partners[0]: "0003" is not a Schedule C country code`,
+			`jobs.group.options.partners[2]: "5700" is listed twice`,
+			`jobs.word.options.partners: "some" is not all or a list of Schedule C codes`,
+			"jobs.nested.options.partners: is not all or a list of Schedule C codes",
+		},
+		"lineage.bad.yaml":     {`lineage.url: "ftp://marquez/api/v1/lineage" is not an http(s) URL`, `lineage.file: "s3://bucket/lineage.jsonl" is not a file path`},
+		"lineage_key.bad.yaml": {`:3: lineage.uri: unknown key "uri" (did you mean "url"?)`},
+		"no_jobs.bad.yaml":     {"jobs: no jobs defined"},
+		"bad_policy.bad.yaml":  {"\"soon\" is not a duration"},
 		"bad_policy2.bad.yaml": {
 			"jobs.census-exports.overlap: \"parallel\" is not skip or queue",
 			"jobs.census-exports.jitter: must not be negative",
@@ -218,5 +231,43 @@ func TestProblemLines(t *testing.T) {
 	_, err = Parse([]byte("lake: file://./lake\njobs:\n  a:\n    source: census\n   schedule: \"0 3 * * *\"\n"))
 	if got := fmt.Sprint(err); got != "5: YAML syntax: did not find expected key" {
 		t.Errorf("indentation error = %q", got)
+	}
+}
+
+// Jobs for disjoint partner sets of one flow share a lake; all partners
+// of another flow too.
+func TestPartnerJobsShareALake(t *testing.T) {
+	c, err := Load("testdata/partners.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		partner string
+		covers  string
+		all     bool
+	}{
+		"census-china":       {partner: "5700", covers: "CN"},
+		"census-hk":          {covers: "HK"},
+		"census-rest":        {covers: "MO,TW"},
+		"census-all-imports": {all: true},
+	}
+	for name, want := range cases {
+		o := c.Jobs.Get(name).Decoded.(*CensusOptions)
+		covers := o.Covers()
+		if o.Partner != want.partner || o.Partners.All != want.all || strings.Join(covers, ",") != want.covers || (covers == nil) != want.all {
+			t.Errorf("%s: partner %q partners %+v covers %v", name, o.Partner, o.Partners, covers)
+		}
+	}
+}
+
+// The partners example in examples/ validates: jobs for 5700, 5820 and
+// 5660 of one flow beside an all-partner job of the other.
+func TestPartnersExampleValidates(t *testing.T) {
+	c, err := Load("../../examples/partners.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := c.Jobs.Get("census-imports").Decoded.(*CensusOptions); !o.Partners.All || o.Flow != "import" {
+		t.Errorf("census-imports options %+v", o)
 	}
 }

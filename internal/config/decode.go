@@ -103,6 +103,8 @@ func decodeValue(n *yaml.Node, rv reflect.Value, path string) Problems {
 		return decodeValue(n, rv.Elem(), path)
 	case t.Kind() == reflect.Struct && !reflect.PointerTo(t).Implements(unmarshaler):
 		return decodeStruct(n, rv, path)
+	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String && t.Elem().Kind() == reflect.Struct:
+		return decodeStructMap(n, rv, path)
 	}
 	if err := n.Decode(rv.Addr().Interface()); err != nil {
 		var te *yaml.TypeError
@@ -148,6 +150,33 @@ func decodeStruct(n *yaml.Node, rv reflect.Value, path string) Problems {
 			continue
 		}
 		ps = append(ps, decodeValue(v, rv.Field(fi), p)...)
+	}
+	return ps
+}
+
+// decodeStructMap decodes a mapping of names to structs (iceberg.catalogs),
+// each value as strictly as a struct field.
+func decodeStructMap(n *yaml.Node, rv reflect.Value, path string) Problems {
+	if n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return Problems{{Path: path, Line: n.Line, Msg: fmt.Sprintf("%s is not a mapping of names to values", show(n))}}
+	}
+	if rv.IsNil() {
+		rv.Set(reflect.MakeMap(rv.Type()))
+	}
+	var ps Problems
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		p := join(path, k.Value)
+		if rv.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
+			ps = append(ps, Problem{Path: p, Line: k.Line, Msg: "key given twice"})
+			continue
+		}
+		ev := reflect.New(rv.Type().Elem()).Elem()
+		ps = append(ps, decodeValue(v, ev, p)...)
+		rv.SetMapIndex(reflect.ValueOf(k.Value), ev)
 	}
 	return ps
 }

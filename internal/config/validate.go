@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -101,6 +102,21 @@ func (c *Config) Validate() error {
 			add(fmt.Sprintf("server.trusted_origins[%d]", i), "%q is not an origin such as https://ops.example", o)
 		}
 	}
+	if v := c.Lineage.URL; v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("lineage.url", "%q is not an http(s) URL such as http://marquez:5000/api/v1/lineage", v)
+		}
+	}
+	if v := c.Lineage.File; v != "" {
+		if strings.HasSuffix(v, "/") || strings.Contains(v, "://") {
+			add("lineage.file", "%q is not a file path", v)
+		} else if fi, err := os.Stat(v); err == nil && fi.IsDir() {
+			add("lineage.file", "%q is a directory", v)
+		}
+	}
+	if c.Lineage.Namespace != "" && !c.Lineage.Enabled() {
+		add("lineage.namespace", "set, but neither lineage.url nor lineage.file is")
+	}
 	if len(c.Jobs.All()) == 0 {
 		add("jobs", "no jobs defined")
 	}
@@ -175,6 +191,7 @@ func (c *Config) Validate() error {
 	}
 	ps = append(ps, c.checkOverlappingWriters()...)
 	ps = append(ps, c.checkInboxes()...)
+	ps = append(ps, c.checkIceberg()...)
 	if len(ps) == 0 {
 		return nil
 	}
@@ -229,21 +246,72 @@ func (c *Config) afterCycle() string {
 // other's files.
 type Writer interface{ Writes() string }
 
+// PartnerWriter is a Writer whose files carry their partners in their
+// identity: jobs of one partition family may share it when their partner
+// sets are disjoint. Covers returns the partners' ISO codes, nil for all.
+type PartnerWriter interface {
+	Writer
+	Covers() []string
+}
+
 func (c *Config) checkOverlappingWriters() Problems {
 	var ps Problems
-	seen := map[string]string{}
+	type writer struct {
+		job      string
+		partners []string // nil: all, or not partner-aware
+		aware    bool
+	}
+	seen := map[string][]writer{}
 	for _, j := range c.Jobs.All() {
 		w, ok := j.Decoded.(Writer)
 		if !ok {
 			continue
 		}
-		if other, dup := seen[w.Writes()]; dup {
-			ps = append(ps, Problem{Path: "jobs." + j.Name, Msg: fmt.Sprintf("writes %s, as job %s does: the two would replace each other's partitions", w.Writes(), other)})
-			continue
+		me := writer{job: j.Name}
+		if pw, ok := w.(PartnerWriter); ok {
+			me.partners, me.aware = pw.Covers(), true
 		}
-		seen[w.Writes()] = j.Name
+		clash := false
+		for _, other := range seen[w.Writes()] {
+			if !me.aware || !other.aware {
+				ps = append(ps, Problem{Path: "jobs." + j.Name, Msg: fmt.Sprintf("writes %s, as job %s does: the two would replace each other's partitions", w.Writes(), other.job)})
+				clash = true
+				break
+			}
+			if common := overlap(me.partners, other.partners); common != "" {
+				what := "partner " + common
+				if common == "all" {
+					what = "every partner"
+				}
+				ps = append(ps, Problem{Path: "jobs." + j.Name, Msg: fmt.Sprintf("writes %s of %s, as job %s does: the months would hold those rows twice", what, w.Writes(), other.job)})
+				clash = true
+				break
+			}
+		}
+		if !clash {
+			seen[w.Writes()] = append(seen[w.Writes()], me)
+		}
 	}
 	return ps
+}
+
+// overlap names a partner two partner sets share ("all" when either is
+// every partner), or "" when they are disjoint.
+func overlap(a, b []string) string {
+	switch {
+	case a == nil && b == nil:
+		return "all"
+	case a == nil && len(b) > 0:
+		return b[0]
+	case b == nil && len(a) > 0:
+		return a[0]
+	}
+	for _, p := range a {
+		if slices.Contains(b, p) {
+			return p
+		}
+	}
+	return ""
 }
 
 // Duration is a time.Duration written as "30s", "5m".

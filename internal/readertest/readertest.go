@@ -281,3 +281,30 @@ func sameSum(typ schema.Type, a, b json.Number) bool {
 	}
 	return math.Abs(x-y) <= 1e-9*math.Max(1, math.Max(math.Abs(x), math.Abs(y)))
 }
+
+// Icebird reads the Iceberg table at tableURL (an http:// URL: Node's
+// fetch reads no file:// URLs) with npm icebird, at its current snapshot
+// or, when snapshot is not 0, at that snapshot (time travel). Types are
+// the table's Iceberg schema mapped to the lake's; sums are as for the
+// other readers, except that timestamps are read at millisecond
+// precision. It skips the test (fails under CI=true) when node or
+// js/node_modules/icebird is missing.
+func Icebird(t testing.TB, tableURL string, snapshot int64) Summary {
+	t.Helper()
+	dir := jsDir()
+	node, err := exec.LookPath("node")
+	if err == nil {
+		_, err = os.Stat(filepath.Join(dir, "node_modules", "icebird"))
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("icebird unavailable under CI (run npm ci in %s): %v", dir, err)
+		}
+		t.Skipf("icebird skipped (run npm ci in %s): %v", dir, err)
+	}
+	args := []string{tableURL}
+	if snapshot != 0 {
+		args = append(args, fmt.Sprint(snapshot))
+	}
+	return readNode(t, node, dir, "icebird", args)
+}

@@ -11,7 +11,8 @@ import (
 )
 
 // Version is recorded in every manifest; it changes when a Record changes.
-const Version = 1
+// 2: trade_flows gained consumption_value_usd.
+const Version = 2
 
 // Dataset names, as they appear as the first path segment in the lake.
 const (
@@ -76,16 +77,20 @@ func QuarantinePartition(dataset, source string, m civil.Month) Partition {
 // TradeFlow is one reporter × partner × flow × commodity × month figure from
 // official statistics.
 type TradeFlow struct {
-	Period       civil.Month
-	Reporter     string // ISO 3166-1 alpha-2
-	Partner      string // ISO 3166-1 alpha-2
-	Flow         string // "export" or "import", from the reporter's side
-	HSCode       string // digits only, leading zeros kept
-	Description  string // empty when not published
-	ValueUSD     apd.Decimal
-	Quantity     *float64
-	QuantityUnit string // empty when not published
-	Valuation    string // FAS, CIF, ...
+	Period      civil.Month
+	Reporter    string // ISO 3166-1 alpha-2
+	Partner     string // ISO 3166-1 alpha-2
+	Flow        string // "export" or "import", from the reporter's side
+	HSCode      string // digits only, leading zeros kept
+	Description string // empty when not published
+	ValueUSD    apd.Decimal
+	// ConsumptionValueUSD is the second value of US Census imports,
+	// imports for consumption (CON_VAL_MO), beside ValueUSD's general
+	// imports (GEN_VAL_MO); nil for every other row.
+	ConsumptionValueUSD *apd.Decimal
+	Quantity            *float64
+	QuantityUnit        string // empty when not published
+	Valuation           string // FAS, CIF, ...
 	// CoversMonths is how many months the figure covers, ending at Period:
 	// 1 normally, 2 for a combined January–February release.
 	CoversMonths int
@@ -107,18 +112,20 @@ func (r *TradeFlow) Partition() Partition { return TradeFlowPartition(r.Source, 
 
 // TradeFlowRecord is the Parquet encoding of TradeFlow.
 type TradeFlowRecord struct {
-	Period       int32    `parquet:"period,date,dict"`
-	Reporter     string   `parquet:"reporter,dict"`
-	Partner      string   `parquet:"partner,dict"`
-	Flow         string   `parquet:"flow,dict"`
-	HSCode       string   `parquet:"hs_code"`
-	HSLevel      int32    `parquet:"hs_level,dict"`
-	Description  *string  `parquet:"description,optional,dict"`
-	ValueUSD     int64    `parquet:"value_usd,decimal(2:18)"`
-	Quantity     *float64 `parquet:"quantity,optional"`
-	QuantityUnit *string  `parquet:"quantity_unit,optional,dict"`
-	Valuation    string   `parquet:"valuation,dict"`
-	CoversMonths int32    `parquet:"covers_months,dict"`
+	Period      int32   `parquet:"period,date,dict"`
+	Reporter    string  `parquet:"reporter,dict"`
+	Partner     string  `parquet:"partner,dict"`
+	Flow        string  `parquet:"flow,dict"`
+	HSCode      string  `parquet:"hs_code"`
+	HSLevel     int32   `parquet:"hs_level,dict"`
+	Description *string `parquet:"description,optional,dict"`
+	ValueUSD    int64   `parquet:"value_usd,decimal(2:18)"`
+	// omitempty keeps rows without it out of a changed fingerprint.
+	ConsumptionValueUSD *int64   `parquet:"consumption_value_usd,optional,decimal(2:18)" json:",omitempty"`
+	Quantity            *float64 `parquet:"quantity,optional"`
+	QuantityUnit        *string  `parquet:"quantity_unit,optional,dict"`
+	Valuation           string   `parquet:"valuation,dict"`
+	CoversMonths        int32    `parquet:"covers_months,dict"`
 	// omitempty keeps rows without them out of a changed fingerprint.
 	CustomsRegime   *string `parquet:"customs_regime,optional,dict" json:",omitempty"`
 	RegisteredPlace *string `parquet:"registered_place,optional,dict" json:",omitempty"`
@@ -136,30 +143,39 @@ func (r *TradeFlow) Record() (TradeFlowRecord, error) {
 	if err != nil {
 		return TradeFlowRecord{}, fmt.Errorf("value_usd: %w", err)
 	}
+	var consumption *int64
+	if r.ConsumptionValueUSD != nil {
+		c, err := money.Cents(*r.ConsumptionValueUSD)
+		if err != nil {
+			return TradeFlowRecord{}, fmt.Errorf("consumption_value_usd: %w", err)
+		}
+		consumption = &c
+	}
 	covers := r.CoversMonths
 	if covers == 0 {
 		covers = 1
 	}
 	return TradeFlowRecord{
-		Period:          r.Period.First().DaysSinceEpoch(),
-		Reporter:        r.Reporter,
-		Partner:         r.Partner,
-		Flow:            r.Flow,
-		HSCode:          r.HSCode,
-		HSLevel:         int32(len(r.HSCode)),
-		Description:     optString(r.Description),
-		ValueUSD:        cents,
-		Quantity:        r.Quantity,
-		QuantityUnit:    optString(r.QuantityUnit),
-		Valuation:       r.Valuation,
-		CoversMonths:    int32(covers),
-		CustomsRegime:   optString(r.CustomsRegime),
-		RegisteredPlace: optString(r.RegisteredPlace),
-		Source:          r.Source,
-		ReleaseID:       r.ReleaseID,
-		SourceURI:       r.SourceURI,
-		SourceSHA256:    r.SourceSHA256,
-		IngestedAt:      Micros(r.IngestedAt),
+		ConsumptionValueUSD: consumption,
+		Period:              r.Period.First().DaysSinceEpoch(),
+		Reporter:            r.Reporter,
+		Partner:             r.Partner,
+		Flow:                r.Flow,
+		HSCode:              r.HSCode,
+		HSLevel:             int32(len(r.HSCode)),
+		Description:         optString(r.Description),
+		ValueUSD:            cents,
+		Quantity:            r.Quantity,
+		QuantityUnit:        optString(r.QuantityUnit),
+		Valuation:           r.Valuation,
+		CoversMonths:        int32(covers),
+		CustomsRegime:       optString(r.CustomsRegime),
+		RegisteredPlace:     optString(r.RegisteredPlace),
+		Source:              r.Source,
+		ReleaseID:           r.ReleaseID,
+		SourceURI:           r.SourceURI,
+		SourceSHA256:        r.SourceSHA256,
+		IngestedAt:          Micros(r.IngestedAt),
 	}, nil
 }
 

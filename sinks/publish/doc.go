@@ -19,9 +19,12 @@
 //	P/_manifest.json, P/_SUCCESS                   the commit the view was last fully synced to
 //
 // A partition holds groups: "part-00000" for datasets written whole per
-// partition (trade_flows, trade_totals, compliance), one group per delivery
+// partition (trade_totals, compliance), one per job for trade_flows (named
+// after the job's partners for census: partner-CN), one group per delivery
 // for datasets that accumulate deliveries (shipments), one per vintage in
-// *_history. A record replaces one group and keeps the others.
+// *_history. A record replaces one group and keeps the others (a
+// transaction may stage a partition more than once, e.g. to drop a second
+// group; each record stacks on the previous one).
 //
 // _tables/ starts with "_", and lies outside every dataset directory, so a
 // glob such as trade_flows/**/*.parquet never reaches an immutable file:

@@ -137,13 +137,16 @@ func (p *Publisher) Publish(ctx context.Context, c Commit) (*Manifest, error) {
 // publish commits c at once (t nil) or stages it in t.
 func (p *Publisher) publish(ctx context.Context, c Commit, t *Txn) (*Manifest, error) {
 	dir := c.Partition.Path
-	old, top, err := p.head(ctx, dir)
-	if err != nil {
-		return nil, err
-	}
-	if t != nil {
-		if m, ok := t.staged[dir]; ok {
-			old, top = m, m.Seq
+	var old *Manifest
+	var top int64
+	if m, ok := t.stagedFor(dir); ok {
+		// Stack on this transaction's own record: head would take it for
+		// a dead stager's and abort the transaction.
+		old, top = m, m.Seq
+	} else {
+		var err error
+		if old, top, err = p.head(ctx, dir); err != nil {
+			return nil, err
 		}
 	}
 	g := c.Group

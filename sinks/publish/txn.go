@@ -92,6 +92,27 @@ func (p *Publisher) Begin(job, releaseID string, inputs []Input) *Txn {
 // ID is the transaction's id, as staged records and the outcome carry it.
 func (t *Txn) ID() string { return t.rec.ID }
 
+// StagedPartitions returns each partition the transaction staged and the
+// seq of its staged record, sorted by partition: after Commit, what the
+// release committed (the outcome record lists the same).
+func (t *Txn) StagedPartitions() []TxnPartition {
+	out := make([]TxnPartition, 0, len(t.order))
+	for _, dir := range t.order {
+		out = append(out, TxnPartition{Partition: dir, Seq: t.staged[dir].Seq})
+	}
+	slices.SortFunc(out, func(a, b TxnPartition) int { return compareStr(a.Partition, b.Partition) })
+	return out
+}
+
+// stagedFor returns the record t staged for dir; false for a nil t.
+func (t *Txn) stagedFor(dir string) (*Manifest, bool) {
+	if t == nil {
+		return nil, false
+	}
+	m, ok := t.staged[dir]
+	return m, ok
+}
+
 // Staged reports whether Publish staged anything.
 func (t *Txn) Staged() bool { return len(t.order) > 0 }
 

@@ -197,14 +197,20 @@ func TestFetchStopsOnCancel(t *testing.T) {
 type recorder struct {
 	flows   []*schema.TradeFlow
 	rejects []*schema.Rejected
+	counts  map[string]int64
 }
 
 func (r *recorder) TradeFlow(f *schema.TradeFlow) error { r.flows = append(r.flows, f); return nil }
 func (r *recorder) TradeTotal(*schema.TradeTotal) error { return errors.New("unexpected total") }
 func (r *recorder) Shipment(*schema.Shipment) error     { return errors.New("unexpected shipment") }
 func (r *recorder) Reject(x *schema.Rejected) error     { r.rejects = append(r.rejects, x); return nil }
-func (r *recorder) Count(string, int64)                 {}
-func (r *recorder) Warn(string)                         {}
+func (r *recorder) Count(name string, n int64) {
+	if r.counts == nil {
+		r.counts = map[string]int64{}
+	}
+	r.counts[name] += n
+}
+func (r *recorder) Warn(string) {}
 
 func release(t *testing.T, body string, m civil.Month) *sources.Release {
 	t.Helper()
@@ -444,5 +450,150 @@ func TestFetchHS10Detail(t *testing.T) {
 	}
 	if strings.Contains(rel.URI, "s3cr3tkey") {
 		t.Error("URI leaks the key")
+	}
+}
+
+// An answer without a CTY_CODE predicate carries every partner and the
+// API's groupings. An all-partner job keeps every country and drops the
+// groupings, counted; a one-partner job fed the same answer also drops
+// the other countries, counted; a code that is neither is quarantined.
+func TestParsePartners(t *testing.T) {
+	body := `[["E_COMMODITY","E_COMMODITY_LDESC","ALL_VAL_MO","QTY_1_MO","UNIT_QY1","CTY_CODE","CTY_CODE","COMM_LVL","time"],
+["1201900095","SOYBEANS","100","1","KG","5700","5700","HS10","2020-04"],
+["1201900095","SOYBEANS","200","1","KG","5820","5820","HS10","2020-04"],
+["1201900095","SOYBEANS","300","1","KG","-","-","HS10","2020-04"],
+["1201900095","SOYBEANS","400","1","KG","0003","0003","HS10","2020-04"],
+["1201900095","SOYBEANS","500","1","KG","5XXX","5XXX","HS10","2020-04"],
+["1201900095","SOYBEANS","600","1","KG","9999","9999","HS10","2020-04"],
+["8802400000","AIRPLANES","700","1","NO","1220","1220","HS10","2020-04"]]`
+	apr := civil.Month{Year: 2020, Month: 4}
+	cases := []struct {
+		name   string
+		opts   Options
+		rows   string
+		counts map[string]int64
+	}{
+		{"all", Options{AllPartners: true}, "CN=100 HK=200 CA=700", map[string]int64{CounterGroupRows: 3}},
+		{"china", Options{Partner: "5700"}, "CN=100", map[string]int64{CounterGroupRows: 3, CounterOtherPartnerRows: 2}},
+		{"list", Options{Partners: []string{"5820", "1220"}}, "HK=200 CA=700", map[string]int64{CounterGroupRows: 3, CounterOtherPartnerRows: 1}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.opts.Flow, c.opts.Level = "export", "HS10"
+			s, err := New(c.opts, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &recorder{}
+			if err := s.Parse(context.Background(), release(t, body, apr), rec); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range rec.flows {
+				got = append(got, f.Partner+"="+f.ValueUSD.String())
+			}
+			if strings.Join(got, " ") != c.rows {
+				t.Errorf("rows %v, want %s", got, c.rows)
+			}
+			if fmt.Sprint(rec.counts) != fmt.Sprint(c.counts) {
+				t.Errorf("counts %v, want %v", rec.counts, c.counts)
+			}
+			if len(rec.rejects) != 1 || rec.rejects[0].ReasonCode != schema.ReasonBadCountry || rec.rejects[0].Row != 6 {
+				t.Errorf("rejects %+v: want row 6 bad_country", rec.rejects)
+			}
+		})
+	}
+}
+
+// Imports keep both values: general imports in ValueUSD, imports for
+// consumption beside it; a consumption value that is not an amount
+// quarantines the row, naming the field.
+func TestParseImportsBothValues(t *testing.T) {
+	body := `[["I_COMMODITY","I_COMMODITY_LDESC","GEN_VAL_MO","GEN_QY1_MO","UNIT_QY1","CON_VAL_MO","CTY_CODE","COMM_LVL","time"],
+["8471300100","PORTABLE COMPUTERS","1000000","200","NO","900000","5700","HS10","2020-04"],
+["8471300100","PORTABLE COMPUTERS","1000000","200","NO","(D)","5700","HS10","2020-04"]]`
+	s, err := New(Options{Flow: "import", Partner: "5700", Level: "HS10"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	if err := s.Parse(context.Background(), release(t, body, civil.Month{}), rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.flows) != 1 || rec.flows[0].ValueUSD.String() != "1000000" || rec.flows[0].ConsumptionValueUSD == nil ||
+		rec.flows[0].ConsumptionValueUSD.String() != "900000" || rec.flows[0].Valuation != "CUSTOMS" {
+		t.Fatalf("flows %+v", rec.flows)
+	}
+	r, err := rec.flows[0].Record()
+	if err != nil || r.ConsumptionValueUSD == nil || *r.ConsumptionValueUSD != 90000000 || r.ValueUSD != 100000000 {
+		t.Fatalf("record %+v (%v)", r, err)
+	}
+	if len(rec.rejects) != 1 || rec.rejects[0].Field != "CON_VAL_MO" || rec.rejects[0].ReasonCode != schema.ReasonBadValue {
+		t.Fatalf("rejects %+v", rec.rejects)
+	}
+}
+
+func TestFileGroupAndPartnerOptions(t *testing.T) {
+	many := []string{"1220", "2010", "5700", "5820", "5830", "5880", "4280", "4120", "5800"}
+	for _, c := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{Partner: "5700"}, "partner-CN"},
+		{Options{Partners: []string{"5820", "5700"}}, "partners-CN-HK"},
+		{Options{AllPartners: true}, "partners-all"},
+		{Options{Partners: many}, "partners-9-"},
+		{Options{}, "exactly one of"},
+		{Options{Partner: "5700", AllPartners: true}, "exactly one of"},
+		{Options{Partners: []string{"0003"}}, `partner "0003" is not a Schedule C`},
+		{Options{Partners: []string{"5700", "5700"}}, `partner "5700" given twice`},
+	} {
+		c.opts.Flow = "export"
+		s, err := New(c.opts, nil, nil)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		} else {
+			got = s.FileGroup()
+		}
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%+v: %q, want %q", c.opts, got, c.want)
+		}
+	}
+	// The many-partner name is stable and differs from a neighbour set's.
+	a, _ := New(Options{Flow: "export", Partners: many}, nil, nil)
+	b, _ := New(Options{Flow: "export", Partners: many[1:]}, nil, nil)
+	if a.FileGroup() == b.FileGroup() || len(a.FileGroup()) != len("partners-9-")+8 {
+		t.Errorf("file groups %s %s", a.FileGroup(), b.FileGroup())
+	}
+}
+
+// A list job asks once per partner and its release is one response: the
+// further answers' records appended, their header checked.
+func TestFetchPartnerList(t *testing.T) {
+	var seen []string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cty := r.URL.Query().Get("CTY_CODE")
+		seen = append(seen, cty)
+		fmt.Fprintf(w, `[["E_COMMODITY","E_COMMODITY_LDESC","ALL_VAL_MO","QTY_1_MO","UNIT_QY1","CTY_CODE","COMM_LVL","time"],
+["120190","SOYBEANS","%s00","0","-","%s","HS6","2020-04"]]`, cty[:2], cty)
+	}))
+	defer ts.Close()
+	var waits []time.Duration
+	s := newTestSource(t, ts.URL, &waits)
+	s.opts.Partner, s.codes, s.want = "", []string{"5700", "5820"}, map[string]bool{"5700": true, "5820": true}
+	rel, err := s.Fetch(context.Background(), civil.Month{Year: 2020, Month: 4}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(seen, ",") != "5700,5820" || !strings.Contains(rel.URI, "CTY_CODE=5700,5820&") {
+		t.Fatalf("requests %v, URI %s", seen, rel.URI)
+	}
+	rec := &recorder{}
+	if err := s.Parse(context.Background(), rel, rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.flows) != 2 || rec.flows[0].Partner != "CN" || rec.flows[1].Partner != "HK" || rec.flows[1].ValueUSD.String() != "5800" {
+		t.Fatalf("flows %+v", rec.flows)
 	}
 }

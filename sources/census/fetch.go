@@ -27,24 +27,68 @@ import (
 // few MB; anything far larger is not a trade API answer.
 const maxBody int64 = 256 << 20
 
-// requestURL builds the query for month m. With key false it is the URI
-// recorded as provenance: it must never carry the API key.
-func (s *Source) requestURL(m civil.Month, withKey bool) string {
+// requestURL is the URI recorded as the provenance of month m's release:
+// it never carries the API key. A job for several partners makes one
+// request each and records one query that lists them all
+// (CTY_CODE=5700,5820).
+func (s *Source) requestURL(m civil.Month) string {
 	if replay.IsFileURL(s.opts.BaseURL) {
-		return replay.Month(s.opts.BaseURL, m.Year, int(m.Month))
+		return replay.Month(strings.ReplaceAll(s.opts.BaseURL, "{partner}", strings.Join(s.codes, ",")), m.Year, int(m.Month))
 	}
-	return s.queryURL(m, s.opts.Level, "", withKey)
+	return s.queryURL(m, s.opts.Level, "", strings.Join(s.codes, ","), false)
+}
+
+// requests are the URLs that make up month m's release, in order: per
+// partner (one, for all partners) the main query, then its HS10 detail
+// prefixes. A file:// base URL replays one saved response per month, or
+// one per partner when it has {partner}.
+func (s *Source) requests(m civil.Month, withKey bool) []string {
+	ctys := s.codes
+	if ctys == nil {
+		ctys = []string{""}
+	}
+	if replay.IsFileURL(s.opts.BaseURL) {
+		if !strings.Contains(s.opts.BaseURL, "{partner}") {
+			return []string{replay.Month(s.opts.BaseURL, m.Year, int(m.Month))}
+		}
+		var out []string
+		for _, c := range ctys {
+			out = append(out, replay.Month(strings.ReplaceAll(s.opts.BaseURL, "{partner}", c), m.Year, int(m.Month)))
+		}
+		return out
+	}
+	var out []string
+	for _, c := range ctys {
+		out = append(out, s.queryURL(m, s.opts.Level, "", c, withKey))
+		for _, p := range s.opts.Detail {
+			out = append(out, s.queryURL(m, "HS10", p, c, withKey))
+		}
+	}
+	return out
 }
 
 // queryURL is the query for month m at level, restricted to commodities
-// starting with prefix when it is not empty (E_COMMODITY=2710*).
-func (s *Source) queryURL(m civil.Month, level, prefix string, withKey bool) string {
+// starting with prefix when it is not empty (E_COMMODITY=2710*) and to
+// partner cty when it is not empty (no CTY_CODE: every partner and the
+// API's groupings).
+func (s *Source) queryURL(m civil.Month, level, prefix, cty string, withKey bool) string {
 	v := varsFor(s.opts.Flow)
-	q := []string{
-		"get=" + strings.Join([]string{v.commodity, v.desc, v.value, v.qty, v.unit}, ","),
-		"CTY_CODE=" + url.QueryEscape(s.opts.Partner),
-		"COMM_LVL=" + url.QueryEscape(level),
+	get := v.get()
+	if cty == "" {
+		// Without the predicate the answer must still say whose row it is.
+		get = append(get, "CTY_CODE")
 	}
+	q := []string{"get=" + strings.Join(get, ",")}
+	if cty != "" {
+		// The recorded URI lists a job's partners with commas, unescaped
+		// as the API writes lists.
+		parts := strings.Split(cty, ",")
+		for i, p := range parts {
+			parts[i] = url.QueryEscape(p)
+		}
+		q = append(q, "CTY_CODE="+strings.Join(parts, ","))
+	}
+	q = append(q, "COMM_LVL="+url.QueryEscape(level))
 	if prefix != "" {
 		q = append(q, v.commodity+"="+url.QueryEscape(prefix)+"*")
 	}
@@ -63,7 +107,7 @@ func (s *Source) Fetch(ctx context.Context, m civil.Month, dir string) (*sources
 // FetchIfModified implements sources.ConditionalFetcher with
 // If-None-Match and If-Modified-Since; a 304 answer is ErrNotModified.
 func (s *Source) FetchIfModified(ctx context.Context, m civil.Month, dir string, prev sources.Validators) (*sources.Release, error) {
-	public := s.requestURL(m, false)
+	public := s.requestURL(m)
 	rel, err := retry.Do(ctx, s.retryPolicy(), stopRetrying,
 		func() (*sources.Release, time.Duration, error) { return s.try(ctx, m, dir, prev) },
 		func(attempt int, wait time.Duration, err error) {
@@ -93,8 +137,9 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 	defer cancel()
 	// 400 is the API's answer to an unknown variable or bad predicate and
 	// 401/403 a bad key: httpget makes them permanent.
+	urls := s.requests(m, true)
 	resp, wait, err := httpget.Get(ctx, s.client, httpget.Request{
-		URL: s.requestURL(m, true), Accept: "application/json", Prev: prev,
+		URL: urls[0], Accept: "application/json", Prev: prev,
 		MaxBody: maxBody, NoData: []int{http.StatusNoContent}, Now: s.now,
 	})
 	if resp == nil || err != nil {
@@ -107,11 +152,12 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 		return nil, 0, fmt.Errorf("truncated or invalid JSON body (%d bytes)", len(resp.Body))
 	}
 	body, sum := resp.Body, resp.SHA256
-	if len(s.opts.Detail) > 0 && !replay.IsFileURL(s.opts.BaseURL) {
-		// The detail lines come out with the same FT-900 release, so the
-		// main answer's validators stand for the whole.
+	if len(urls) > 1 {
+		// The other partners and the detail lines come out with the same
+		// FT-900 release, so the first answer's validators stand for the
+		// whole.
 		var err error
-		if body, err = s.withDetail(ctx, m, body); err != nil {
+		if body, err = s.withMore(ctx, body, urls[1:]); err != nil {
 			return nil, 0, err
 		}
 		h := sha256.Sum256(body)
@@ -124,7 +170,7 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 	v := resp.Validators()
 	return &sources.Release{
 		Source:       "census",
-		URI:          s.requestURL(m, false),
+		URI:          s.requestURL(m),
 		Name:         m.String(),
 		Path:         path,
 		Size:         int64(len(body)),
@@ -138,38 +184,64 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 	}, 0, nil
 }
 
-// withDetail fetches each Detail prefix at HS10 for month m and appends its
-// records to main, one response in the API's format (the header once). A
-// prefix with no data (204) adds nothing; a header that differs from the
-// main one is an error, as is any failed request (the whole release is
-// retried).
-func (s *Source) withDetail(ctx context.Context, m civil.Month, main []byte) ([]byte, error) {
+// withMore fetches the further requests of a release (other partners,
+// HS10 detail prefixes) and appends their records to main, one response
+// in the API's format (the header once). A request with no data (204)
+// adds nothing; a header that differs from the main one is an error, as
+// is any failed request (the whole release is retried).
+func (s *Source) withMore(ctx context.Context, main []byte, urls []string) ([]byte, error) {
 	var rows []json.RawMessage
-	if err := json.Unmarshal(main, &rows); err != nil || len(rows) == 0 {
+	if b, err := gunzipped(main); err != nil || json.Unmarshal(b, &rows) != nil || len(rows) == 0 {
 		return nil, sources.Permanent(fmt.Errorf("census response is not a JSON array with a header: %v", err))
 	}
-	for _, p := range s.opts.Detail {
+	for _, u := range urls {
+		what := queryLabel(u)
 		resp, _, err := httpget.Get(ctx, s.client, httpget.Request{
-			URL: s.queryURL(m, "HS10", p, true), Accept: "application/json",
+			URL: u, Accept: "application/json",
 			MaxBody: maxBody, NoData: []int{http.StatusNoContent}, Now: s.now,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("HS10 detail %s*: %w", p, err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		if resp == nil || len(resp.Body) == 0 {
 			continue
 		}
 		var more []json.RawMessage
-		if err := json.Unmarshal(resp.Body, &more); err != nil {
-			return nil, fmt.Errorf("HS10 detail %s*: truncated or invalid JSON body (%d bytes)", p, len(resp.Body))
+		b, err := gunzipped(resp.Body)
+		if err != nil || json.Unmarshal(b, &more) != nil {
+			return nil, fmt.Errorf("%s: truncated or invalid JSON body (%d bytes)", what, len(resp.Body))
 		}
 		if len(more) == 0 {
 			continue
 		}
 		if strings.Join(strings.Fields(string(more[0])), "") != strings.Join(strings.Fields(string(rows[0])), "") {
-			return nil, sources.Permanent(fmt.Errorf("HS10 detail %s*: header %s differs from the HS6 header %s", p, more[0], rows[0]))
+			return nil, sources.Permanent(fmt.Errorf("%s: header %s differs from the first answer's header %s", what, more[0], rows[0]))
 		}
 		rows = append(rows, more[1:]...)
 	}
 	return json.Marshal(rows)
+}
+
+// queryLabel names a further request in errors without its key: its
+// partner and commodity predicates (CTY_CODE=5820 E_COMMODITY=2710*), or
+// the file it replays.
+func queryLabel(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "request"
+	}
+	if u.Scheme == "file" {
+		return u.Path
+	}
+	q := u.Query()
+	var parts []string
+	for _, k := range []string{"CTY_CODE", "E_COMMODITY", "I_COMMODITY", "COMM_LVL"} {
+		if v := q.Get(k); v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	if len(parts) == 0 {
+		return "request"
+	}
+	return strings.Join(parts, " ")
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/reference"
@@ -22,6 +24,7 @@ import (
 // columns are the positions of the variables in a response's header.
 type columns struct {
 	commodity, desc, value, qty, unit, country, time, level int
+	consumption                                             int // -1: not in the response
 }
 
 func findColumns(header []string, v variables) (columns, error) {
@@ -40,7 +43,11 @@ func findColumns(header []string, v variables) (columns, error) {
 	c := columns{
 		commodity: col(v.commodity), desc: col(v.desc), value: col(v.value),
 		qty: col(v.qty), unit: col(v.unit), country: col("CTY_CODE"),
-		time: col("time"), level: col("COMM_LVL"),
+		time: col("time"), level: col("COMM_LVL"), consumption: -1,
+	}
+	if v.consumption != "" {
+		// Optional: saved general-import responses may lack it.
+		c.consumption = col(v.consumption)
 	}
 	var missing []string
 	for name, i := range map[string]int{v.commodity: c.commodity, v.value: c.value, "CTY_CODE": c.country, "time": c.time} {
@@ -108,10 +115,15 @@ func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitte
 		}
 		var flow *schema.TradeFlow
 		var rej *schema.Rejected
+		var drop string
 		if cellErr != nil {
 			rej = &schema.Rejected{ReasonCode: schema.ReasonShortRow, Reason: "record is not an array of strings: " + cellErr.Error()}
 		} else {
-			flow, rej = p.row(sc)
+			flow, rej, drop = p.row(sc)
+		}
+		if drop != "" {
+			e.Count(drop, 1)
+			continue
 		}
 		if rej != nil {
 			rej.Dataset = schema.DatasetTradeFlows
@@ -193,33 +205,51 @@ func gunzipped(body []byte) ([]byte, error) {
 	return out, nil
 }
 
-// row normalises the scanner's current record; exactly one of the results
-// is non-nil.
-func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected) {
+// The counters of rows Parse leaves out on purpose, in the manifest.
+const (
+	// CounterGroupRows counts rows of the API's country groupings
+	// (GroupCode), which an all-partner answer carries beside the
+	// countries and which would count every dollar again.
+	CounterGroupRows = "census_group_rows_dropped"
+	// CounterOtherPartnerRows counts rows of Schedule C countries the job
+	// does not cover (an all-partner response dropped in a one-partner
+	// job's inbox).
+	CounterOtherPartnerRows = "census_other_partner_rows_dropped"
+)
+
+// row normalises the scanner's current record: a row, a rejected row, or
+// the name of the counter of a row left out on purpose (exactly one).
+func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected, string) {
 	c, v, r := p.c, p.v, p.r
 	if n := sc.width(); n < p.width {
-		return nil, &schema.Rejected{ReasonCode: schema.ReasonShortRow, Reason: fmt.Sprintf("record has %d cells, header has %d", n, p.width)}
+		return nil, &schema.Rejected{ReasonCode: schema.ReasonShortRow, Reason: fmt.Sprintf("record has %d cells, header has %d", n, p.width)}, ""
 	}
 	tb := bytes.TrimSpace(sc.cellBytes(c.time))
 	if p.lastMonth == nil || !bytes.Equal(tb, p.lastMonth) {
 		m, err := monthOf(string(tb))
 		if err != nil {
-			return nil, &schema.Rejected{ReasonCode: schema.ReasonBadDate, Field: "time", Reason: err.Error()}
+			return nil, &schema.Rejected{ReasonCode: schema.ReasonBadDate, Field: "time", Reason: err.Error()}, ""
 		}
 		p.lastMonth, p.month = append(p.lastMonth[:0], tb...), m
 	}
 	m := p.month
 	if !r.Month.IsZero() && m != r.Month {
 		return nil, &schema.Rejected{Period: m, ReasonCode: schema.ReasonWrongPeriod, Field: "time",
-			Reason: fmt.Sprintf("record is for %s, the request was for %s", m, r.Month)}
+			Reason: fmt.Sprintf("record is for %s, the request was for %s", m, r.Month)}, ""
 	}
-	bad := func(code, field, reason string) (*schema.TradeFlow, *schema.Rejected) {
-		return nil, &schema.Rejected{Period: m, ReasonCode: code, Field: field, Reason: reason}
+	bad := func(code, field, reason string) (*schema.TradeFlow, *schema.Rejected, string) {
+		return nil, &schema.Rejected{Period: m, ReasonCode: code, Field: field, Reason: reason}, ""
 	}
 	ctyCode := bytes.TrimSpace(sc.cellBytes(c.country))
+	if GroupCode(string(ctyCode)) {
+		return nil, nil, CounterGroupRows
+	}
 	country, ok := reference.ScheduleC(string(ctyCode))
 	if !ok {
 		return bad(schema.ReasonBadCountry, "CTY_CODE", fmt.Sprintf("CTY_CODE %q is not a Schedule C country with an ISO code", ctyCode))
+	}
+	if p.want != nil && !p.want[string(ctyCode)] {
+		return nil, nil, CounterOtherPartnerRows
 	}
 	level := ""
 	if c.level >= 0 {
@@ -237,19 +267,35 @@ func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected) {
 	if _, err := money.Cents(value); err != nil {
 		return bad(schema.ReasonBadValue, v.value, fmt.Sprintf("%s %q: %v", v.value, valueText, err))
 	}
+	var consumption *apd.Decimal
+	if c.consumption >= 0 {
+		// Imports for consumption: general imports less those entering
+		// bonded warehouses and foreign-trade zones, plus withdrawals
+		// from them; a number like the general value, never blank.
+		text := string(sc.cellBytes(c.consumption))
+		d, err := money.Parse(text)
+		if err != nil || d.Negative {
+			return bad(schema.ReasonBadValue, v.consumption, fmt.Sprintf("%s %q is not a non-negative amount", v.consumption, text))
+		}
+		if _, err := money.Cents(d); err != nil {
+			return bad(schema.ReasonBadValue, v.consumption, fmt.Sprintf("%s %q: %v", v.consumption, text, err))
+		}
+		consumption = &d
+	}
 	f := &schema.TradeFlow{
-		Period:       m,
-		Reporter:     "US",
-		Partner:      country.ISO2,
-		Flow:         p.opts.Flow,
-		HSCode:       hs,
-		ValueUSD:     value,
-		Valuation:    v.valuation,
-		CoversMonths: 1,
-		Source:       "census",
-		ReleaseID:    r.ReleaseID,
-		SourceURI:    r.URI,
-		SourceSHA256: r.SHA256,
+		Period:              m,
+		Reporter:            "US",
+		Partner:             country.ISO2,
+		Flow:                p.opts.Flow,
+		HSCode:              hs,
+		ValueUSD:            value,
+		ConsumptionValueUSD: consumption,
+		Valuation:           v.valuation,
+		CoversMonths:        1,
+		Source:              "census",
+		ReleaseID:           r.ReleaseID,
+		SourceURI:           r.URI,
+		SourceSHA256:        r.SHA256,
 	}
 	if c.desc >= 0 {
 		f.Description = strings.TrimSpace(sc.cell(c.desc))
@@ -268,7 +314,7 @@ func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected) {
 			}
 		}
 	}
-	return f, nil
+	return f, nil, ""
 }
 
 // intern returns b as a string, one per distinct value in a response: units

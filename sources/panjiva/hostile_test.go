@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -103,11 +105,11 @@ func TestHostileWorkbooks(t *testing.T) {
 // read, not after it has been held.
 func TestSharedStringsMemoryBound(t *testing.T) {
 	shared := `<sst>` + strings.Repeat(`<si><t>abcdefgh</t></si>`, 100000) + `</sst>`
-	ss, err := scanSharedStrings(strings.NewReader(shared), 1<<30)
+	ss, err := scanSharedStrings(strings.NewReader(shared), 1<<30, int64(len(shared)))
 	if err != nil || ss.len() != 100000 || string(ss.at(99999)) != "abcdefgh" {
 		t.Fatalf("unbounded: %v, %d strings", err, ss.len())
 	}
-	_, err = scanSharedStrings(strings.NewReader(shared), 1<<20)
+	_, err = scanSharedStrings(strings.NewReader(shared), 1<<20, int64(len(shared)))
 	if err == nil || !strings.Contains(err.Error(), "larger than the limit of 1048576 bytes") {
 		t.Fatalf("bounded: %v", err)
 	}
@@ -136,5 +138,53 @@ func TestInvalidUTF8Repaired(t *testing.T) {
 	}
 	if m.counters[sources.CounterInvalidUTF8] < 2 {
 		t.Errorf("counts %v", m.counters)
+	}
+}
+
+// The arena gives back every string as written, across chunk boundaries,
+// in the fast form and the general one (rich runs, phonetic runs,
+// entities, empty strings), with a true, false or missing uniqueCount.
+func TestSharedStringsArena(t *testing.T) {
+	var want []string
+	var b strings.Builder
+	for i := range 300000 {
+		s := strings.Repeat("x", i%97) + strconv.Itoa(i)
+		switch i % 7 {
+		case 0:
+			fmt.Fprintf(&b, "<si><t>%s</t></si>", s)
+		case 1:
+			fmt.Fprintf(&b, `<si><r><rPr><b/></rPr><t xml:space="preserve">%s </t></r><r><t>&amp;</t></r></si>`, s)
+			s += " &"
+		case 2:
+			b.WriteString("<si/>")
+			s = ""
+		case 3:
+			fmt.Fprintf(&b, "<si><t>%s</t><rPh sb=\"0\" eb=\"1\"><t>ph</t></rPh></si>", s)
+		case 4:
+			fmt.Fprintf(&b, "<si><t>a&lt;b_x0041_%s</t></si>", s)
+			s = "a<bA" + s
+		default:
+			fmt.Fprintf(&b, "<si>\n<t>%s</t>\n</si>", s)
+		}
+		want = append(want, s)
+	}
+	body := b.String()
+	for _, head := range []string{`<sst count="1" uniqueCount="300000">`, `<sst uniqueCount="7">`, `<sst>`} {
+		xml := head + body + `</sst>`
+		ss, err := scanSharedStrings(strings.NewReader(xml), 1<<30, int64(len(xml)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ss.len() != len(want) || len(ss.chunks) < 2 {
+			t.Fatalf("%s: %d strings in %d chunks", head, ss.len(), len(ss.chunks))
+		}
+		for i, w := range want {
+			if got := string(ss.at(i)); got != w {
+				t.Fatalf("%s: string %d = %q, want %q", head, i, got, w)
+			}
+		}
+		if m := ss.memory(); m > 2*int64(len(body)) {
+			t.Errorf("%s: %d bytes for %d of XML", head, m, len(body))
+		}
 	}
 }

@@ -90,6 +90,15 @@ func parseDate(c cell, date1904 bool) (d civil.Date, ok bool, err error) {
 	if isNull(c) {
 		return civil.Date{}, false, nil
 	}
+	if c.kind == kindNumber {
+		// The common serial day number, without a string.
+		t := bytes.TrimSpace(c.v)
+		if f, err := strconv.ParseFloat(view(t), 64); err == nil && f >= 1 && f < 19000101 {
+			if d, err = serialDate(f, date1904); err == nil && d.Year >= minYear && d.Year <= maxYear {
+				return d, true, nil
+			}
+		}
+	}
 	s := strings.TrimSpace(string(c.v))
 	switch c.kind {
 	case kindNumber:
@@ -178,31 +187,78 @@ func textDate(s string, date1904 bool) (civil.Date, error) {
 // estimates; digits below a cent (often binary-float noise in number
 // cells) are rounded half-even. Nil means null.
 func parseValue(c cell) (*apd.Decimal, error) {
+	var d apd.Decimal
+	ok, err := parseValueInto(c, &d)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// parseValueInto is parseValue into d; ok is false when the cell is null.
+func parseValueInto(c cell, d *apd.Decimal) (ok bool, err error) {
 	if isNull(c) {
-		return nil, nil
+		return false, nil
 	}
 	if c.kind == kindBool {
-		return nil, errors.New("a TRUE/FALSE cell is not an amount")
+		return false, errors.New("a TRUE/FALSE cell is not an amount")
 	}
-	s := string(bytes.TrimSpace(c.v))
+	t := bytes.TrimSpace(c.v)
+	if c.kind == kindNumber && plainAmount(t, d) {
+		return true, nil
+	}
+	s := string(t)
 	if c.kind != kindNumber {
-		var err error
 		if s, err = cleanNumber(s, true); err != nil {
-			return nil, err
+			return false, err
 		}
 	}
-	var d apd.Decimal
 	if _, _, err := d.SetString(s); err != nil || d.Form != apd.Finite {
-		return nil, fmt.Errorf("%q is not an amount", string(c.v))
+		return false, fmt.Errorf("%q is not an amount", string(c.v))
 	}
 	if d.Exponent < -money.Scale {
-		d = money.RoundCents(d)
+		*d = money.RoundCents(*d)
 	}
 	// Digits once scaled to cents (the exponent is -2 or more here).
 	if d.NumDigits()+int64(d.Exponent)+money.Scale > money.Precision {
-		return nil, fmt.Errorf("%q does not fit DECIMAL(18,2)", string(c.v))
+		return false, fmt.Errorf("%q does not fit DECIMAL(18,2)", string(c.v))
 	}
-	return &d, nil
+	return true, nil
+}
+
+// plainAmount sets d from the common number cell, an optional minus, at
+// most 16 digits before the point and two after (what DECIMAL(18,2)
+// holds), without apd's general parser. It reports false for anything
+// else, which then takes the general path.
+func plainAmount(b []byte, d *apd.Decimal) bool {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	var n int64
+	digits, frac, dot := 0, 0, false
+	for _, ch := range b {
+		switch {
+		case ch >= '0' && ch <= '9':
+			n = n*10 + int64(ch-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case ch == '.' && !dot:
+			dot = true
+		default:
+			return false
+		}
+	}
+	if digits == 0 || frac > money.Scale || digits-frac > money.Precision-money.Scale {
+		return false
+	}
+	d.Coeff.SetInt64(n)
+	d.Exponent = int32(-frac)
+	d.Negative = neg
+	d.Form = apd.Finite
+	return true
 }
 
 // cleanNumber turns "$1,234.50", "(1,234.50)", "USD 12", "1 234 kg" into a
@@ -286,7 +342,13 @@ func parseFloat(c cell, units ...string) (float64, bool, error) {
 	if c.kind == kindBool {
 		return 0, true, errors.New("a TRUE/FALSE cell is not a number")
 	}
-	s := string(bytes.TrimSpace(c.v))
+	t := bytes.TrimSpace(c.v)
+	if c.kind == kindNumber {
+		if f, err := strconv.ParseFloat(view(t), 64); err == nil && f >= 0 && !math.IsInf(f, 0) {
+			return f, true, nil
+		}
+	}
+	s := string(t)
 	if c.kind != kindNumber {
 		low := strings.ToLower(s)
 		for _, u := range units {
@@ -426,9 +488,13 @@ func isFROB(c cell) bool {
 	if isNull(c) {
 		return false
 	}
-	switch strings.ToUpper(string(bytes.TrimSpace(c.v))) {
-	case "Y", "YES", "TRUE", "1", "X", "FROB":
-		return true
+	v := bytes.TrimSpace(c.v)
+	for _, m := range frobMarks {
+		if bytes.EqualFold(v, m) {
+			return true
+		}
 	}
 	return false
 }
+
+var frobMarks = [][]byte{[]byte("Y"), []byte("YES"), []byte("TRUE"), []byte("1"), []byte("X"), []byte("FROB")}

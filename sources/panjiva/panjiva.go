@@ -1,11 +1,14 @@
 package panjiva
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+
+	"github.com/cockroachdb/apd/v3"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/reference"
@@ -176,7 +179,7 @@ const (
 
 func newCaches() *caches {
 	c := &caches{country: map[string]countryHit{}}
-	for _, f := range []field{fieldShipper, fieldConsignee, fieldPortOfLading, fieldPortOfUnlading} {
+	for _, f := range []field{fieldShipper, fieldConsignee, fieldPortOfLading, fieldPortOfUnlading, fieldHSCode} {
 		c.text[f] = map[string]string{}
 	}
 	return c
@@ -195,6 +198,7 @@ type sheetRows struct {
 	rows    int64
 	frob    int64
 	emitErr error
+	slab    slabs
 }
 
 func (p *sheetRows) flushCounts() {
@@ -253,17 +257,42 @@ func (p *sheetRows) text(cells []cell, f field) string {
 	if isNull(c) {
 		return ""
 	}
+	return p.keep(f, c.v, c.shared)
+}
+
+// keep returns v, trimmed, as a string that outlives the row: the shared
+// strings table's own bytes, a cached copy of a repeated value, or a copy
+// in the text slab.
+func (p *sheetRows) keep(f field, v []byte, shared bool) string {
+	t := bytes.TrimSpace(v)
+	if shared {
+		return tableString(t)
+	}
 	m := p.cache.text[f]
-	if m != nil {
-		if s, ok := m[string(c.v)]; ok {
-			return s
+	if m == nil {
+		return p.slab.str(t)
+	}
+	if s, ok := m[string(v)]; ok {
+		return s
+	}
+	if len(m) >= maxCached || len(v) > maxCachedKey {
+		return p.slab.str(t)
+	}
+	// A cached value gets its own allocation: one in a slab would keep
+	// the whole slab alive as long as the cache.
+	s := string(t)
+	m[string(v)] = s
+	return s
+}
+
+// hsCodes reads the HS code cell, without allocating for a clean code.
+func (p *sheetRows) hsCodes(c cell) ([]string, error) {
+	if c.kind == kindText || c.kind == kindNumber {
+		if t := bytes.TrimSpace(c.v); isHSDigits(view(t)) {
+			return p.slab.code(p.keep(fieldHSCode, t, c.shared)), nil
 		}
 	}
-	s := strings.TrimSpace(string(c.v))
-	if m != nil && len(m) < maxCached && len(c.v) <= maxCachedKey {
-		m[string(c.v)] = s
-	}
-	return s
+	return parseHSCodes(c)
 }
 
 func (p *sheetRows) country(cells []cell, f field) (string, error) {
@@ -327,33 +356,35 @@ func (p *sheetRows) shipment(n int, cells []cell) error {
 		return reject(schema.ReasonBadDate, fieldShipmentDate, nil, err)
 	}
 	month := date.MonthOf()
-	codes, err := parseHSCodes(p.at(cells, fieldHSCode))
+	codes, err := p.hsCodes(p.at(cells, fieldHSCode))
 	if err != nil {
 		return reject(schema.ReasonBadHSCode, fieldHSCode, &month, err)
 	}
-	value, err := parseValue(p.at(cells, fieldValueUSD))
-	if err != nil {
+	var dec apd.Decimal
+	var value *apd.Decimal
+	if ok, err := parseValueInto(p.at(cells, fieldValueUSD), &dec); err != nil {
 		return reject(schema.ReasonBadValue, fieldValueUSD, &month, err)
+	} else if ok {
+		value = p.slab.dec(&dec)
 	}
 	var weight *float64
 	if w, ok, err := parseFloat(p.at(cells, fieldWeightKg), "kgs", "kg"); err != nil {
 		return reject(schema.ReasonBadWeight, fieldWeightKg, &month, err)
 	} else if ok {
-		weight = &w
+		weight = p.slab.float(w)
 	}
 	if weight == nil {
 		if w, ok, err := parseFloat(p.at(cells, fieldWeightT), "mt", "t"); err != nil {
 			return reject(schema.ReasonBadWeight, fieldWeightT, &month, err)
 		} else if ok {
-			w *= 1000
-			weight = &w
+			weight = p.slab.float(w * 1000)
 		}
 	}
 	var teu *float64
 	if v, ok, err := parseFloat(p.at(cells, fieldTEU), "teu"); err != nil {
 		return reject(schema.ReasonBadQuantity, fieldTEU, &month, err)
 	} else if ok {
-		teu = &v
+		teu = p.slab.float(v)
 	}
 	origin, err := p.country(cells, fieldOrigin)
 	if err != nil {
@@ -364,7 +395,8 @@ func (p *sheetRows) shipment(n int, cells []cell) error {
 		return reject(schema.ReasonBadCountry, fieldDestination, &month, err)
 	}
 	p.rows++
-	return p.e.Shipment(&schema.Shipment{
+	sh := p.slab.ship()
+	*sh = schema.Shipment{
 		ShipmentDate:       date,
 		BillOfLading:       p.text(cells, fieldBillOfLading),
 		Shipper:            p.text(cells, fieldShipper),
@@ -384,7 +416,8 @@ func (p *sheetRows) shipment(n int, cells []cell) error {
 		SourceSHA256:       p.rel.SHA256,
 		Sheet:              p.sheet,
 		SourceRow:          int64(n),
-	})
+	}
+	return p.e.Shipment(sh)
 }
 
 // rawCells is the row as text, for quarantine.

@@ -12,12 +12,12 @@ func FuzzSharedStrings(f *testing.F) {
 	f.Add([]byte(`<sst><si </si></sst>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const limit = 1 << 12
-		ss, err := scanSharedStrings(bytes.NewReader(data), limit)
+		ss, err := scanSharedStrings(bytes.NewReader(data), limit, int64(len(data)))
 		if err != nil {
 			return
 		}
-		if int64(len(ss.data))+4*int64(len(ss.off)) > limit+4 {
-			t.Fatalf("table of %d bytes and %d strings over the limit", len(ss.data), ss.len())
+		if ss.memory() > limit {
+			t.Fatalf("table of %d bytes and %d strings over the limit", ss.memory(), ss.len())
 		}
 		for i := range ss.len() {
 			_ = ss.at(i)

@@ -27,6 +27,9 @@ type cell struct {
 	// arena offsets while the row is parsed; see sheetParser.arena.
 	ao, ae  int32
 	inArena bool
+	// shared: v is a string of the shared strings table, which is never
+	// written once read and lives as long as anything points into it.
+	shared bool
 }
 
 // rowFunc receives the 1-based row number and the row's cells indexed by
@@ -196,6 +199,7 @@ var (
 // ends first.
 func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool, err error) {
 	// Attributes: r (reference) and t (type); s (style) is not needed.
+	// Byte loops rather than IndexByte: the distances are a few bytes.
 	j := pos + 2
 	var ref, typ []byte
 	for {
@@ -208,27 +212,34 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 		if b[j] == '>' || b[j] == '/' {
 			break
 		}
-		eq := bytes.IndexByte(b[j:], '=')
-		if eq < 0 || j+eq+1 >= len(b) {
+		eq := j
+		for eq < len(b) && b[eq] != '=' {
+			eq++
+		}
+		if eq+1 >= len(b) {
 			return 0, false, nil
 		}
-		name := b[j : j+eq]
-		q := b[j+eq+1]
+		name := b[j:eq]
+		q := b[eq+1]
 		if q != '"' && q != '\'' {
 			return 0, false, fmt.Errorf("malformed attribute in %.40q", b[pos:])
 		}
-		e := bytes.IndexByte(b[j+eq+2:], q)
-		if e < 0 {
+		e := eq + 2
+		for e < len(b) && b[e] != q {
+			e++
+		}
+		if e >= len(b) {
 			return 0, false, nil
 		}
-		val := b[j+eq+2 : j+eq+2+e]
-		switch string(name) {
-		case "r":
-			ref = val
-		case "t":
-			typ = val
+		if len(name) == 1 {
+			switch name[0] {
+			case 'r':
+				ref = b[eq+2 : e]
+			case 't':
+				typ = b[eq+2 : e]
+			}
 		}
-		j += eq + 2 + e + 1
+		j = e + 1
 	}
 	if ref != nil {
 		c, ok := columnIndex(ref)
@@ -268,8 +279,11 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 		next = ts + lt + len(isEnd)
 	case !bytes.Equal(typ, inlineStrType) && bytes.HasPrefix(b[k:], vStart):
 		vs := k + len(vStart)
-		lt := bytes.IndexByte(b[vs:], '<')
-		if lt < 0 {
+		lt := 0
+		for vs+lt < len(b) && b[vs+lt] != '<' {
+			lt++
+		}
+		if vs+lt >= len(b) {
 			return 0, false, nil
 		}
 		if !bytes.HasPrefix(b[vs+lt:], vEnd) {
@@ -366,11 +380,11 @@ func (p *sheetParser) typedCell(t, v []byte) (cell, error) {
 	case "", "n":
 		kind = kindNumber
 	case "s":
-		idx, err := strconv.Atoi(string(v))
+		idx, err := sharedIndex(v)
 		if err != nil || idx < 0 || idx >= p.wb.shared.len() {
 			return cell{}, fmt.Errorf("shared string index %.20q out of range", v)
 		}
-		return cell{kind: kindText, v: p.wb.shared.at(idx)}, nil
+		return cell{kind: kindText, v: p.wb.shared.at(idx), shared: true}, nil
 	case "str":
 		kind = kindText
 	case "b":
@@ -383,6 +397,22 @@ func (p *sheetParser) typedCell(t, v []byte) (cell, error) {
 		kind = kindText
 	}
 	return p.textCell(kind, v), nil
+}
+
+// sharedIndex reads a shared string index: plain digits by hand, anything
+// else as strconv.Atoi reads it.
+func sharedIndex(v []byte) (int, error) {
+	if len(v) == 0 || len(v) > 9 {
+		return strconv.Atoi(string(v))
+	}
+	n := 0
+	for _, ch := range v {
+		if ch < '0' || ch > '9' {
+			return strconv.Atoi(string(v))
+		}
+		n = n*10 + int(ch-'0')
+	}
+	return n, nil
 }
 
 // attr returns the value of attribute name in a start tag, or nil.

@@ -262,22 +262,77 @@ func (wb *workbook) readPart(zf *zip.File) ([]byte, error) {
 
 func (wb *workbook) Close() error { return wb.f.Close() }
 
-// sharedStrings is the shared strings table packed in one buffer: string
-// i is data[off[i]:off[i+1]]. Packed, because a table of millions of short
-// strings as separate slices costs several times its text.
+// sharedStrings is the shared strings table in one arena: the decoded
+// text of every string, back to back, in chunks of at most sstChunk bytes
+// that are never reallocated, so a table of millions of strings costs its
+// text plus 4 bytes a string, and growing it copies nothing. String i
+// starts at pos[i] (chunk<<sstChunkBits | offset) and ends where string
+// i+1 starts, or at the end of its chunk when i+1 starts the next one;
+// pos has one more entry, the end of the last string. The arena is never
+// written once read, so cells and shipments may point into it.
 type sharedStrings struct {
-	data []byte
-	off  []uint32
+	chunks [][]byte
+	pos    []uint32
+	alloc  int64 // bytes of chunks allocated, against the limit
 }
+
+// A chunk holds at most 1 MiB: more than a cell (maxCellBytes), so no
+// string spans two, and 12 bits of chunk number address 4 GiB.
+const (
+	sstChunkBits = 20
+	sstChunk     = 1 << sstChunkBits
+	sstMaxChunks = 1 << (32 - sstChunkBits)
+	sstMinChunk  = 64 << 10
+)
 
 func (s *sharedStrings) len() int {
-	if len(s.off) == 0 {
+	if len(s.pos) == 0 {
 		return 0
 	}
-	return len(s.off) - 1
+	return len(s.pos) - 1
 }
 
-func (s *sharedStrings) at(i int) []byte { return s.data[s.off[i]:s.off[i+1]:s.off[i+1]] }
+func (s *sharedStrings) at(i int) []byte {
+	p, q := s.pos[i], s.pos[i+1]
+	c := s.chunks[p>>sstChunkBits]
+	start, end := p&(sstChunk-1), q&(sstChunk-1)
+	if q>>sstChunkBits != p>>sstChunkBits {
+		end = uint32(len(c))
+	}
+	return c[start:end:end]
+}
+
+// memory is what the table takes, as counted against its limit.
+func (s *sharedStrings) memory() int64 { return s.alloc + 4*int64(cap(s.pos)) }
+
+// room makes the current chunk able to take n more bytes, starting a new
+// chunk (twice the last, up to sstChunk) when it cannot. It fails when
+// that would take the table past limit.
+func (s *sharedStrings) room(n int, limit int64) error {
+	if k := len(s.chunks); k > 0 && cap(s.chunks[k-1])-len(s.chunks[k-1]) >= n {
+		return nil
+	}
+	size := sstMinChunk
+	if k := len(s.chunks); k > 0 {
+		size = min(2*cap(s.chunks[k-1]), sstChunk)
+	}
+	size = max(size, n)
+	// At most half of what the limit leaves, so that the index can grow
+	// too, unless the string needs more.
+	left := limit - s.memory()
+	if int64(size) > left/2 {
+		size = max(int(left/2), n)
+	}
+	if int64(size) > left {
+		size = int(max(left, 0))
+	}
+	if size < n || len(s.chunks) >= sstMaxChunks {
+		return fmt.Errorf("table larger than the limit of %d bytes in memory (after %d strings)", limit, len(s.pos))
+	}
+	s.chunks = append(s.chunks, make([]byte, 0, size))
+	s.alloc += int64(size)
+	return nil
+}
 
 // readSharedStrings streams the shared strings part into wb.shared,
 // within SharedStringsMemory.
@@ -290,7 +345,10 @@ func (wb *workbook) readSharedStrings(zf *zip.File) error {
 		return err
 	}
 	defer rc.Close()
-	ss, err := scanSharedStrings(rc, wb.limits.SharedStringsMemory)
+	// Inflating one block ahead overlaps with scanning this one.
+	pr := newPrefetcher(rc, 1<<20, 2)
+	defer pr.Close()
+	ss, err := scanSharedStrings(pr, wb.limits.SharedStringsMemory, int64(zf.UncompressedSize64))
 	if err != nil {
 		return err
 	}
@@ -300,30 +358,50 @@ func (wb *workbook) readSharedStrings(zf *zip.File) error {
 }
 
 // scanSharedStrings returns the text of every <si> of the shared strings
-// XML in r, phonetic runs left out. The table may take at most limit
-// bytes; no string may be longer than a cell.
-func scanSharedStrings(r io.Reader, limit int64) (sharedStrings, error) {
-	ss := sharedStrings{off: []uint32{0}}
+// XML in r, phonetic runs left out, decoded straight into the table's
+// arena. size is the XML's length (the zip entry's declared size, which
+// archive/zip holds it to): with the uniqueCount of <sst> it sizes the
+// index once. The table may take at most limit bytes; no string may be
+// longer than a cell.
+func scanSharedStrings(r io.Reader, limit, size int64) (sharedStrings, error) {
+	var ss sharedStrings
 	w := window{r: r, buf: make([]byte, 64<<10), max: maxRowBytes, what: "a shared string"}
-	var scratch []byte
+	sized := false
 	for {
 		data := w.data()
 		i := indexTag(data, "si")
+		if !sized {
+			// The index's size, from <sst uniqueCount="..."> when it comes
+			// before the first string; bounded by what size and limit
+			// allow, so a false count cannot make it large.
+			if j := indexTag(data, "sst"); j >= 0 && (i < 0 || j < i) {
+				if gt := bytes.IndexByte(data[j:], '>'); gt >= 0 {
+					if n, err := strconv.ParseInt(string(attr(data[j:j+gt], "uniqueCount")), 10, 64); err == nil && n > 0 {
+						n = min(n, size/int64(len("<si/>")), limit/4/2) + 1
+						ss.pos = make([]uint32, 0, n)
+					}
+					sized = true
+				}
+			} else if i >= 0 {
+				sized = true
+			}
+		}
 		if i < 0 {
-			// Keep a tail that may hold the start of "<si".
+			// Keep a tail that may hold the start of "<si" or "<sst".
 			w.advance(max(0, len(data)-8))
 			ok, err := w.more()
 			if err != nil {
 				return sharedStrings{}, err
 			}
 			if !ok {
-				return ss, nil
+				return ss.done(), nil
 			}
 			continue
 		}
-		b := data[i:]
-		used, text, complete := nextSharedString(b, scratch[:0])
-		scratch = text
+		used, complete, err := ss.next(data[i:], limit)
+		if err != nil {
+			return sharedStrings{}, fmt.Errorf("string %d: %w", len(ss.pos), err)
+		}
 		if !complete {
 			w.advance(i)
 			ok, err := w.more()
@@ -331,39 +409,98 @@ func scanSharedStrings(r io.Reader, limit int64) (sharedStrings, error) {
 				return sharedStrings{}, err
 			}
 			if !ok {
-				return sharedStrings{}, fmt.Errorf("string %d: truncated <si>", ss.len())
+				return sharedStrings{}, fmt.Errorf("string %d: truncated <si>", len(ss.pos))
 			}
 			continue
 		}
-		if len(text) > maxCellBytes {
-			return sharedStrings{}, fmt.Errorf("string %d: %d bytes, more than a cell holds (%d)", ss.len(), len(text), maxCellBytes)
-		}
-		if int64(len(ss.data)+len(text))+4*int64(len(ss.off)+1) > limit {
-			return sharedStrings{}, fmt.Errorf("table larger than the limit of %d bytes in memory (after %d strings)", limit, ss.len())
-		}
-		ss.data = append(ss.data, text...)
-		ss.off = append(ss.off, uint32(len(ss.data)))
 		w.advance(i + used)
 	}
 }
 
-// nextSharedString decodes the <si> element at the start of b, appending
-// its text to dst. complete is false when b ends first.
-func nextSharedString(b, dst []byte) (used int, text []byte, complete bool) {
+// done adds the end of the last string.
+func (s *sharedStrings) done() sharedStrings {
+	end := uint32(0)
+	if k := len(s.chunks); k > 0 {
+		end = uint32(k-1)<<sstChunkBits | uint32(len(s.chunks[k-1]))
+	}
+	s.pos = append(s.pos, end)
+	return *s
+}
+
+var (
+	siFast    = []byte("<si><t>")
+	siFastEnd = []byte("</t></si>")
+)
+
+// next decodes the <si> element at the start of b into the arena.
+// complete is false when b ends first.
+func (s *sharedStrings) next(b []byte, limit int64) (used int, complete bool, err error) {
 	gt := bytes.IndexByte(b, '>')
 	if gt < 0 {
-		return 0, dst, false
+		return 0, false, nil
 	}
 	if b[gt-1] == '/' { // <si/>
-		return gt + 1, dst, true
+		return gt + 1, true, s.add(nil, true, limit)
+	}
+	if bytes.HasPrefix(b, siFast) {
+		// The common form: one plain run.
+		v := b[len(siFast):]
+		if lt := bytes.IndexByte(v, '<'); lt >= 0 && bytes.HasPrefix(v[lt:], siFastEnd) {
+			return len(siFast) + lt + len(siFastEnd), true, s.add(v[:lt], false, limit)
+		}
 	}
 	// Search for the end after the start tag: in "<si </si>" the first '>'
 	// belongs to the end tag.
 	end := bytes.Index(b[gt+1:], []byte("</si>"))
 	if end < 0 {
-		return 0, dst, false
+		return 0, false, nil
 	}
-	return gt + 1 + end + len("</si>"), inlineText(dst, b[gt+1:gt+1+end]), true
+	return gt + 1 + end + len("</si>"), true, s.add(b[gt+1:gt+1+end], true, limit)
+}
+
+// add appends one string: raw is its XML, the runs of an <si> when rich
+// is true, else the text of its one <t>. Decoding only ever shortens
+// text, so raw's length (at most a cell's) is the room it needs.
+func (s *sharedStrings) add(raw []byte, rich bool, limit int64) error {
+	if err := s.room(min(len(raw), maxCellBytes), limit); err != nil {
+		return err
+	}
+	k := len(s.chunks) - 1
+	c := s.chunks[k]
+	start := len(c)
+	if rich {
+		c = inlineText(c, raw)
+	} else {
+		c = appendUnescaped(c, raw)
+	}
+	if n := len(c) - start; n > maxCellBytes {
+		return fmt.Errorf("%d bytes, more than a cell holds (%d)", n, maxCellBytes)
+	}
+	if err := s.growIndex(limit); err != nil {
+		return err
+	}
+	s.chunks[k] = c
+	s.pos = append(s.pos, uint32(k)<<sstChunkBits|uint32(start))
+	return nil
+}
+
+// growIndex makes room in pos for one more string and the end entry done
+// adds, doubling it within what limit leaves.
+func (s *sharedStrings) growIndex(limit int64) error {
+	if cap(s.pos)-len(s.pos) >= 2 {
+		return nil
+	}
+	n := int64(max(2*cap(s.pos), 64))
+	if left := (limit - s.alloc) / 4; n > left {
+		n = left
+	}
+	if n < int64(len(s.pos)+2) {
+		return fmt.Errorf("table larger than the limit of %d bytes in memory (after %d strings)", limit, len(s.pos))
+	}
+	pos := make([]uint32, len(s.pos), n)
+	copy(pos, s.pos)
+	s.pos = pos
+	return nil
 }
 
 // indexTag finds the start of the next <name> or <name ...> element.

@@ -2,7 +2,15 @@
 // summary of all of them together, for internal/readertest:
 //
 //   node read.mjs polars|arrow FILE...
+//   node read.mjs icebird TABLE_URL [SNAPSHOT_ID]
 //
+// icebird reads an Iceberg table over HTTP (Node's fetch cannot read
+// file:// URLs): the latest metadata (version-hint.text), at its current
+// snapshot or, time travel, at SNAPSHOT_ID. Types come from the table's
+// Iceberg schema; values from icebird's rows (hyparquet), where decimals
+// are JavaScript numbers (scaled back exactly below 2^53 cents) and
+// timestamps are Dates (milliseconds, so the sum is exact only for
+// whole-millisecond times).
 // {"rows": N, "columns": {"name": {"type": T, "nonNull": N, "sum": S}}}
 //
 // type is one of string, int32, int64, float64, date, decimal(P,S),
@@ -132,9 +140,62 @@ function decimal128(d, i) {
   return v >= 1n << 127n ? v - (1n << 128n) : v;
 }
 
+// icebird: Iceberg metadata, manifests (Avro) and data files over HTTP.
+const iceTypes = {
+  string: "string", int: "int32", long: "int64", double: "float64",
+  date: "date", "decimal(18, 2)": "decimal(18,2)", timestamptz: "timestamp_us_utc",
+};
+
+async function readIcebird(tableUrl, snapshotId) {
+  const { icebergMetadata, icebergRead } = await import("icebird");
+  const metadata = await icebergMetadata({ tableUrl });
+  if (snapshotId !== undefined) {
+    const id = Number(snapshotId);
+    if (!metadata.snapshots.some((sn) => sn["snapshot-id"] === id)) {
+      throw new Error(`snapshot ${snapshotId} not in ${tableUrl}`);
+    }
+    metadata["current-snapshot-id"] = id; // time travel: read that snapshot
+  }
+  const schema = metadata.schemas.find((sc) => sc["schema-id"] === metadata["current-schema-id"]);
+  const rows = await icebergRead({ tableUrl, metadata });
+  const s = summary();
+  s.rows = rows.length;
+  for (const f of schema.fields) {
+    let type, conv;
+    if (typeof f.type === "object" && f.type.type === "list" && f.type.element === "string") {
+      type = "list<string>"; conv = (v) => BigInt(v.length);
+    } else {
+      type = iceTypes[f.type] ?? `iceberg:${JSON.stringify(f.type)}`;
+      conv = {
+        string: bytes,
+        int32: BigInt,
+        int64: BigInt,
+        float64: Number,
+        date: (v) => BigInt(Math.round(v.getTime() / 86400000)),
+        "decimal(18,2)": (v) => BigInt(Math.round(v * 100)),
+        timestamp_us_utc: (v) => BigInt(v.getTime()) * 1000n,
+      }[type] ?? (() => 0n);
+    }
+    const c = col(s, f.name, type);
+    for (const r of rows) add(c, r[f.name] === null || r[f.name] === undefined ? null : conv(r[f.name]));
+  }
+  return s;
+}
+
+if (reader === "icebird") {
+  try {
+    const s = await readIcebird(files[0], files[1]);
+    process.stdout.write(JSON.stringify(s, (k, v) => (typeof v === "bigint" ? v.toString() : v)) + "\n");
+    process.exit(0);
+  } catch (e) {
+    console.error(`read.mjs: icebird: read ${files[0]}: ${e.message}`);
+    process.exit(1);
+  }
+}
+
 const read = { polars: readPolars, arrow: readArrow }[reader];
 if (!read) {
-  console.error(`read.mjs: unknown reader ${JSON.stringify(reader)} (polars, arrow)`);
+  console.error(`read.mjs: unknown reader ${JSON.stringify(reader)} (polars, arrow, icebird)`);
   process.exit(2);
 }
 const s = summary();

@@ -286,7 +286,10 @@ func duckdb(w io.Writer, t table, o Options) error {
 		hiveTypes = ", hive_types = {" + strings.Join(types, ", ") + "}"
 	}
 	fmt.Fprintf(w, "-- %s\n", t.Doc)
-	fmt.Fprintf(w, "CREATE OR REPLACE VIEW %q AS\nSELECT * FROM read_parquet(%s, hive_partitioning = true%s);\n",
+	// union_by_name: DuckDB otherwise takes the columns of the first file
+	// it lists, and a lake holds files written before a column was added
+	// (consumption_value_usd, schema version 2) beside newer ones.
+	fmt.Fprintf(w, "CREATE OR REPLACE VIEW %q AS\nSELECT * FROM read_parquet(%s, hive_partitioning = true, union_by_name = true%s);\n",
 		t.Name, sqlString(o.location(t.Table)+"/**/*.parquet"), hiveTypes)
 	return nil
 }
