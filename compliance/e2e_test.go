@@ -34,7 +34,7 @@ func examplesLake(t *testing.T) (*lake.Dir, string) {
 // ingestCensus runs the census responses in inboxDir (files ending in ext)
 // through the real census source and runner into a lake at root, and
 // fails unless months partitions were written.
-func ingestCensus(t *testing.T, root, inboxDir, ext string, months int) *lake.Dir {
+func ingestCensus(t testing.TB, root, inboxDir, ext string, months int) *lake.Dir {
 	t.Helper()
 	l, err := lake.NewDir(root)
 	if err != nil {

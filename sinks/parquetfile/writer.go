@@ -8,6 +8,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -114,6 +115,10 @@ type Writer[T any] struct {
 	enc      []byte
 	offsets  []int64 // of each row in rowsFile, in input order
 	size     int64   // bytes written to rowsFile
+
+	// opts make the Parquet writer, at Close for a sorted table.
+	opts    []parquet.WriterOption
+	repeats []*distinctCount // of the columns dictionary-encoded only where values repeat
 }
 
 // Create starts a spool file in dir (os.TempDir() when empty) for rows of
@@ -155,8 +160,11 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 		return nil, fmt.Errorf("create spool file: %w", err)
 	}
 	w.f, w.out = f, newHashingWriter(f)
-	w.w = parquet.NewGenericWriter[T](w.out, writerOptions(c)...)
-	if w.sorter != nil {
+	w.opts = writerOptions(c)
+	if w.sorter == nil {
+		w.w = parquet.NewGenericWriter[T](w.out, w.opts...)
+	} else {
+		w.repeats = repeatCounters[T]()
 		if w.rowsFile, err = os.CreateTemp(dir, "spool-*.rows"); err != nil {
 			_ = f.Close()
 			_ = os.Remove(f.Name())
@@ -237,6 +245,9 @@ func (w *Writer[T]) Write(row T) error {
 	w.offsets = append(w.offsets, w.size)
 	w.size += int64(len(w.enc))
 	w.sorter.add(p)
+	for _, d := range w.repeats {
+		d.add(p)
+	}
 	if _, err := w.rowsBuf.Write(w.enc); err != nil {
 		return fmt.Errorf("write row spool: %w", err)
 	}
@@ -272,6 +283,11 @@ func (w *Writer[T]) writeSorted() error {
 	// Rows read back point into data; the writer is finished (Close)
 	// before data goes.
 	defer release()
+	opts := w.opts
+	if plain := plainColumns(w.repeats, w.rows); len(plain) > 0 {
+		opts = append(slices.Clip(opts), schemaWithPlain[T](plain))
+	}
+	w.w = parquet.NewGenericWriter[T](w.out, opts...)
 	dec := &decoder{c: w.codec, slabLen: batchSize}
 	for _, i := range w.sorter.order() {
 		w.batch = w.batch[:len(w.batch)+1]
@@ -338,7 +354,9 @@ func (hw *hashingWriter) Flush() error { return hw.buf.Flush() }
 
 // Abort discards the file. Safe to call after Close has failed.
 func (w *Writer[T]) Abort() {
-	w.w.Reset(io.Discard)
+	if w.w != nil {
+		w.w.Reset(io.Discard)
+	}
 	w.dropRowSpool()
 	_ = w.f.Close()
 	_ = os.Remove(w.f.Name())

@@ -1,0 +1,125 @@
+package parquetfile
+
+import (
+	"reflect"
+	"strings"
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
+)
+
+// dictWhereRepeated are the dict-tagged columns whose values repeat in
+// some files and not in others: HS10 descriptions repeat for every
+// partner of an all-partner release, while a one-partner HS6 file has one
+// row per code and so one description per row, where a dictionary only
+// adds its index to every value (trade_flows came to 1.101 of DuckDB's
+// size with it). A sorted writer counts their distinct values and writes
+// a file in which more than half the values are distinct PLAIN, as
+// DuckDB's writer decides by itself.
+var dictWhereRepeated = []string{"description"}
+
+// maxDistinct bounds the counting: past it the column is PLAIN unless the
+// file has more than twice as many rows.
+const maxDistinct = 1 << 20
+
+// distinctCount counts the distinct values of one string column (a
+// string or *string field) of the rows added.
+type distinctCount struct {
+	name string
+	off  uintptr
+	ptr  bool
+	seen map[string]struct{}
+	over bool
+}
+
+// repeatCounters returns a counter for each of dictWhereRepeated that T
+// holds as a string column.
+func repeatCounters[T any]() []*distinctCount {
+	var out []*distinctCount
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[T]()) {
+		tag := strings.Split(f.Tag.Get("parquet"), ",")
+		if len(f.Index) != 1 || len(tag) == 0 {
+			continue
+		}
+		for _, name := range dictWhereRepeated {
+			ft := f.Type
+			ptr := ft.Kind() == reflect.Pointer
+			if ptr {
+				ft = ft.Elem()
+			}
+			if tag[0] == name && ft.Kind() == reflect.String {
+				out = append(out, &distinctCount{name: name, off: f.Offset, ptr: ptr, seen: map[string]struct{}{}})
+			}
+		}
+	}
+	return out
+}
+
+func (d *distinctCount) add(row unsafe.Pointer) {
+	if d.over {
+		return
+	}
+	q := unsafe.Add(row, d.off)
+	if d.ptr {
+		if q = *(*unsafe.Pointer)(q); q == nil {
+			return
+		}
+	}
+	s := *(*string)(q)
+	if _, ok := d.seen[s]; ok {
+		return
+	}
+	if len(d.seen) >= maxDistinct {
+		d.over, d.seen = true, nil
+		return
+	}
+	d.seen[strings.Clone(s)] = struct{}{}
+}
+
+// plainColumns names the counted columns whose values are more than half
+// distinct over rows rows.
+func plainColumns(counts []*distinctCount, rows int64) map[string]bool {
+	var out map[string]bool
+	for _, d := range counts {
+		distinct := int64(len(d.seen))
+		if d.over {
+			distinct = maxDistinct
+		}
+		if 2*distinct > rows {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[d.name] = true
+		}
+	}
+	return out
+}
+
+// schemaWithPlain is T's schema with the top-level columns named PLAIN
+// instead of their tagged encoding. Columns, order and types stay those
+// of T, so parquet-go keeps its direct path from T's fields to columns.
+func schemaWithPlain[T any](plain map[string]bool) *parquet.Schema {
+	var zero T
+	s := parquet.SchemaOf(zero)
+	fields := s.Fields()
+	out := make([]parquet.Field, len(fields))
+	for i, f := range fields {
+		out[i] = f
+		if plain[f.Name()] {
+			out[i] = plainField{f}
+		}
+	}
+	return parquet.NewSchema(s.Name(), fieldsNode{Node: s, fields: out})
+}
+
+type plainField struct{ parquet.Field }
+
+func (plainField) Encoding() encoding.Encoding { return &parquet.Plain }
+
+type fieldsNode struct {
+	parquet.Node
+	fields []parquet.Field
+}
+
+func (n fieldsNode) Fields() []parquet.Field { return n.fields }
