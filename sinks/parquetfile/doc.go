@@ -21,8 +21,12 @@
 //     readers" and what parquet-mr, Arrow C++ and DuckDB write by default.
 //     A dictionary that outgrows 1 MiB falls back to PLAIN for the rest of
 //     the row group, as parquet-mr and Arrow do.
-//   - Min/max/null-count statistics on every column chunk, page statistics
-//     and the page index (column and offset indexes).
+//   - Min/max/null-count statistics on every column chunk, and per page in
+//     the page index (column and offset indexes), which is where parquet-mr
+//     (Spark, Hive, Trino's reader) and Arrow look for page-level pruning.
+//     Page headers carry no statistics: they repeated each page's min and
+//     max a third time, long strings (source URIs, sha256s) included, and
+//     cost 3.5% of a one-month trade_flows file (docs/BENCHMARKS.md).
 //   - Split-block bloom filters on the table's Bloom columns (hs_code,
 //     partner, bill_of_lading).
 //   - Rows sorted by the table's SortBy columns (ascending, nulls first,

@@ -189,7 +189,7 @@ func writerOptions(c config) []parquet.WriterOption {
 		parquet.DefaultEncodingFor(parquet.Int64, &parquet.Plain),
 		parquet.DefaultEncodingFor(parquet.Double, &parquet.Plain),
 		parquet.DictionaryMaxBytes(dictionaryMaxBytes),
-		parquet.DataPageStatistics(true),
+		parquet.DataPageStatistics(false),
 		parquet.PageBufferSize(pageBufferSize),
 		parquet.MaxRowsPerRowGroup(int64(c.rowGroupRows)),
 		parquet.KeyValueMetadata(KeyDataset, t.Dataset),
