@@ -240,7 +240,7 @@ func (w *Writer) Catchup(ctx context.Context) ([]Snapshot, error) {
 			}
 		}
 	}
-	prefix := strings.TrimSuffix(publish.TxnKey("x"), "x.json")
+	prefix := publish.TxnRoot
 	var ids []string
 	for o, err := range w.Lake.List(ctx, prefix) {
 		if err != nil {

@@ -14,9 +14,9 @@ import (
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
 
-// txnRoot holds one outcome record per transaction: the commit point of a
-// release.
-const txnRoot = TablesRoot + "/_txn/"
+// TxnRoot holds one outcome record per transaction, TxnKey(id): the
+// commit point of a release.
+const TxnRoot = TablesRoot + "/_txn/"
 
 // Outcomes of a transaction.
 const (
@@ -25,7 +25,7 @@ const (
 )
 
 // TxnKey is the key of transaction id's outcome record.
-func TxnKey(id string) string { return txnRoot + id + ".json" }
+func TxnKey(id string) string { return TxnRoot + id + ".json" }
 
 // TxnRecord is a transaction's outcome. The committed record lists every
 // partition the transaction staged and the seq of its staged record: one
