@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -92,6 +93,9 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis) (*Series, e
 			continue // removed between list and load
 		}
 		for _, g := range m.Groups {
+			if !groupMayHold(g.Name, spec.partner) {
+				continue // another job's partners: none of its rows are the basis's
+			}
 			for _, f := range g.Files {
 				key := f.Key
 				recs, err := readFlows(ctx, l, key, spec)
@@ -120,6 +124,28 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis) (*Series, e
 		}
 	}
 	return s, nil
+}
+
+// groupMayHold reports whether a partition's file group may hold rows of
+// partner, by the name the census source gives it (census.Source.FileGroup:
+// partner-CN, partners-CN-HK with up to eight ISO codes, partners-all,
+// partners-<n>-<hash> for more). Names it cannot read (partners-<n>-<hash>,
+// part-00000, a delivery's name) may hold any partner, and are read.
+func groupMayHold(name, partner string) bool {
+	if p, ok := strings.CutPrefix(name, "partner-"); ok {
+		return p == partner
+	}
+	list, ok := strings.CutPrefix(name, "partners-")
+	if !ok || list == "all" {
+		return true
+	}
+	codes := strings.Split(list, "-")
+	for _, c := range codes {
+		if len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' {
+			return true // partners-<n>-<hash>
+		}
+	}
+	return slices.Contains(codes, partner)
 }
 
 // flowColumns are the trade_flows columns the computation uses (named as

@@ -15,6 +15,7 @@ import (
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/parquetfile"
+	"github.com/tradepipe/tradepipe/sources/census"
 )
 
 // TestReadColumnsMatchesWholeRows: reading only the columns and rows
@@ -224,4 +225,36 @@ func BenchmarkReadTradeFlows(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestGroupMayHold: the file groups the census source names (its own
+// FileGroup, for one, a few and many partners and for all) are read for
+// China exactly when they may hold China.
+func TestGroupMayHold(t *testing.T) {
+	many := []string{"5700", "5820", "1220", "2010", "4120", "4280", "4210", "5880", "5800"}
+	for _, tc := range []struct {
+		opts census.Options
+		want bool
+	}{
+		{census.Options{Flow: "export", Partner: "5700"}, true},
+		{census.Options{Flow: "export", Partner: "5820"}, false},                    // partner-HK
+		{census.Options{Flow: "export", Partners: []string{"5820", "5700"}}, true},  // partners-CN-HK
+		{census.Options{Flow: "export", Partners: []string{"5820", "1220"}}, false}, // partners-CA-HK
+		{census.Options{Flow: "export", Partners: many}, true},                      // partners-9-<hash>: cannot tell
+		{census.Options{Flow: "export", Partners: append(many[1:], "5830")}, true},  // the same without China
+		{census.Options{Flow: "export", AllPartners: true}, true},                   // partners-all
+	} {
+		s, err := census.New(tc.opts, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := groupMayHold(s.FileGroup(), "CN"); got != tc.want {
+			t.Errorf("%s: %v, want %v", s.FileGroup(), got, tc.want)
+		}
+	}
+	for name, want := range map[string]bool{"part-00000": true, "week1-export-3f2a": true, "partners-US": false} {
+		if got := groupMayHold(name, "CN"); got != want {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
 }
