@@ -215,7 +215,9 @@ func readFlows(ctx context.Context, l lake.Lake, key string, spec basisSpec) ([]
 // A file that lacks one of the required columns is an error, not zeros;
 // customs_regime, added later and nullable, reads as null where missing.
 func readColumns(r io.ReaderAt, size int64, reporter, partner string) ([]flowColumns, error) {
-	f, err := parquet.OpenFile(r, size, parquet.SkipBloomFilters(true))
+	// The page index is read per column chunk when a seek needs it
+	// (readChunk), not for every column of the file here.
+	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		return nil, err
 	}
@@ -316,10 +318,15 @@ func readColumns(r io.ReaderAt, size int64, reporter, partner string) ([]flowCol
 			continue
 		}
 		base := len(out)
-		for i := lo; i < hi; i++ {
-			if selected[i] {
-				out = append(out, flowColumns{Reporter: reporter, Partner: partner})
+		k := 0
+		for _, sel := range selected[lo:hi] {
+			if sel {
+				k++
 			}
+		}
+		out = slices.Grow(out, k)
+		for range k {
+			out = append(out, flowColumns{Reporter: reporter, Partner: partner})
 		}
 		for c, leaf := range leaves {
 			if leaf < 0 {
@@ -370,6 +377,11 @@ func mayHold(cc parquet.ColumnChunk, want []byte) bool {
 // to stops it once the page holding row to-1 is read. fn's error ends it
 // and is returned.
 func readChunk(cc parquet.ColumnChunk, from, to int64, buf []parquet.Value, fn func(parquet.Value) error) error {
+	if fc, ok := cc.(*parquet.FileColumnChunk); ok && from > 0 {
+		// Loads the chunk's offset index, which SeekToRow then uses; a
+		// file without one is read from its first page instead.
+		_, _ = fc.OffsetIndex()
+	}
 	pages := cc.Pages()
 	defer pages.Close()
 	if from > 0 {
