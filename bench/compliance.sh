@@ -98,6 +98,6 @@ for set in ${SETS:-real gen}; do
 	echo "  medians of $RUNS: tradepipe wall $(awk '{print $1}' "$d/results" | median) s CPU $(awk '{print $2}' "$d/results" | median) s," \
 		"duckdb wall $(awk '{print $4}' "$d/results" | median) s CPU $(awk '{print $5}' "$d/results" | median) s;" \
 		"ratio CPU $(awk '{print $2 / $5}' "$d/results" | median), wall $(awk '{print $1 / $4}' "$d/results" | median)" \
-		"(range CPU $(awk '{print $2 / $5}' "$d/results" | sort -g | head -1)-$(awk '{print $2 / $5}' "$d/results" | sort -g | tail -1))"
+		"(range CPU $(awk '{printf "%.2f\n", $2 / $5}' "$d/results" | sort -g | head -1)-$(awk '{printf "%.2f\n", $2 / $5}' "$d/results" | sort -g | tail -1))"
 	(cd "$d" && "$WORK/complianceduck" -lake lake -bases "${BASES[$set]}" -reference "$ROOT/internal/reference" -compare tp.json | sed 's/^/  /')
 done

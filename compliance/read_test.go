@@ -3,8 +3,11 @@ package compliance
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +15,11 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/tradepipe/tradepipe/examples"
+	"github.com/tradepipe/tradepipe/internal/reference"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/parquetfile"
+	"github.com/tradepipe/tradepipe/sinks/publish"
 	"github.com/tradepipe/tradepipe/sources/census"
 )
 
@@ -256,5 +261,71 @@ func TestGroupMayHold(t *testing.T) {
 		if got := groupMayHold(name, "CN"); got != want {
 			t.Errorf("%s: %v, want %v", name, got, want)
 		}
+	}
+}
+
+// TestReadSeriesSkipsOtherPartnersFiles: in a month where a China job's
+// file sits beside a Hong Kong job's, ReadSeries reads China's and never
+// opens Hong Kong's (here not even Parquet, so opening it would fail),
+// and lists only what it read as inputs.
+func TestReadSeriesSkipsOtherPartnersFiles(t *testing.T) {
+	l := newLake(t)
+	ctx := context.Background()
+	m := month("2020-01")
+	pub := &publish.Publisher{Lake: l.(lake.Conditional)}
+	p := schema.TradeFlowPartition("census", "export", m)
+	put := func(group string, path string, rows int64) {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		if _, err := pub.Publish(ctx, publish.Commit{
+			Partition: p,
+			Group:     publish.Group{Name: group, Rows: rows},
+			Local: []publish.LocalFile{{Name: group + ".parquet", Path: path, Rows: rows, Bytes: int64(len(b)),
+				SHA256: hex.EncodeToString(sum[:])}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := parquetfile.Create[schema.TradeFlowRecord](t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, partner := range []string{"CN", "CN", "HK"} {
+		if err := w.Write(schema.TradeFlowRecord{Period: 18262, Reporter: "US", Partner: partner, Flow: "export",
+			HSCode: fmt.Sprintf("12019%d", i), HSLevel: 6, ValueUSD: 100, CoversMonths: 1, Valuation: "FAS",
+			Source: "census", ReleaseID: "r1", SourceURI: "file:///cn", SourceSHA256: "ab"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	put("partner-CN", f.Path, f.Rows)
+	bogus := filepath.Join(t.TempDir(), "hk.parquet")
+	if err := os.WriteFile(bogus, []byte("not parquet"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	put("partner-HK", bogus, 1)
+	s, err := ReadSeries(ctx, l, reference.USExports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Inputs) != 1 || !strings.Contains(s.Inputs[0].URI, "partner-CN") {
+		t.Errorf("inputs %+v, want the partner-CN file alone", s.Inputs)
+	}
+	fig := s.Figures[m]
+	if fig == nil || len(fig.Cents) != 2 || fig.Cents["120190"] != 100 || fig.Cents["120191"] != 100 {
+		t.Errorf("figure %+v, want China's two rows", fig)
+	}
+	// The same file under a name that may hold China is read: the bogus
+	// file as partners-all fails.
+	put("partners-all", bogus, 1)
+	if _, err := ReadSeries(ctx, l, reference.USExports); err == nil {
+		t.Error("a partners-all file was not read")
 	}
 }
