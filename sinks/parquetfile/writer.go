@@ -159,9 +159,10 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 	if err != nil {
 		return nil, fmt.Errorf("create spool file: %w", err)
 	}
-	w.f, w.out = f, newHashingWriter(f)
+	w.f = f
 	w.opts = writerOptions(c)
 	if w.sorter == nil {
+		w.out = newHashingWriter(f)
 		w.w = parquet.NewGenericWriter[T](w.out, w.opts...)
 	} else {
 		w.repeats = repeatCounters[T]()
@@ -170,7 +171,7 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 			_ = os.Remove(f.Name())
 			return nil, fmt.Errorf("create row spool: %w", err)
 		}
-		w.rowsBuf = bufio.NewWriterSize(w.rowsFile, 256<<10)
+		w.rowsBuf = bufio.NewWriterSize(w.rowsFile, rowSpoolBufferSize)
 	}
 	return w, nil
 }
@@ -226,6 +227,10 @@ func createdByVersion() string {
 	return strings.Trim(buildinfo.Version(), "()") + " "
 }
 
+// rowSpoolBufferSize buffers each open writer's row spool: a delivery
+// keeps a writer per partition open, so it is paid per partition.
+const rowSpoolBufferSize = 64 << 10
+
 // batchSize rows are collected before they go to parquet-go in one call;
 // it keeps per-row overhead low.
 const batchSize = 1024
@@ -276,6 +281,10 @@ func (w *Writer[T]) writeSorted() error {
 	if err := w.rowsBuf.Flush(); err != nil {
 		return fmt.Errorf("write row spool: %w", err)
 	}
+	w.rowsBuf = nil
+	// The file's buffer exists only while the file is written, so open
+	// partitions do not each hold one.
+	w.out = newHashingWriter(w.f)
 	data, release, err := mapFile(w.rowsFile, w.size)
 	if err != nil {
 		return fmt.Errorf("read row spool: %w", err)
