@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"runtime"
 	"slices"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/parquet-go/parquet-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/reference"
@@ -84,46 +86,77 @@ func ReadSeries(ctx context.Context, l lake.Lake, b reference.Basis) (*Series, e
 	if err != nil {
 		return nil, err
 	}
-	for _, dir := range dirs {
-		m, err := publish.Load(ctx, l, dir)
-		if err != nil {
-			return nil, err
-		}
-		if m == nil {
-			continue // removed between list and load
-		}
-		for _, g := range m.Groups {
-			if !groupMayHold(g.Name, spec.partner) {
-				continue // another job's partners: none of its rows are the basis's
-			}
-			for _, f := range g.Files {
-				key := f.Key
-				recs, err := readFlows(ctx, l, key, spec)
-				if err != nil {
-					return nil, err
+	// The partitions are read in parallel, one per core (each is a
+	// manifest and a few files, read and decoded independently); their
+	// rows are then added up in partition order, so the series, its
+	// inputs and releases come out as a sequential read gives them.
+	read := make([][]fileRows, len(dirs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, dir := range dirs {
+		g.Go(func() error {
+			rows, err := readPartition(gctx, l, dir, spec)
+			read[i] = rows
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, files := range read {
+		for _, f := range files {
+			s.Inputs = append(s.Inputs, f.input)
+			for i := range f.recs {
+				r := &f.recs[i]
+				month := civil.DateFromDays(r.Period).MonthOf()
+				fig := s.Figures[month]
+				if fig == nil {
+					fig = &Figure{Covers: int(r.CoversMonths), Cents: map[string]int64{}}
+					s.Figures[month] = fig
 				}
-				s.Inputs = append(s.Inputs, publish.Input{URI: "lake:" + key, SHA256: f.SHA256, ReleaseID: g.ReleaseID})
-				for i := range recs {
-					r := &recs[i]
-					month := civil.DateFromDays(r.Period).MonthOf()
-					fig := s.Figures[month]
-					if fig == nil {
-						fig = &Figure{Covers: int(r.CoversMonths), Cents: map[string]int64{}}
-						s.Figures[month] = fig
-					}
-					if int(r.CoversMonths) != fig.Covers {
-						return nil, fmt.Errorf("%s: rows for %s cover %d and %d months", key, month, fig.Covers, r.CoversMonths)
-					}
-					fig.Cents[r.HSCode] += r.ValueUSD
-					if r.CustomsRegime != nil {
-						fig.addRegime(*r.CustomsRegime, r.HSCode, r.ValueUSD)
-					}
-					s.noteRelease(Release{Source: r.Source, ReleaseID: r.ReleaseID, URI: r.SourceURI})
+				if int(r.CoversMonths) != fig.Covers {
+					return nil, fmt.Errorf("%s: rows for %s cover %d and %d months", f.key, month, fig.Covers, r.CoversMonths)
 				}
+				fig.Cents[r.HSCode] += r.ValueUSD
+				if r.CustomsRegime != nil {
+					fig.addRegime(*r.CustomsRegime, r.HSCode, r.ValueUSD)
+				}
+				s.noteRelease(Release{Source: r.Source, ReleaseID: r.ReleaseID, URI: r.SourceURI})
 			}
 		}
 	}
 	return s, nil
+}
+
+// fileRows are the basis's rows of one data file.
+type fileRows struct {
+	key   string
+	input publish.Input
+	recs  []flowColumns
+}
+
+// readPartition reads the basis's rows of every file of the latest commit
+// of partition dir that may hold them; nothing when the partition was
+// removed since it was listed.
+func readPartition(ctx context.Context, l lake.Lake, dir string, spec basisSpec) ([]fileRows, error) {
+	m, err := publish.Load(ctx, l, dir)
+	if err != nil || m == nil {
+		return nil, err
+	}
+	var out []fileRows
+	for _, g := range m.Groups {
+		if !groupMayHold(g.Name, spec.partner) {
+			continue // another job's partners: none of its rows are the basis's
+		}
+		for _, f := range g.Files {
+			recs, err := readFlows(ctx, l, f.Key, spec)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, fileRows{key: f.Key, input: publish.Input{URI: "lake:" + f.Key, SHA256: f.SHA256, ReleaseID: g.ReleaseID}, recs: recs})
+		}
+	}
+	return out, nil
 }
 
 // groupMayHold reports whether a partition's file group may hold rows of

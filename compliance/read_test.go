@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"go.uber.org/goleak"
 
 	"github.com/tradepipe/tradepipe/examples"
 	"github.com/tradepipe/tradepipe/internal/reference"
@@ -269,6 +270,7 @@ func TestGroupMayHold(t *testing.T) {
 // opens Hong Kong's (here not even Parquet, so opening it would fail),
 // and lists only what it read as inputs.
 func TestReadSeriesSkipsOtherPartnersFiles(t *testing.T) {
+	defer goleak.VerifyNone(t) // partitions are read in parallel, also when one fails
 	l := newLake(t)
 	ctx := context.Background()
 	m := month("2020-01")
