@@ -2,6 +2,7 @@ package iceberg
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -756,4 +757,28 @@ func (w *Writer) putManifest(ctx context.Context, key string, spec ice.Partition
 		return nil, err
 	}
 	return mf, nil
+}
+
+// TableState is a table's current metadata, as engines are pointed at it.
+type TableState struct {
+	Table string
+	// TableLocation is the table's location, MetadataLocation its
+	// current metadata file, both under Base.
+	TableLocation, MetadataLocation string
+	// Snapshots are the snapshots the metadata keeps, oldest (by
+	// sequence number) first; the last is the current one.
+	Snapshots []icetable.Snapshot
+}
+
+// State returns table's current state; ok is false when the table has no
+// snapshot yet. ctx bounds the reads.
+func (w *Writer) State(ctx context.Context, table string) (st TableState, ok bool, err error) {
+	md, v, err := w.Current(ctx, table)
+	if err != nil || md == nil || md.CurrentSnapshot() == nil {
+		return TableState{}, false, err
+	}
+	snaps := slices.Clone(md.Snapshots())
+	slices.SortFunc(snaps, func(a, b icetable.Snapshot) int { return cmp.Compare(a.SequenceNumber, b.SequenceNumber) })
+	return TableState{Table: table, TableLocation: w.TableLocation(table),
+		MetadataLocation: w.base() + "/" + MetadataKey(table, v), Snapshots: snaps}, true, nil
 }
