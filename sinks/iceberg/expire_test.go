@@ -132,7 +132,7 @@ func (c *clockLake) GetVersion(ctx context.Context, key string) ([]byte, string,
 // protocol, served over HTTP for icebird, with the Iceberg writer kept
 // beside it; the clock moves only when the test moves it.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	root  string
 	lake  *clockLake
 	pub   *publish.Publisher
@@ -147,7 +147,7 @@ type harness struct {
 
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-func newHarness(t *testing.T, expire *Expire) *harness {
+func newHarness(t testing.TB, expire *Expire) *harness {
 	t.Helper()
 	root := t.TempDir()
 	d, err := lake.NewDir(root)
