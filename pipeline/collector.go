@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/parquetfile"
 	"github.com/tradepipe/tradepipe/sources"
@@ -21,6 +22,18 @@ type collector struct {
 	quarantine map[string]*quarantinePart
 	counters   map[string]int64
 	warnings   []string
+	// parts caches the partitions of trade flows and shipments by the
+	// fields that decide them: building a path per row with fmt.Sprintf
+	// was 4% of a Panjiva ingest's CPU (docs/BENCHMARKS.md).
+	parts map[partKey]schema.Partition
+}
+
+// partKey is what a row's partition depends on: source, flow (empty for
+// shipments) and month.
+type partKey struct {
+	kind         byte // 'f' trade flow, 's' shipment
+	source, flow string
+	month        civil.Month
 }
 
 type dataPart struct {
@@ -53,7 +66,19 @@ func newCollector(spool string, ingestedAt time.Time, releaseID string) *collect
 		data:       map[string]*dataPart{},
 		quarantine: map[string]*quarantinePart{},
 		counters:   map[string]int64{},
+		parts:      map[partKey]schema.Partition{},
 	}
+}
+
+// partition returns the cached partition of k, computing it with part
+// the first time.
+func (c *collector) partition(k partKey, part func() schema.Partition) schema.Partition {
+	p, ok := c.parts[k]
+	if !ok {
+		p = part()
+		c.parts[k] = p
+	}
+	return p
 }
 
 func (c *collector) dataPart(p schema.Partition) *dataPart {
@@ -68,17 +93,18 @@ func (c *collector) dataPart(p schema.Partition) *dataPart {
 // TradeFlow implements sources.Emitter.
 func (c *collector) TradeFlow(r *schema.TradeFlow) error {
 	r.IngestedAt = c.ingestedAt
+	p := c.partition(partKey{'f', r.Source, r.Flow, r.Period}, r.Partition)
 	rec, err := r.Record()
 	if err != nil {
 		// The source let through a row the column cannot hold; keep it.
 		return c.Reject(&schema.Rejected{
-			Dataset: schema.DatasetTradeFlows, Target: r.Partition(), Period: r.Period,
+			Dataset: schema.DatasetTradeFlows, Target: p, Period: r.Period,
 			ReasonCode: schema.ReasonBadValue, Field: "value_usd", Reason: err.Error(),
 			RawCells: []string{r.Period.String(), r.Reporter, r.Partner, r.Flow, r.HSCode, r.ValueUSD.String()},
 			Source:   r.Source, ReleaseID: r.ReleaseID, SourceURI: r.SourceURI, SHA256: r.SourceSHA256,
 		})
 	}
-	return write(c, r.Partition(), rec)
+	return write(c, p, rec)
 }
 
 // TradeTotal implements sources.Emitter.
@@ -99,17 +125,18 @@ func (c *collector) TradeTotal(r *schema.TradeTotal) error {
 // Shipment implements sources.Emitter.
 func (c *collector) Shipment(r *schema.Shipment) error {
 	r.IngestedAt = c.ingestedAt
+	p := c.partition(partKey{'s', r.Source, "", r.ShipmentDate.MonthOf()}, r.Partition)
 	rec, err := r.Record()
 	if err != nil {
 		return c.Reject(&schema.Rejected{
-			Dataset: schema.DatasetShipments, Target: r.Partition(), Period: r.ShipmentDate.MonthOf(),
+			Dataset: schema.DatasetShipments, Target: p, Period: r.ShipmentDate.MonthOf(),
 			ReasonCode: schema.ReasonBadValue, Field: "value_usd", Reason: err.Error(),
 			Sheet: r.Sheet, Row: r.SourceRow,
 			RawCells: []string{r.ShipmentDate.String(), r.BillOfLading, r.HSCode, r.ValueUSD.String()},
 			Source:   r.Source, SourceURI: r.SourceURI, SHA256: r.SourceSHA256,
 		})
 	}
-	return write(c, r.Partition(), rec)
+	return write(c, p, rec)
 }
 
 // write adds rec to partition p's spool file, creating it on first use.
