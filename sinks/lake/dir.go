@@ -314,6 +314,11 @@ func (d *Dir) Copy(ctx context.Context, src, dst string) error {
 			_ = os.Remove(tmp)
 			return fmt.Errorf("copy %s to %s: %w", src, dst, err)
 		}
+		// Where dst is already a link to src's file, rename(2) does
+		// nothing and succeeds, leaving the temp name behind.
+		if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("copy %s to %s: remove %s: %w", src, dst, filepath.Base(tmp), err)
+		}
 		syncDir(filepath.Dir(dp))
 		return nil
 	}
