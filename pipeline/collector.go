@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/parquetfile"
 	"github.com/tradepipe/tradepipe/sources"
@@ -21,6 +22,20 @@ type collector struct {
 	quarantine map[string]*quarantinePart
 	counters   map[string]int64
 	warnings   []string
+	// flows maps a trade flow's partition key to its partition, and last
+	// is the one the previous row went to: a release's rows come month by
+	// month, so the path is built (fmt.Sprintf) and hashed once per
+	// partition, not per row.
+	flows map[flowKey]*dataPart
+	last  *dataPart
+	lastK flowKey
+}
+
+// flowKey is what a trade flow's partition depends on
+// (schema.TradeFlowPartition).
+type flowKey struct {
+	source, flow string
+	month        civil.Month
 }
 
 type dataPart struct {
@@ -53,6 +68,7 @@ func newCollector(spool string, ingestedAt time.Time, releaseID string) *collect
 		data:       map[string]*dataPart{},
 		quarantine: map[string]*quarantinePart{},
 		counters:   map[string]int64{},
+		flows:      map[flowKey]*dataPart{},
 	}
 }
 
@@ -78,7 +94,17 @@ func (c *collector) TradeFlow(r *schema.TradeFlow) error {
 			Source:   r.Source, ReleaseID: r.ReleaseID, SourceURI: r.SourceURI, SHA256: r.SourceSHA256,
 		})
 	}
-	return write(c, r.Partition(), rec)
+	k := flowKey{r.Source, r.Flow, r.Period}
+	if c.last == nil || k != c.lastK {
+		d, ok := c.flows[k]
+		if !ok {
+			d = c.dataPart(r.Partition())
+			c.flows[k] = d
+		}
+		c.last, c.lastK = d, k
+	}
+	c.last.content.addFlow(&rec)
+	return write(c, c.last, rec)
 }
 
 // TradeTotal implements sources.Emitter.
@@ -93,7 +119,9 @@ func (c *collector) TradeTotal(r *schema.TradeTotal) error {
 			Source:   r.Source, ReleaseID: r.ReleaseID, SourceURI: r.SourceURI, SHA256: r.SourceSHA256,
 		})
 	}
-	return write(c, r.Partition(), rec)
+	d := c.dataPart(r.Partition())
+	d.content.add(rec)
+	return write(c, d, rec)
 }
 
 // Shipment implements sources.Emitter.
@@ -109,12 +137,14 @@ func (c *collector) Shipment(r *schema.Shipment) error {
 			Source:   r.Source, SourceURI: r.SourceURI, SHA256: r.SourceSHA256,
 		})
 	}
-	return write(c, r.Partition(), rec)
+	d := c.dataPart(r.Partition())
+	d.content.add(rec)
+	return write(c, d, rec)
 }
 
-// write adds rec to partition p's spool file, creating it on first use.
-func write[T any](c *collector, p schema.Partition, rec T) error {
-	d := c.dataPart(p)
+// write adds rec to partition d's spool file, creating it on first use.
+// The caller has added rec to d's fingerprint.
+func write[T any](c *collector, d *dataPart, rec T) error {
 	if d.w == nil {
 		w, err := parquetfile.Create[T](c.spool, parquetfile.Release(c.releaseID))
 		if err != nil {
@@ -124,9 +154,8 @@ func write[T any](c *collector, p schema.Partition, rec T) error {
 	}
 	w, ok := d.w.(*parquetfile.Writer[T])
 	if !ok {
-		return fmt.Errorf("partition %s gets rows of two record types", p.Path)
+		return fmt.Errorf("partition %s gets rows of two record types", d.p.Path)
 	}
-	d.content.add(rec)
 	return w.Write(rec)
 }
 

@@ -26,6 +26,8 @@ type Dir struct {
 	root string
 	// real is root with symlinks resolved: keys must stay inside it.
 	real string
+	// nosync: writes are not fsynced (Unsynced).
+	nosync bool
 }
 
 var _ Lake = (*Dir)(nil)
@@ -134,7 +136,7 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader) (err error) {
 	if _, err = io.Copy(f, ctxReader{ctx, r}); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
-	if err = f.Sync(); err != nil {
+	if err = d.syncFile(f); err != nil {
 		return fmt.Errorf("put %s: sync: %w", key, err)
 	}
 	if err = f.Close(); err != nil {
@@ -146,12 +148,26 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader) (err error) {
 	if err = os.Rename(f.Name(), p); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
-	syncDir(filepath.Dir(p))
+	d.syncDir(filepath.Dir(p))
 	return nil
+}
+
+// syncFile makes a temp file's bytes durable before it gets its name.
+func (d *Dir) syncFile(f *os.File) error {
+	if d.nosync {
+		return nil
+	}
+	return f.Sync()
 }
 
 // syncDir makes a rename durable; best effort, as not every filesystem
 // supports syncing a directory.
+func (d *Dir) syncDir(dir string) {
+	if !d.nosync {
+		syncDir(dir)
+	}
+}
+
 func syncDir(dir string) {
 	if f, err := os.Open(dir); err == nil {
 		_ = f.Sync()
@@ -314,7 +330,7 @@ func (d *Dir) Copy(ctx context.Context, src, dst string) error {
 			_ = os.Remove(tmp)
 			return fmt.Errorf("copy %s to %s: %w", src, dst, err)
 		}
-		syncDir(filepath.Dir(dp))
+		d.syncDir(filepath.Dir(dp))
 		return nil
 	}
 	f, err := os.Open(sp)
