@@ -75,6 +75,36 @@ func (d *Dir) path(key string) (string, error) {
 // link swapped in between this check and the use is not defended
 // against: the lake directory is the operator's, not an attacker's.)
 func (d *Dir) confined(p string) error {
+	// Most keys have no link on the way: one lstat per component below
+	// the root (the root is resolved once, in NewDir) settles them, where
+	// EvalSymlinks would lstat every component from "/" and allocate.
+	rel, ok := strings.CutPrefix(p, d.root+string(filepath.Separator))
+	if !ok {
+		return d.resolved(p)
+	}
+	q := d.root
+	for rel != "" {
+		var c string
+		c, rel, _ = strings.Cut(rel, string(filepath.Separator))
+		q += string(filepath.Separator) + c
+		fi, err := os.Lstat(q)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // nor anything below it
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return d.resolved(p)
+		}
+	}
+	return nil
+}
+
+// resolved is confined for a path with a link on the way (or not below
+// the root): the deepest existing part, links resolved, must lie inside
+// the root.
+func (d *Dir) resolved(p string) error {
 	for q := p; ; q = filepath.Dir(q) {
 		real, err := filepath.EvalSymlinks(q)
 		if err == nil {
