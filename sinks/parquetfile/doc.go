@@ -54,7 +54,8 @@
 // 20 bytes of heap per row whatever the width of the rows, every row is
 // encoded once, and the Parquet file is written only at Close; the row
 // spool is removed then (or by Abort). Tables without SortBy (quarantine,
-// kept in input order) are written straight through. Spool files are not
-// synced: the lake's Put syncs the copy it publishes. Figures:
+// kept in input order) go through the row spool too, read back in input
+// order: written straight through, each open one held a row group of
+// parquet-go's buffers in memory. Spool files are not synced: the lake's Put syncs the copy it publishes. Figures:
 // docs/BENCHMARKS.md, "Cost of writing sorted files".
 package parquetfile

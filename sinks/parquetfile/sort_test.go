@@ -1,6 +1,7 @@
 package parquetfile
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"unsafe"
@@ -71,4 +72,89 @@ func TestSorterRefusesOtherColumns(t *testing.T) {
 	if _, err := newSorter[sortRow]([]string{"nope"}); err == nil {
 		t.Error("a missing sort column was accepted")
 	}
+}
+
+// wideRow has keys that cannot be packed: two int32 columns over their
+// whole range take 64 bits before the row index.
+type wideRow struct {
+	A int32 `parquet:"a"`
+	B int32 `parquet:"b"`
+}
+
+// sortBoth returns the packed sort's order (and whether it applied) and
+// the compare sort's order of rows.
+func sortBoth[T any](t *testing.T, cols []string, rows []T) (packed []int32, used bool, compare []int32) {
+	t.Helper()
+	st, err := newSorter[T](cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		st.add(unsafe.Pointer(&rows[i]))
+	}
+	st.order() // ranks the strings, then sorts one way or the other
+	reset := func() {
+		for i := range st.perm {
+			st.perm[i] = int32(i)
+		}
+	}
+	reset()
+	used = st.sortPacked()
+	packed = slices.Clone(st.perm)
+	reset()
+	st.sortCompare()
+	return packed, used, slices.Clone(st.perm)
+}
+
+// TestSorterPackedMatchesCompare checks the packed sort against sorting
+// by comparing keys, and that keys too wide to pack fall back.
+func TestSorterPackedMatchesCompare(t *testing.T) {
+	codes := []string{"b", "a", "ab", "B", ""}
+	for _, tt := range []struct {
+		name string
+		days func(i int) int32
+	}{
+		{"narrow days", func(i int) int32 { return int32(18262 + (i*7)%31) }},
+		{"negative days", func(i int) int32 { return int32(-5 + (i*3)%11) }},
+		{"days over all of int32", func(i int) int32 {
+			return []int32{math.MinInt32 + 1, math.MaxInt32, 0}[i%3]
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rows := make([]sortRow, 5000)
+			for i := range rows {
+				if c := codes[(i*13)%len(codes)]; c != "" {
+					rows[i].Code = &c
+				}
+				rows[i].Day = tt.days(i)
+			}
+			packed, used, compare := sortBoth(t, []string{"code", "day"}, rows)
+			if !used {
+				t.Fatal("keys of 3+32 bits and 13 bits of row index were not packed")
+			}
+			if !slices.Equal(packed, compare) {
+				t.Errorf("packed order differs from the compare sort")
+			}
+		})
+	}
+	t.Run("too wide", func(t *testing.T) {
+		rows := make([]wideRow, 100)
+		for i := range rows {
+			rows[i] = wideRow{A: []int32{math.MinInt32 + 1, math.MaxInt32}[i%2], B: []int32{math.MaxInt32, 0, math.MinInt32 + 1}[i%3]}
+		}
+		if _, used, _ := sortBoth(t, []string{"a", "b"}, rows); used {
+			t.Error("keys of 64 bits and a row index were packed")
+		}
+		st, _ := newSorter[wideRow]([]string{"a", "b"})
+		for i := range rows {
+			st.add(unsafe.Pointer(&rows[i]))
+		}
+		got := st.order()
+		for k := 1; k < len(got); k++ {
+			a, b := rows[got[k-1]], rows[got[k]]
+			if a.A > b.A || a.A == b.A && (a.B > b.B || a.B == b.B && got[k-1] > got[k]) {
+				t.Fatalf("rows %d and %d out of order", got[k-1], got[k])
+			}
+		}
+	})
 }

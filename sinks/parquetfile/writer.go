@@ -105,9 +105,9 @@ type Writer[T any] struct {
 	batch []T
 	rows  int64
 
-	// A table with a sort order keeps its rows in a row spool until
-	// Close: the rows' bytes in rowsFile, and in memory only where each
-	// row starts and its sort keys.
+	// Rows stay in a row spool until Close: the rows' bytes in
+	// rowsFile, and in memory only where each row starts and its sort
+	// keys (none for a table without a sort order).
 	sorter   *sorter
 	codec    *rowCodec
 	rowsFile *os.File
@@ -116,7 +116,7 @@ type Writer[T any] struct {
 	offsets  []int64 // of each row in rowsFile, in input order
 	size     int64   // bytes written to rowsFile
 
-	// opts make the Parquet writer, at Close for a sorted table.
+	// opts make the Parquet writer, at Close.
 	opts    []parquet.WriterOption
 	repeats []*distinctCount // of the columns dictionary-encoded only where values repeat
 }
@@ -145,33 +145,27 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 	if err := checkColumns[T](c.table); err != nil {
 		return nil, fmt.Errorf("parquetfile: table %s: %w", c.table.Name, err)
 	}
-	w := &Writer[T]{batch: make([]T, 0, batchSize)}
-	if len(c.table.SortBy) > 0 {
-		var err error
-		if w.sorter, err = newSorter[T](c.table.SortBy); err != nil {
-			return nil, fmt.Errorf("parquetfile: table %s: %w", c.table.Name, err)
-		}
-		if w.codec, err = newRowCodec(schemaTypeOf[T]()); err != nil {
-			return nil, fmt.Errorf("parquetfile: table %s: %w", c.table.Name, err)
-		}
+	w := &Writer[T]{}
+	var err error
+	if w.sorter, err = newSorter[T](c.table.SortBy); err != nil {
+		return nil, fmt.Errorf("parquetfile: table %s: %w", c.table.Name, err)
+	}
+	if w.codec, err = newRowCodec(schemaTypeOf[T]()); err != nil {
+		return nil, fmt.Errorf("parquetfile: table %s: %w", c.table.Name, err)
 	}
 	f, err := os.CreateTemp(dir, "spool-*.parquet")
 	if err != nil {
 		return nil, fmt.Errorf("create spool file: %w", err)
 	}
-	w.f, w.out = f, newHashingWriter(f)
+	w.f = f
 	w.opts = writerOptions(c)
-	if w.sorter == nil {
-		w.w = parquet.NewGenericWriter[T](w.out, w.opts...)
-	} else {
-		w.repeats = repeatCounters[T]()
-		if w.rowsFile, err = os.CreateTemp(dir, "spool-*.rows"); err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-			return nil, fmt.Errorf("create row spool: %w", err)
-		}
-		w.rowsBuf = bufio.NewWriterSize(w.rowsFile, 256<<10)
+	w.repeats = repeatCounters[T]()
+	if w.rowsFile, err = os.CreateTemp(dir, "spool-*.rows"); err != nil {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+		return nil, fmt.Errorf("create row spool: %w", err)
 	}
+	w.rowsBuf = bufio.NewWriterSize(w.rowsFile, rowSpoolBufferSize)
 	return w, nil
 }
 
@@ -226,6 +220,10 @@ func createdByVersion() string {
 	return strings.Trim(buildinfo.Version(), "()") + " "
 }
 
+// rowSpoolBufferSize buffers each open writer's row spool: a delivery
+// keeps a writer per partition open, so it is paid per partition.
+const rowSpoolBufferSize = 64 << 10
+
 // batchSize rows are collected before they go to parquet-go in one call;
 // it keeps per-row overhead low.
 const batchSize = 1024
@@ -233,13 +231,6 @@ const batchSize = 1024
 // Write adds a row.
 func (w *Writer[T]) Write(row T) error {
 	w.rows++
-	if w.sorter == nil {
-		w.batch = append(w.batch, row)
-		if len(w.batch) == cap(w.batch) {
-			return w.flush()
-		}
-		return nil
-	}
 	p := unsafe.Pointer(&row)
 	w.enc = w.codec.append(w.enc[:0], p)
 	w.offsets = append(w.offsets, w.size)
@@ -276,6 +267,10 @@ func (w *Writer[T]) writeSorted() error {
 	if err := w.rowsBuf.Flush(); err != nil {
 		return fmt.Errorf("write row spool: %w", err)
 	}
+	w.rowsBuf = nil
+	// The file's buffer exists only while the file is written, so open
+	// partitions do not each hold one.
+	w.out = newHashingWriter(w.f)
 	data, release, err := mapFile(w.rowsFile, w.size)
 	if err != nil {
 		return fmt.Errorf("read row spool: %w", err)
@@ -288,6 +283,7 @@ func (w *Writer[T]) writeSorted() error {
 		opts = append(slices.Clip(opts), schemaWithPlain[T](plain))
 	}
 	w.w = parquet.NewGenericWriter[T](w.out, opts...)
+	w.batch = make([]T, 0, batchSize)
 	dec := &decoder{c: w.codec, slabLen: batchSize}
 	for _, i := range w.sorter.order() {
 		w.batch = w.batch[:len(w.batch)+1]
@@ -311,13 +307,8 @@ func (w *Writer[T]) writeSorted() error {
 // the lake's Put copies and syncs under its own name (a crash before that
 // loses only what the next run writes again).
 func (w *Writer[T]) Close() (File, error) {
-	var err error
-	if w.sorter != nil {
-		err = w.writeSorted()
-		w.dropRowSpool()
-	} else if err = w.flush(); err == nil {
-		err = w.w.Close()
-	}
+	err := w.writeSorted()
+	w.dropRowSpool()
 	if err == nil {
 		err = w.out.Flush()
 	}
