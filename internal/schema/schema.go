@@ -116,7 +116,7 @@ type TradeFlowRecord struct {
 	Reporter    string  `parquet:"reporter,dict"`
 	Partner     string  `parquet:"partner,dict"`
 	Flow        string  `parquet:"flow,dict"`
-	HSCode      string  `parquet:"hs_code"`
+	HSCode      string  `parquet:"hs_code,dict"`
 	HSLevel     int32   `parquet:"hs_level,dict"`
 	Description *string `parquet:"description,optional,dict"`
 	ValueUSD    int64   `parquet:"value_usd,decimal(2:18)"`

@@ -17,7 +17,7 @@ import (
 // size with it). A sorted writer counts their distinct values and writes
 // a file in which more than half the values are distinct PLAIN, as
 // DuckDB's writer decides by itself.
-var dictWhereRepeated = []string{"description"}
+var dictWhereRepeated = []string{"description", "hs_code"}
 
 // maxDistinct bounds the counting: past it the column is PLAIN unless the
 // file has more than twice as many rows.
