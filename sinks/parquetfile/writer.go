@@ -246,7 +246,7 @@ const batchSize = 1024
 func (w *Writer[T]) Write(row T) error {
 	w.rows++
 	p := unsafe.Pointer(&row)
-	w.enc = w.codec.append(w.enc[:0], p)
+	w.enc = w.codec.append(w.enc[:0], p, w.size)
 	w.offsets = append(w.offsets, w.size)
 	w.size += int64(len(w.enc))
 	w.sorter.add(p)
@@ -298,7 +298,7 @@ func (w *Writer[T]) writeSorted() error {
 	}
 	w.w = parquet.NewGenericWriter[T](w.out, opts...)
 	w.batch = make([]T, 0, batchSize)
-	dec := &decoder{c: w.codec, slabLen: batchSize}
+	dec := &decoder{c: w.codec, data: data, slabLen: batchSize}
 	for _, i := range w.sorter.order() {
 		w.batch = w.batch[:len(w.batch)+1]
 		if err := dec.read(data[w.offsets[i]:], unsafe.Pointer(&w.batch[len(w.batch)-1])); err != nil {
