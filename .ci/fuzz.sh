@@ -41,4 +41,4 @@ done
 echo "== fuzz: ${#targets[@]} targets in ${SECONDS}s (the bound is 180s)"
 
 echo "== go test -race (packages that run goroutines)"
-go test -race -count=1 ./pipeline/... ./internal/server/ ./sinks/lease/ ./sinks/s3lake/... ./sources/panjiva/ ./cmd/tradepipe/
+go test -race -count=1 ./pipeline/... ./internal/server/ ./sinks/lease/ ./sinks/s3lake/... ./sources/panjiva/ ./compliance/ ./cmd/tradepipe/

@@ -562,12 +562,16 @@ func fillTarget(row *schema.Compliance, c reference.Category, m civil.Month, pro
 	}
 	target := money.RoundCents(money.Add(*row.Baseline2017USD, money.Mul(incBn, billion)))
 	row.TargetUSD = &target
-	var share apd.Decimal
+	// target × months ÷ 12 (or × 2017-through ÷ 2017-year), multiplied
+	// first: the product is exact, so the quotient is exact wherever it
+	// ends on a half cent and RoundCents rounds that tie half-even, as an
+	// exact computation would (dividing first rounded the share to 34
+	// digits, which turned some ties into near-ties rounded the other way).
+	var num, den apd.Decimal
 	switch proration {
 	case ProrationLinear:
-		if _, err := divCtx.Quo(&share, apd.New(int64(m.Month), 0), &twelve); err != nil {
-			return fmt.Errorf("prorate %s: %w", m, err)
-		}
+		num.SetInt64(int64(m.Month))
+		den = twelve
 	case ProrationSeasonal:
 		through, year := cum[c][int(m.Month)], cum[c][12]
 		if through == nil || year == nil {
@@ -576,12 +580,13 @@ func fillTarget(row *schema.Compliance, c reference.Category, m civil.Month, pro
 		if year.IsZero() {
 			return fmt.Errorf("seasonal proration of %s: 2017 value is zero, so it has no seasonal profile; use linear", c)
 		}
-		if _, err := divCtx.Quo(&share, through, year); err != nil {
-			return fmt.Errorf("prorate %s: %w", m, err)
-		}
+		num, den = *through, *year
 	}
 	var t apd.Decimal
-	if _, err := divCtx.Mul(&t, &target, &share); err != nil {
+	if _, err := divCtx.Mul(&t, &target, &num); err != nil {
+		return fmt.Errorf("prorate %s: %w", m, err)
+	}
+	if _, err := divCtx.Quo(&t, &t, &den); err != nil {
 		return fmt.Errorf("prorate %s: %w", m, err)
 	}
 	tytd := money.RoundCents(t)

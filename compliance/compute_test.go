@@ -8,7 +8,9 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/reference"
+	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
 
@@ -400,6 +402,39 @@ func TestExcludeRegimes(t *testing.T) {
 		}
 		if len(tc.exclude) > 0 && !strings.Contains(strings.Join(rep.Notes, "\n"), "left out") {
 			t.Errorf("notes %q", rep.Notes)
+		}
+	}
+}
+
+// TestProrationRoundsTiesHalfEven: a prorated target that ends exactly on
+// a half cent is rounded half-even, as the exact amount would be (and as
+// bench/complianceduck's integer arithmetic does): target 292,574,042,007.63
+// × 2 ÷ 12 is 48,762,340,334.605, so 48,762,340,334.60; dividing the share
+// first gave .61. Amounts that are no tie round to the nearer cent.
+func TestProrationRoundsTiesHalfEven(t *testing.T) {
+	for _, tc := range []struct {
+		target string // baseline + the 2020 manufactured increment (32.9bn)
+		month  time.Month
+		want   string
+	}{
+		{"292574042007.63", 2, "48762340334.60"}, // tie, even below
+		{"292574042007.69", 2, "48762340334.62"}, // 48,762,340,334.615: tie, even above
+		{"292574042007.61", 2, "48762340334.60"}, // .601666…
+		{"100000000000.00", 7, "58333333333.33"}, // .333…
+		{"100000000000.06", 1, "8333333333.34"},  // .338333…
+	} {
+		target, _, err := apd.NewFromString(tc.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc := money.Mul(*apd.New(329, -1), billion)
+		base := money.Add(*target, neg(inc))
+		row := schema.Compliance{Baseline2017USD: &base}
+		if err := fillTarget(&row, reference.Manufactured, civil.Month{Year: 2020, Month: tc.month}, ProrationLinear, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := row.TargetYTDUSD.Text('f'); got != tc.want {
+			t.Errorf("%s × %d/12: %s, want %s", tc.target, tc.month, got, tc.want)
 		}
 	}
 }

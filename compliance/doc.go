@@ -10,7 +10,13 @@
 //     (reporter CN, partner US). Partitions are found through their
 //     commit logs (sinks/publish) and read from the immutable files of
 //     their latest commit, so a partition being republished is read whole,
-//     old or new, even while its Hive view catches up.
+//     old or new, even while its Hive view catches up. Only the basis's
+//     rows are read: a file group named for other partners (census
+//     FileGroup: partner-HK, partners-CA-MX) is not opened, row groups
+//     whose partner or reporter statistics leave the basis's out are not
+//     decoded, and of the others only the pages from the first to the last
+//     wanted row. Partitions are read in parallel (one per core) and added
+//     up in partition order.
 //   - Classification. ReadSeries only reads (value by HS code per month);
 //     Compute classifies with reference.NewClassifier(basis, definition):
 //     covered goods by category and Annex sub-category, uncovered goods, and

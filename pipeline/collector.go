@@ -23,9 +23,14 @@ type collector struct {
 	counters   map[string]int64
 	warnings   []string
 	// parts caches the partitions of trade flows and shipments by the
-	// fields that decide them: building a path per row with fmt.Sprintf
-	// was 4% of a Panjiva ingest's CPU (docs/BENCHMARKS.md).
-	parts map[partKey]schema.Partition
+	// fields that decide them, and last is the one the previous row went
+	// to: building a path per row with fmt.Sprintf was 4% of a Panjiva
+	// ingest's CPU and 7% of a Census one, and hashing the path to find
+	// its partition 3% more (docs/BENCHMARKS.md). Rows come month by
+	// month, so most rows hit last.
+	parts map[partKey]*dataPart
+	last  *dataPart
+	lastK partKey
 }
 
 // partKey is what a row's partition depends on: source, flow (empty for
@@ -66,19 +71,28 @@ func newCollector(spool string, ingestedAt time.Time, releaseID string) *collect
 		data:       map[string]*dataPart{},
 		quarantine: map[string]*quarantinePart{},
 		counters:   map[string]int64{},
-		parts:      map[partKey]schema.Partition{},
+		parts:      map[partKey]*dataPart{},
 	}
 }
 
-// partition returns the cached partition of k, computing it with part
-// the first time.
-func (c *collector) partition(k partKey, part func() schema.Partition) schema.Partition {
-	p, ok := c.parts[k]
-	if !ok {
-		p = part()
-		c.parts[k] = p
+// cached returns the data partition of k if a row went there before, or
+// nil; then cache(k, the partition) adds it.
+func (c *collector) cached(k partKey) *dataPart {
+	if c.last != nil && k == c.lastK {
+		return c.last
 	}
-	return p
+	if d, ok := c.parts[k]; ok {
+		c.last, c.lastK = d, k
+		return d
+	}
+	return nil
+}
+
+func (c *collector) cache(k partKey, p schema.Partition) *dataPart {
+	d := c.dataPart(p)
+	c.parts[k] = d
+	c.last, c.lastK = d, k
+	return d
 }
 
 func (c *collector) dataPart(p schema.Partition) *dataPart {
@@ -93,18 +107,23 @@ func (c *collector) dataPart(p schema.Partition) *dataPart {
 // TradeFlow implements sources.Emitter.
 func (c *collector) TradeFlow(r *schema.TradeFlow) error {
 	r.IngestedAt = c.ingestedAt
-	p := c.partition(partKey{'f', r.Source, r.Flow, r.Period}, r.Partition)
+	k := partKey{'f', r.Source, r.Flow, r.Period}
+	d := c.cached(k)
+	if d == nil {
+		d = c.cache(k, r.Partition())
+	}
 	rec, err := r.Record()
 	if err != nil {
 		// The source let through a row the column cannot hold; keep it.
 		return c.Reject(&schema.Rejected{
-			Dataset: schema.DatasetTradeFlows, Target: p, Period: r.Period,
+			Dataset: schema.DatasetTradeFlows, Target: d.p, Period: r.Period,
 			ReasonCode: schema.ReasonBadValue, Field: "value_usd", Reason: err.Error(),
 			RawCells: []string{r.Period.String(), r.Reporter, r.Partner, r.Flow, r.HSCode, r.ValueUSD.String()},
 			Source:   r.Source, ReleaseID: r.ReleaseID, SourceURI: r.SourceURI, SHA256: r.SourceSHA256,
 		})
 	}
-	return write(c, p, rec)
+	d.content.addFlow(&rec)
+	return write(c, d, rec)
 }
 
 // TradeTotal implements sources.Emitter.
@@ -119,29 +138,36 @@ func (c *collector) TradeTotal(r *schema.TradeTotal) error {
 			Source:   r.Source, ReleaseID: r.ReleaseID, SourceURI: r.SourceURI, SHA256: r.SourceSHA256,
 		})
 	}
-	return write(c, r.Partition(), rec)
+	d := c.dataPart(r.Partition())
+	d.content.add(rec)
+	return write(c, d, rec)
 }
 
 // Shipment implements sources.Emitter.
 func (c *collector) Shipment(r *schema.Shipment) error {
 	r.IngestedAt = c.ingestedAt
-	p := c.partition(partKey{'s', r.Source, "", r.ShipmentDate.MonthOf()}, r.Partition)
+	k := partKey{'s', r.Source, "", r.ShipmentDate.MonthOf()}
+	d := c.cached(k)
+	if d == nil {
+		d = c.cache(k, r.Partition())
+	}
 	rec, err := r.Record()
 	if err != nil {
 		return c.Reject(&schema.Rejected{
-			Dataset: schema.DatasetShipments, Target: p, Period: r.ShipmentDate.MonthOf(),
+			Dataset: schema.DatasetShipments, Target: d.p, Period: r.ShipmentDate.MonthOf(),
 			ReasonCode: schema.ReasonBadValue, Field: "value_usd", Reason: err.Error(),
 			Sheet: r.Sheet, Row: r.SourceRow,
 			RawCells: []string{r.ShipmentDate.String(), r.BillOfLading, r.HSCode, r.ValueUSD.String()},
 			Source:   r.Source, SourceURI: r.SourceURI, SHA256: r.SourceSHA256,
 		})
 	}
-	return write(c, p, rec)
+	d.content.add(rec)
+	return write(c, d, rec)
 }
 
-// write adds rec to partition p's spool file, creating it on first use.
-func write[T any](c *collector, p schema.Partition, rec T) error {
-	d := c.dataPart(p)
+// write adds rec to partition d's spool file, creating it on first use.
+// The caller has added rec to d's fingerprint.
+func write[T any](c *collector, d *dataPart, rec T) error {
 	if d.w == nil {
 		w, err := parquetfile.Create[T](c.spool, parquetfile.Release(c.releaseID))
 		if err != nil {
@@ -151,9 +177,8 @@ func write[T any](c *collector, p schema.Partition, rec T) error {
 	}
 	w, ok := d.w.(*parquetfile.Writer[T])
 	if !ok {
-		return fmt.Errorf("partition %s gets rows of two record types", p.Path)
+		return fmt.Errorf("partition %s gets rows of two record types", d.p.Path)
 	}
-	d.content.add(rec)
 	return w.Write(rec)
 }
 

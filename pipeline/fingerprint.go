@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
@@ -36,12 +38,35 @@ func (f *fingerprint) add(rec any) {
 		f.unknown = true
 		return
 	}
-	h := sha256.Sum256(b)
-	var carry uint16
-	for i := len(f.sum) - 1; i >= 0; i-- {
-		s := uint16(f.sum[i]) + uint16(h[i]) + carry
-		f.sum[i] = byte(s)
-		carry = s >> 8
+	f.fold(sha256.Sum256(b))
+}
+
+// addFlow is add for a trade flow, nearly every row of a lake, without
+// boxing the record into an interface (an allocation of the whole struct
+// per row) or copying it to the heap. Same digest as add(*r).
+func (f *fingerprint) addFlow(r *schema.TradeFlowRecord) {
+	if f.unknown {
+		return
+	}
+	c := *r // on the stack: appendTradeFlow keeps no pointer
+	c.ReleaseID, c.SourceURI, c.SourceSHA256, c.IngestedAt = "", "", "", 0
+	b, ok := appendTradeFlow(append(f.buf[:0], "trade_flow\n"...), &c)
+	f.buf = b[:0]
+	if !ok {
+		f.unknown = true
+		return
+	}
+	f.fold(sha256.Sum256(b))
+}
+
+// fold adds h to the sum, modulo 2^256 (big-endian, as the bytes were
+// always added).
+func (f *fingerprint) fold(h [sha256.Size]byte) {
+	var carry uint64
+	for i := len(f.sum) - 8; i >= 0; i -= 8 {
+		var s uint64
+		s, carry = bits.Add64(binary.BigEndian.Uint64(f.sum[i:]), binary.BigEndian.Uint64(h[i:]), carry)
+		binary.BigEndian.PutUint64(f.sum[i:], s)
 	}
 }
 
@@ -147,7 +172,7 @@ func appendOptional(b []byte, name string, s *string) []byte {
 func appendField(b []byte, name, s string) []byte {
 	b = append(b, name...)
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if !plainJSON[s[i]] {
 			q, _ := json.Marshal(s) // a string always encodes
 			return append(b, q...)
 		}
@@ -156,6 +181,15 @@ func appendField(b []byte, name, s string) []byte {
 	b = append(b, s...)
 	return append(b, '"')
 }
+
+// plainJSON marks the bytes encoding/json copies into a string as they
+// are: printable ASCII other than " \\ < > &.
+var plainJSON = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // appendFloat is encoding/json's float64 form: shortest digits, exponent
 // only below 1e-6 or from 1e21, and e-09 written e-9.

@@ -3,7 +3,8 @@
 // writer, read_json -> COPY ... (FORMAT parquet, COMPRESSION zstd), one
 // Parquet file per response as tradepipe writes one partition per month.
 // It reads the columns tradepipe keeps (commodity, description, value as
-// DECIMAL(18,2), quantity, unit, partner, month) and drops the header row.
+// DECIMAL(18,2), for imports also the consumption value, quantity, unit,
+// partner, month) and drops the header row.
 //
 //	censusduck -out DIR FILE...
 //
@@ -77,11 +78,12 @@ func run(out string, threads int, files []string) error {
 		}
 		q := fmt.Sprintf(`COPY (
 			SELECT %s AS hs_code, %s AS description, CAST(%s AS DECIMAL(18,2)) AS value_usd,
+				CAST(%s AS DECIMAL(18,2)) AS consumption_value_usd,
 				TRY_CAST(%s AS DOUBLE) AS quantity, nullif(%s, '-') AS quantity_unit, %s AS partner,
 				CAST(%s || '-01' AS DATE) AS period
 			FROM %s WHERE %s IS DISTINCT FROM %s
 		) TO %s (FORMAT parquet, COMPRESSION zstd)`,
-			col("E_COMMODITY", "I_COMMODITY"), col("E_COMMODITY_LDESC", "I_COMMODITY_LDESC"), col("ALL_VAL_MO", "GEN_VAL_MO"),
+			col("E_COMMODITY", "I_COMMODITY"), col("E_COMMODITY_LDESC", "I_COMMODITY_LDESC"), col("ALL_VAL_MO", "GEN_VAL_MO"), col("CON_VAL_MO"),
 			col("QTY_1_MO", "GEN_QY1_MO"), col("UNIT_QY1"), col("CTY_CODE"), col("time"), src,
 			col("E_COMMODITY", "I_COMMODITY"), quote(h[0]), quote(filepath.Join(out, name)))
 		var n int64

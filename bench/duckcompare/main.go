@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
@@ -38,9 +39,17 @@ func main() {
 	runs := flag.Int("runs", 7, "query repetitions; the median is printed")
 	query := flag.String("query", "", "aggregate to time instead of the table's usual one; %s stands for the files")
 	columns := flag.Bool("columns", false, "print compressed bytes and encodings per column")
+	side := flag.String("side", "", "tradepipe or duckdb: only run that side's query -runs times over the copy already in -out (for instruction counts under valgrind)")
 	flag.Parse()
 	if *query != "" {
 		queries[*table] = *query
+	}
+	if *side != "" {
+		if err := runSide(*lake, *table, *out, *side, *runs); err != nil {
+			fmt.Fprintln(os.Stderr, "duckcompare:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(*lake, *table, *out, *runs, *columns); err != nil {
 		fmt.Fprintln(os.Stderr, "duckcompare:", err)
@@ -130,8 +139,46 @@ func run(lake, table, out string, runs int, columns bool) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("query tradepipe median %v min %v, duckdb median %v min %v (%d runs each, interleaved, 1 thread), ratio of medians %.3f, of minima %.3f\n",
+	fmt.Printf("query wall tradepipe median %v min %v, duckdb median %v min %v (%d runs each, interleaved, 1 thread), ratio of medians %.3f, of minima %.3f\n",
 		t.median, t.min, d.median, d.min, runs, float64(t.median)/float64(d.median), float64(t.min)/float64(d.min))
+	fmt.Printf("query CPU  tradepipe median %v min %v, duckdb median %v min %v, ratio of medians %.3f, of minima %.3f\n",
+		t.cpuMedian, t.cpuMin, d.cpuMedian, d.cpuMin, float64(t.cpuMedian)/float64(d.cpuMedian), float64(t.cpuMin)/float64(d.cpuMin))
+	return nil
+}
+
+// runSide runs one side's query runs times (after one warm-up when runs
+// > 0) and nothing else, so that the instructions of a run with -runs N
+// less those of one with -runs 0 are N queries' alone.
+func runSide(lake, table, out, side string, runs int) error {
+	q, ok := queries[table]
+	if !ok {
+		return fmt.Errorf("no query for table %q", table)
+	}
+	glob := filepath.Join(lake, table, "**", "*.parquet")
+	switch side {
+	case "tradepipe":
+	case "duckdb":
+		if out == "" {
+			return fmt.Errorf("-side duckdb needs -out, the directory of an earlier run's copy")
+		}
+		glob = filepath.Join(out, "**", "*.parquet")
+	default:
+		return fmt.Errorf("side %q is not tradepipe or duckdb", side)
+	}
+	db, err := sql.Open("duckdb", "?autoinstall_known_extensions=false&autoload_known_extensions=false")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("SET threads = 1"); err != nil {
+		return err
+	}
+	for range runs {
+		if _, _, err := timeQuery(db, fmt.Sprintf(q, glob)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -175,46 +222,59 @@ func sizeOf(dir string) (int64, []string, error) {
 	return n, files, err
 }
 
-type timing struct{ median, min time.Duration }
+type timing struct{ median, min, cpuMedian, cpuMin time.Duration }
 
 // timeQueries runs a and b alternately, so that load from elsewhere on
 // the machine falls on both alike; the first round warms the OS cache.
 func timeQueries(db *sql.DB, a, b string, runs int) (timing, timing, error) {
-	var ta, tb []time.Duration
+	var ta, tb, ca, cb []time.Duration
 	for i := range runs + 1 {
-		da, err := timeQuery(db, a)
+		da, xa, err := timeQuery(db, a)
 		if err != nil {
 			return timing{}, timing{}, err
 		}
-		dbb, err := timeQuery(db, b)
+		dbb, xb, err := timeQuery(db, b)
 		if err != nil {
 			return timing{}, timing{}, err
 		}
 		if i > 0 {
 			ta, tb = append(ta, da), append(tb, dbb)
+			ca, cb = append(ca, xa), append(cb, xb)
 		}
 	}
-	return summarize(ta), summarize(tb), nil
+	return summarize(ta, ca), summarize(tb, cb), nil
 }
 
-func summarize(ds []time.Duration) timing {
-	slices.Sort(ds)
-	return timing{median: ds[len(ds)/2], min: ds[0]}
+func summarize(wall, cpu []time.Duration) timing {
+	slices.Sort(wall)
+	slices.Sort(cpu)
+	return timing{median: wall[len(wall)/2], min: wall[0], cpuMedian: cpu[len(cpu)/2], cpuMin: cpu[0]}
 }
 
-func timeQuery(db *sql.DB, q string) (time.Duration, error) {
-	start := time.Now()
+// timeQuery runs q and returns its wall time and the process's CPU time
+// (user + sys) over it: with one DuckDB thread that is the query's own
+// work, which waiting for a busy machine's cores does not add to.
+func timeQuery(db *sql.DB, q string) (wall, cpu time.Duration, err error) {
+	start, cpu0 := time.Now(), cpuTime()
 	rows, err := db.Query(q)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 	}
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return time.Since(start), nil
+	return time.Since(start), cpuTime() - cpu0, nil
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // compareColumns prints, per column, the compressed bytes each writer

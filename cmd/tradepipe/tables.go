@@ -128,6 +128,9 @@ one it knows gets the snapshots it lacks in one commit.`,
 				if r.Added > 0 {
 					fmt.Fprintf(g.stdout, " (%d snapshots)", r.Added)
 				}
+				if r.Expired > 0 {
+					fmt.Fprintf(g.stdout, " (%d expired)", r.Expired)
+				}
 				fmt.Fprintf(g.stdout, ", snapshot %d, %s\n", r.SnapshotID, r.Metadata)
 			}
 			if err != nil {

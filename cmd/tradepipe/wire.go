@@ -24,6 +24,7 @@ import (
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/redact"
 	"github.com/tradepipe/tradepipe/pipeline"
+	"github.com/tradepipe/tradepipe/pipeline/state"
 	"github.com/tradepipe/tradepipe/sinks/iceberg"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/lease"
@@ -73,7 +74,16 @@ func icebergWriter(cfg *config.Config, l lake.Lake) *iceberg.Writer {
 	if cfg.Iceberg.Disabled || !ok {
 		return nil
 	}
-	return &iceberg.Writer{Lake: c, Base: cfg.Iceberg.Location}
+	w := &iceberg.Writer{Lake: c, Base: cfg.Iceberg.Location, Checkpoint: state.IcebergCheckpointKey}
+	if ex := cfg.Iceberg.Expire; !ex.Disabled {
+		w.Expire = &iceberg.Expire{
+			MaxSnapshotAge:      time.Duration(ex.MaxSnapshotAge),
+			MinSnapshotsToKeep:  ex.MinSnapshotsToKeep,
+			PreviousVersionsMax: ex.PreviousVersionsMax,
+			DeleteAfterCommit:   ex.DeleteAfterCommit,
+		}
+	}
+	return w
 }
 
 // newApp wires the program; tr may be nil (no tracing).

@@ -128,9 +128,10 @@ func (j Jobs) Get(name string) *Job {
 // Default returns the config used for keys the file leaves out.
 func Default() Config {
 	return Config{
-		Lake:   "file://./lake",
-		S3:     S3{Region: "us-east-1"},
-		Server: Server{Listen: "127.0.0.1:8080", TokenEnv: "TRADEPIPE_TOKEN", ShutdownGrace: Duration(30 * time.Second)},
+		Lake:    "file://./lake",
+		S3:      S3{Region: "us-east-1"},
+		Server:  Server{Listen: "127.0.0.1:8080", TokenEnv: "TRADEPIPE_TOKEN", ShutdownGrace: Duration(30 * time.Second)},
+		Iceberg: Iceberg{Namespace: "tradepipe", Expire: DefaultIcebergExpire()},
 	}
 }
 

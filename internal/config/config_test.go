@@ -60,6 +60,12 @@ func TestBadConfigs(t *testing.T) {
 			`iceberg.catalogs.other.type: unknown catalog type "hive" (one of glue, rest)`,
 			`:23: iceberg.catalogs.typo.warehous: unknown key "warehous" (did you mean "warehouse"?)`,
 		},
+		"iceberg_expire.bad.yaml": {
+			"iceberg.expire.max_snapshot_age: 1h0m0s is less than the 24h0m0s the lake keeps replaced files for",
+			"iceberg.expire.min_snapshots_to_keep: 0 is less than 1",
+			"iceberg.expire.previous_versions_max: -3 is less than 1",
+			`:10: iceberg.expire.delete_after_comit: unknown key "delete_after_comit" (did you mean "delete_after_commit"?)`,
+		},
 		"gacc_options.bad.yaml": {
 			"jobs.gacc-imports.options.flow: \"sideways\" is not import or export",
 			"jobs.gacc-imports.options.base_url: \"ftp://customs\"",
@@ -281,5 +287,36 @@ func TestPartnersExampleValidates(t *testing.T) {
 	}
 	if o := c.Jobs.Get("census-imports").Decoded.(*CensusOptions); !o.Partners.All || o.Flow != "import" {
 		t.Errorf("census-imports options %+v", o)
+	}
+}
+
+// The retention defaults come from DefaultIcebergExpire; a file that
+// names one key keeps the others' defaults.
+func TestIcebergExpireDefaults(t *testing.T) {
+	jobs := "jobs:\n  census-exports:\n    source: census\n    options: {flow: export, partner: \"5700\", level: HS6}\n"
+	for _, tc := range []struct {
+		doc  string
+		want IcebergExpire
+	}{
+		{jobs, DefaultIcebergExpire()},
+		{jobs + "iceberg:\n  expire: {max_snapshot_age: 72h}\n", IcebergExpire{
+			MaxSnapshotAge: Duration(72 * time.Hour), MinSnapshotsToKeep: 1, PreviousVersionsMax: 10, DeleteAfterCommit: true}},
+		{jobs + "iceberg:\n  expire: {disabled: true, max_snapshot_age: 1s}\n", IcebergExpire{
+			Disabled: true, MaxSnapshotAge: Duration(time.Second), MinSnapshotsToKeep: 1, PreviousVersionsMax: 10, DeleteAfterCommit: true}},
+	} {
+		c, err := Parse([]byte(tc.doc))
+		if err == nil {
+			err = c.Validate()
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.doc, err)
+			continue
+		}
+		if c.Iceberg.Expire != tc.want || c.Iceberg.Namespace != "tradepipe" {
+			t.Errorf("%s: expire %+v namespace %q, want %+v, tradepipe", tc.doc, c.Iceberg.Expire, c.Iceberg.Namespace, tc.want)
+		}
+	}
+	if d := DefaultIcebergExpire(); time.Duration(d.MaxSnapshotAge) != 24*time.Hour || d.MinSnapshotsToKeep != 1 {
+		t.Errorf("defaults %+v", d)
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/tradepipe/tradepipe/sinks/publish"
 )
 
 // Iceberg configures the Apache Iceberg tables kept for every lake table
@@ -23,6 +26,44 @@ type Iceberg struct {
 	Namespace string `yaml:"namespace"`
 	// Catalogs by name.
 	Catalogs map[string]Catalog `yaml:"catalogs"`
+	// Expire is the retention of every table's snapshots and metadata
+	// versions.
+	Expire IcebergExpire `yaml:"expire"`
+}
+
+// IcebergExpire is the snapshot and metadata retention of the Iceberg
+// tables (sinks/iceberg.Expire), written into each table's properties
+// under Iceberg's names. Defaults: DefaultIcebergExpire.
+type IcebergExpire struct {
+	// Disabled keeps every snapshot and metadata version.
+	Disabled bool `yaml:"disabled"`
+	// MaxSnapshotAge: a snapshot superseded longer ago is expired
+	// (history.expire.max-snapshot-age-ms); at least the commit
+	// protocol's retention of replaced files (24h), so no snapshot is
+	// expired while its files are kept for readers.
+	MaxSnapshotAge Duration `yaml:"max_snapshot_age"`
+	// MinSnapshotsToKeep newest snapshots are kept whatever their age
+	// (history.expire.min-snapshots-to-keep).
+	MinSnapshotsToKeep int `yaml:"min_snapshots_to_keep"`
+	// PreviousVersionsMax bounds the metadata-log
+	// (write.metadata.previous-versions-max).
+	PreviousVersionsMax int `yaml:"previous_versions_max"`
+	// DeleteAfterCommit deletes metadata versions that fell off the
+	// metadata-log (write.metadata.delete-after-commit.enabled).
+	DeleteAfterCommit bool `yaml:"delete_after_commit"`
+}
+
+// DefaultIcebergExpire is the retention a config that says nothing gets:
+// snapshots for as long as the commit protocol keeps the files they
+// replaced (24h), at least the current one, and the last 10 metadata
+// versions.
+func DefaultIcebergExpire() IcebergExpire {
+	return IcebergExpire{
+		MaxSnapshotAge:      Duration(publish.DefaultRetention),
+		MinSnapshotsToKeep:  1,
+		PreviousVersionsMax: 10,
+		DeleteAfterCommit:   true,
+	}
 }
 
 // Catalog is one Iceberg catalog tables are registered in.
@@ -62,10 +103,20 @@ func (c *Config) checkIceberg() Problems {
 		ps = append(ps, Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
 	}
 	ib := c.Iceberg
-	if ib.Namespace == "" {
-		c.Iceberg.Namespace = "tradepipe"
-	} else if !namespaceRE.MatchString(ib.Namespace) {
+	if !namespaceRE.MatchString(ib.Namespace) {
 		add("iceberg.namespace", "%q is not lowercase letters, digits and _", ib.Namespace)
+	}
+	if ex := ib.Expire; !ex.Disabled {
+		if time.Duration(ex.MaxSnapshotAge) < publish.DefaultRetention {
+			add("iceberg.expire.max_snapshot_age", "%s is less than the %s the lake keeps replaced files for: snapshots would be expired while readers may read them",
+				time.Duration(ex.MaxSnapshotAge), publish.DefaultRetention)
+		}
+		if ex.MinSnapshotsToKeep < 1 {
+			add("iceberg.expire.min_snapshots_to_keep", "%d is less than 1 (the current snapshot is always kept)", ex.MinSnapshotsToKeep)
+		}
+		if ex.PreviousVersionsMax < 1 {
+			add("iceberg.expire.previous_versions_max", "%d is less than 1", ex.PreviousVersionsMax)
+		}
 	}
 	if ib.Location != "" {
 		u, err := url.Parse(ib.Location)

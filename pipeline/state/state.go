@@ -65,6 +65,10 @@ func LocationKey(job, uriHash string) string {
 	return Root + "inputs/" + job + "/by-location/" + uriHash + ".json"
 }
 
+// IcebergCheckpointKey is where sinks/iceberg's Catchup keeps its
+// checkpoint (Writer.Checkpoint).
+const IcebergCheckpointKey = Root + "iceberg/catchup.json"
+
 // ErrNotExist is lake.ErrNotExist: Get's error for a missing record.
 var ErrNotExist = lake.ErrNotExist
 

@@ -28,8 +28,11 @@ type Registered struct {
 	Table string
 	// Action is "registered" (new in the catalog), "updated" (Added
 	// snapshots committed on top of the catalog's), or "current".
-	Action     string
-	Added      int
+	Action string
+	Added  int
+	// Expired counts the catalog's snapshots removed because the lake
+	// expired them.
+	Expired    int
 	SnapshotID int64
 	// Metadata is the catalog's metadata location after the call.
 	Metadata string
@@ -38,7 +41,8 @@ type Registered struct {
 // Register publishes every table that has Iceberg metadata to cat under
 // namespace (created when missing). A table the catalog does not know is
 // registered with its current metadata location. A table it knows is
-// brought up to date by one commit of the snapshots it lacks, asserting
+// brought up to date by one commit of the snapshots it lacks (removing
+// the ones the lake expired), asserting
 // that its main branch is still at the snapshot it had, so a catalog that
 // moved on its own is reported, never overwritten. ctx bounds the calls.
 func (w *Writer) Register(ctx context.Context, cat Catalog, namespace string) ([]Registered, error) {
@@ -108,14 +112,27 @@ func (w *Writer) register(ctx context.Context, cat Catalog, ident icetable.Ident
 			missing = append(missing, s)
 		}
 	}
-	if at != nil && md.SnapshotByID(*at) == nil {
-		return Registered{}, fmt.Errorf("the catalog is at snapshot %d, which the lake's table does not have", *at)
+	// The catalog's snapshots the lake expired since the last register:
+	// ours (they name a transaction), so they go there too. A snapshot
+	// the lake never had means the catalog's table moved on its own.
+	var expired []int64
+	for _, s := range theirs.Snapshots() {
+		if md.SnapshotByID(s.SnapshotID) != nil {
+			continue
+		}
+		if s.Summary == nil || s.Summary.Properties[PropTxn] == "" {
+			return Registered{}, fmt.Errorf("the catalog has snapshot %d, which is not the lake's", s.SnapshotID)
+		}
+		expired = append(expired, s.SnapshotID)
 	}
-	updates := make([]icetable.Update, 0, len(missing)+1)
+	updates := make([]icetable.Update, 0, len(missing)+2)
 	for i := range missing {
 		updates = append(updates, icetable.NewAddSnapshotUpdate(&missing[i]))
 	}
 	updates = append(updates, icetable.NewSetSnapshotRefUpdate(icetable.MainBranch, cur, icetable.BranchRef, -1, -1, -1))
+	if len(expired) > 0 {
+		updates = append(updates, icetable.NewRemoveSnapshotsUpdate(expired, false))
+	}
 	_, loc, err := cat.CommitTable(ctx, ident, []icetable.Requirement{
 		icetable.AssertTableUUID(md.TableUUID()),
 		icetable.AssertRefSnapshotID(icetable.MainBranch, at),
@@ -123,5 +140,5 @@ func (w *Writer) register(ctx context.Context, cat Catalog, ident icetable.Ident
 	if err != nil {
 		return Registered{}, fmt.Errorf("commit %d snapshots: %w", len(missing), err)
 	}
-	return Registered{Table: name, Action: "updated", Added: len(missing), SnapshotID: cur, Metadata: loc}, nil
+	return Registered{Table: name, Action: "updated", Added: len(missing), Expired: len(expired), SnapshotID: cur, Metadata: loc}, nil
 }

@@ -48,8 +48,48 @@
 // specs are identity on the path keys that are columns and month(period)
 // (or year(period)) for the year/month keys.
 //
+// # Catch-up checkpoint
+//
+// With Writer.Checkpoint set, Catchup keeps there the lake time (an
+// object's ModTime, the lake's clock) before which every transaction
+// record has been applied: it lists the records and reads only those
+// stamped at or after it, then moves it to checkpointSlack before the
+// newest record it listed. A record's stamp is its outcome's write, so a
+// transaction that began before a checkpoint and committed after it is
+// stamped after it and read.
+//
+// # Expiry
+//
+// With Writer.Expire (and a Checkpoint), each commit also expires the
+// snapshots superseded (the next snapshot committed) more than
+// MaxSnapshotAge ago, keeping the MinSnapshotsToKeep newest, those under
+// a ref other than main, and any committed less than clockSkew before
+// the checkpoint (Catchup would take an expired snapshot's transaction
+// after the checkpoint for one never applied). MaxSnapshotAge is at
+// least the commit protocol's Retention (24h): a snapshot is not expired
+// while the protocol keeps the files it replaced, and one whose files all
+// still exist is expired by age all the same (*_history tables keep every
+// vintage and are the durable as-of). The commit removes the snapshots
+// (snapshot-log pruned) and bounds the metadata-log to
+// PreviousVersionsMax, all written into the table's properties under
+// Iceberg's names; after the commit and the hint, the expired snapshots'
+// manifest lists and manifests are deleted, and with DeleteAfterCommit
+// the metadata versions before the metadata-log's oldest. Manifest lists
+// and manifests no snapshot names that the lake stamped more than
+// MaxSnapshotAge before the new version (a crash's leftovers, a lost
+// race's attempt) are deleted then too. A crash anywhere leaves a table
+// that reads as its previous or its new version.
+//
 // Time travel reaches a snapshot as long as its files exist: the commit
 // protocol deletes a data file Retention (24h by default) after the commit
-// that replaced it, so older snapshots of the current tables lose their
-// files; *_history tables keep every vintage and stay the durable as-of.
+// that replaced it, so a snapshot superseded longer ago may have lost
+// files until the next commit expires it.
+//
+// # Reconcile annotations
+//
+// A reconcile annotation (publish.Publisher.Annotate) is a log record
+// committed outside a transaction that changes a group's warnings, not
+// its files. It makes no snapshot: the table's rows are the same. The
+// next snapshot of the partition reads the annotated head, whose files
+// are the same.
 package iceberg

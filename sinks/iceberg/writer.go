@@ -2,13 +2,13 @@ package iceberg
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,6 +57,14 @@ type Writer struct {
 	Now func() time.Time
 	// Tables are the tables kept; nil means Defs().
 	Tables []Def
+	// Checkpoint is the lake key of Catchup's checkpoint (the engine's
+	// _state layout names it); empty keeps none: Catchup then reads every
+	// transaction record no snapshot names, and no snapshot is expired,
+	// since an expired snapshot's transaction would look unapplied.
+	Checkpoint string
+	// Expire is the snapshot and metadata retention; nil keeps every
+	// snapshot and every metadata version.
+	Expire *Expire
 }
 
 // Snapshot says what one commit made current in one table.
@@ -116,42 +124,56 @@ func (w *Writer) Current(ctx context.Context, table string) (icetable.Metadata, 
 	} else if !errors.Is(err, lake.ErrNotExist) {
 		return nil, 0, err
 	}
-	if v <= 0 {
-		// No hint: the highest version listed.
-		for o, err := range w.Lake.List(ctx, metadataDir(table)+"/") {
-			if err != nil {
-				return nil, 0, fmt.Errorf("list metadata of %s: %w", table, err)
-			}
-			name := path.Base(o.Key)
-			if n, ok := strings.CutSuffix(strings.TrimPrefix(name, "v"), ".metadata.json"); ok && strings.HasPrefix(name, "v") {
-				if x, err := strconv.Atoi(n); err == nil && x > v {
-					v = x
-				}
+	for range 2 {
+		if v <= 0 {
+			var err error
+			if v, err = w.highestListed(ctx, table); err != nil {
+				return nil, 0, err
 			}
 		}
-	}
-	for {
-		_, err := w.Lake.Stat(ctx, MetadataKey(table, v+1))
+		for {
+			_, err := w.Lake.Stat(ctx, MetadataKey(table, v+1))
+			if errors.Is(err, lake.ErrNotExist) {
+				break
+			}
+			if err != nil {
+				return nil, 0, err
+			}
+			v++
+		}
+		if v == 0 {
+			return nil, 0, nil
+		}
+		b, err := lake.ReadAll(ctx, w.Lake, MetadataKey(table, v))
 		if errors.Is(err, lake.ErrNotExist) {
-			break
+			// A hint so stale that its version was deleted after
+			// commit (Expire.DeleteAfterCommit): list instead.
+			v = 0
+			continue
 		}
 		if err != nil {
 			return nil, 0, err
 		}
-		v++
+		md, err := icetable.ParseMetadataBytes(b)
+		if err != nil {
+			return nil, 0, fmt.Errorf("parse %s: %w", MetadataKey(table, v), err)
+		}
+		return md, v, nil
 	}
-	if v == 0 {
-		return nil, 0, nil
+	return nil, 0, fmt.Errorf("metadata of %s: version %d vanished while read", table, v)
+}
+
+// highestListed is the highest metadata version of table in the lake (0
+// for none).
+func (w *Writer) highestListed(ctx context.Context, table string) (int, error) {
+	v := 0
+	for o, err := range w.Lake.List(ctx, metadataDir(table)+"/") {
+		if err != nil {
+			return 0, fmt.Errorf("list metadata of %s: %w", table, err)
+		}
+		v = max(v, versionOf(o.Key))
 	}
-	b, err := lake.ReadAll(ctx, w.Lake, MetadataKey(table, v))
-	if err != nil {
-		return nil, 0, err
-	}
-	md, err := icetable.ParseMetadataBytes(b)
-	if err != nil {
-		return nil, 0, fmt.Errorf("parse %s: %w", MetadataKey(table, v), err)
-	}
-	return md, v, nil
+	return v, nil
 }
 
 // readTxn reads a transaction's outcome record.
@@ -204,11 +226,11 @@ func (w *Writer) CommitTxn(ctx context.Context, id string) ([]Snapshot, error) {
 			continue
 		}
 		s, err := w.commitTable(ctx, d, rec, parts)
-		if err != nil {
-			return out, fmt.Errorf("iceberg table %s, txn %s: %w", d.Table.Name, id, err)
-		}
 		if s != nil {
 			out = append(out, *s)
+		}
+		if err != nil {
+			return out, fmt.Errorf("iceberg table %s, txn %s: %w", d.Table.Name, id, err)
 		}
 	}
 	return out, nil
@@ -216,12 +238,18 @@ func (w *Writer) CommitTxn(ctx context.Context, id string) ([]Snapshot, error) {
 
 // Catchup commits, in id (time) order, every committed transaction that
 // no table's snapshot names yet: the ones a crash between a
-// transaction's commit and its snapshot left behind. Transactions that
-// no snapshot names (aborted ones, or ones whose partitions all belong to
-// tables with no files) are read again on each call; they are rare. ctx
-// bounds the lake calls.
+// transaction's commit and its snapshot left behind. With a Checkpoint
+// it reads only the transaction records the lake stamped (ModTime) at or
+// after the checkpoint's time, and moves the checkpoint on once all of
+// them are applied; without one it reads every record no snapshot names
+// (aborted ones, ones that changed no table) on each call. ctx bounds
+// the lake calls.
 func (w *Writer) Catchup(ctx context.Context) ([]Snapshot, error) {
 	defs, err := w.defs()
+	if err != nil {
+		return nil, err
+	}
+	cp, err := w.readCheckpoint(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -241,13 +269,22 @@ func (w *Writer) Catchup(ctx context.Context) ([]Snapshot, error) {
 		}
 	}
 	prefix := publish.TxnRoot
-	var ids []string
+	var (
+		ids    []string
+		latest time.Time
+	)
 	for o, err := range w.Lake.List(ctx, prefix) {
 		if err != nil {
 			return nil, fmt.Errorf("list transactions: %w", err)
 		}
 		id, ok := strings.CutSuffix(strings.TrimPrefix(o.Key, prefix), ".json")
-		if ok && !strings.Contains(id, "/") && !known[id] {
+		if !ok || strings.Contains(id, "/") {
+			continue
+		}
+		if o.ModTime.After(latest) {
+			latest = o.ModTime
+		}
+		if !known[id] && !o.ModTime.Before(cp.Since) {
 			ids = append(ids, id)
 		}
 	}
@@ -259,6 +296,9 @@ func (w *Writer) Catchup(ctx context.Context) ([]Snapshot, error) {
 		if err != nil {
 			return out, err
 		}
+	}
+	if err := w.writeCheckpoint(ctx, cp, latest); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -362,7 +402,11 @@ func (w *Writer) commitTable(ctx context.Context, d Def, rec *publish.TxnRecord,
 // entries reads the live entries (added and existing) of md's current
 // snapshot.
 func (w *Writer) entries(ctx context.Context, md icetable.Metadata) ([]ice.ManifestEntry, error) {
-	snap := md.CurrentSnapshot()
+	return w.entriesOf(ctx, md.CurrentSnapshot())
+}
+
+// entriesOf reads the live entries of snap; none for nil.
+func (w *Writer) entriesOf(ctx context.Context, snap *icetable.Snapshot) ([]ice.ManifestEntry, error) {
 	if snap == nil {
 		return nil, nil
 	}
@@ -568,6 +612,35 @@ func (w *Writer) write(ctx context.Context, d Def, md icetable.Metadata, v int, 
 	if err := b.SetSnapshotRef(icetable.MainBranch, snapID, icetable.BranchRef); err != nil {
 		return nil, fmt.Errorf("set main: %w", err)
 	}
+	var gone []icetable.Snapshot
+	if w.expiring() {
+		if err := b.SetProperties(w.Expire.changedProperties(md)); err != nil {
+			return nil, fmt.Errorf("set retention properties: %w", err)
+		}
+		refs := map[int64]bool{}
+		for name, r := range md.Refs() {
+			if name != icetable.MainBranch {
+				refs[r.SnapshotID] = true
+			}
+		}
+		cp, err := w.readCheckpoint(ctx)
+		if err != nil {
+			return nil, err
+		}
+		covered := int64(0) // no checkpoint yet: nothing is covered
+		if !cp.Since.IsZero() {
+			covered = cp.Since.Add(-clockSkew).UnixMilli()
+		}
+		ids := w.Expire.expired(append(md.Snapshots(), snap), refs, ts, covered)
+		for _, id := range ids {
+			gone = append(gone, *md.SnapshotByID(id))
+		}
+		if len(ids) > 0 {
+			if err := b.RemoveSnapshots(ids, false); err != nil {
+				return nil, fmt.Errorf("expire snapshots: %w", err)
+			}
+		}
+	}
 	next, err := b.Build()
 	if err != nil {
 		return nil, fmt.Errorf("build metadata: %w", err)
@@ -582,10 +655,26 @@ func (w *Writer) write(ctx context.Context, d Def, md icetable.Metadata, v int, 
 	}
 	// A convenience for readers that look for it (icebird, Hadoop-style
 	// readers); a stale hint is overtaken by Current's probing.
-	_ = w.Lake.Put(ctx, hintKey(name), strings.NewReader(strconv.Itoa(v+1)))
-	return &Snapshot{Table: name, SnapshotID: snapID, Sequence: seq,
-		Metadata: w.base() + "/" + MetadataKey(name, v+1), Txn: rec.ID}, nil
+	hintErr := w.Lake.Put(ctx, hintKey(name), strings.NewReader(strconv.Itoa(v+1)))
+	out := &Snapshot{Table: name, SnapshotID: snapID, Sequence: seq,
+		Metadata: w.base() + "/" + MetadataKey(name, v+1), Txn: rec.ID}
+	if w.expiring() && hintErr == nil {
+		// After the commit and the hint: what it expired is no longer
+		// named by the table, nor by the version readers that follow
+		// the hint read; what a failure here leaves, a later commit
+		// sweeps. A hint left behind keeps the files for such readers
+		// until a later commit moves it.
+		if err := w.cleanup(ctx, name, gone, next, v+1); err != nil {
+			return out, fmt.Errorf("snapshot %d committed in v%d; clean up after it: %w", snapID, v+1, err)
+		}
+	}
+	return out, nil
 }
+
+// expiring reports whether commits expire snapshots: it takes a
+// retention and the Catchup checkpoint, without which Catchup would take
+// an expired snapshot's transaction for one never applied.
+func (w *Writer) expiring() bool { return w.Expire != nil && w.Checkpoint != "" }
 
 // create makes a table's first metadata (no snapshot): format v2, the
 // name mapping, the table's sort order as a property for people.
@@ -614,7 +703,22 @@ func (w *Writer) create(d Def) (icetable.Metadata, error) {
 		// them would make it lie.
 		return nil, fmt.Errorf("table %s: iceberg-go renumbered the schema's field ids", d.Table.Name)
 	}
-	return md, nil
+	// iceberg-go stamps new metadata with the wall clock; the table's
+	// times are the writer's clock (snapshot times, which expiry
+	// compares), so the stamp is set to it.
+	b, err := json.Marshal(md)
+	if err != nil {
+		return nil, fmt.Errorf("new metadata: %w", err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("new metadata: %w", err)
+	}
+	raw["last-updated-ms"] = json.RawMessage(strconv.FormatInt(w.now().UnixMilli(), 10))
+	if b, err = json.Marshal(raw); err != nil {
+		return nil, fmt.Errorf("new metadata: %w", err)
+	}
+	return icetable.ParseMetadataBytes(b)
 }
 
 // putManifest writes entries as one manifest at key, with the null codec
@@ -653,4 +757,28 @@ func (w *Writer) putManifest(ctx context.Context, key string, spec ice.Partition
 		return nil, err
 	}
 	return mf, nil
+}
+
+// TableState is a table's current metadata, as engines are pointed at it.
+type TableState struct {
+	Table string
+	// TableLocation is the table's location, MetadataLocation its
+	// current metadata file, both under Base.
+	TableLocation, MetadataLocation string
+	// Snapshots are the snapshots the metadata keeps, oldest (by
+	// sequence number) first; the last is the current one.
+	Snapshots []icetable.Snapshot
+}
+
+// State returns table's current state; ok is false when the table has no
+// snapshot yet. ctx bounds the reads.
+func (w *Writer) State(ctx context.Context, table string) (st TableState, ok bool, err error) {
+	md, v, err := w.Current(ctx, table)
+	if err != nil || md == nil || md.CurrentSnapshot() == nil {
+		return TableState{}, false, err
+	}
+	snaps := slices.Clone(md.Snapshots())
+	slices.SortFunc(snaps, func(a, b icetable.Snapshot) int { return cmp.Compare(a.SequenceNumber, b.SequenceNumber) })
+	return TableState{Table: table, TableLocation: w.TableLocation(table),
+		MetadataLocation: w.base() + "/" + MetadataKey(table, v), Snapshots: snaps}, true, nil
 }

@@ -33,3 +33,21 @@ type Conditional interface {
 	// changed or is gone. Unknown outcomes are resolved as for PutIfAbsent.
 	PutIfMatch(ctx context.Context, key, etag string, r io.Reader) (newETag string, err error)
 }
+
+// Syncer is a Conditional lake whose writes can skip being made durable
+// one by one (a directory: an fsync of each file and of its directory
+// per write). The commit protocol uses it where a batch suffices (the
+// view of a partition, made durable once before its pending marker is
+// removed) and where no durability is needed (leases: a crash of the
+// machine kills their holders too). Object stores are durable on every
+// write and do not implement it.
+type Syncer interface {
+	Conditional
+	// Unsynced returns the same lake with writes that are atomic and at
+	// once visible to every reader, as before, but may be lost or read as
+	// empty after a crash of the machine (not of the process) until Sync.
+	Unsynced() Conditional
+	// Sync makes the objects at keys and their names durable. ctx bounds
+	// it; an error means some may not be.
+	Sync(ctx context.Context, keys ...string) error
+}

@@ -26,6 +26,8 @@ type Dir struct {
 	root string
 	// real is root with symlinks resolved: keys must stay inside it.
 	real string
+	// nosync: writes are not fsynced (Unsynced).
+	nosync bool
 }
 
 var _ Lake = (*Dir)(nil)
@@ -73,6 +75,36 @@ func (d *Dir) path(key string) (string, error) {
 // link swapped in between this check and the use is not defended
 // against: the lake directory is the operator's, not an attacker's.)
 func (d *Dir) confined(p string) error {
+	// Most keys have no link on the way: one lstat per component below
+	// the root (the root is resolved once, in NewDir) settles them, where
+	// EvalSymlinks would lstat every component from "/" and allocate.
+	rel, ok := strings.CutPrefix(p, d.root+string(filepath.Separator))
+	if !ok {
+		return d.resolved(p)
+	}
+	q := d.root
+	for rel != "" {
+		var c string
+		c, rel, _ = strings.Cut(rel, string(filepath.Separator))
+		q += string(filepath.Separator) + c
+		fi, err := os.Lstat(q)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // nor anything below it
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return d.resolved(p)
+		}
+	}
+	return nil
+}
+
+// resolved is confined for a path with a link on the way (or not below
+// the root): the deepest existing part, links resolved, must lie inside
+// the root.
+func (d *Dir) resolved(p string) error {
 	for q := p; ; q = filepath.Dir(q) {
 		real, err := filepath.EvalSymlinks(q)
 		if err == nil {
@@ -134,7 +166,7 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader) (err error) {
 	if _, err = io.Copy(f, ctxReader{ctx, r}); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
-	if err = f.Sync(); err != nil {
+	if err = d.syncFile(f); err != nil {
 		return fmt.Errorf("put %s: sync: %w", key, err)
 	}
 	if err = f.Close(); err != nil {
@@ -146,12 +178,26 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader) (err error) {
 	if err = os.Rename(f.Name(), p); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
-	syncDir(filepath.Dir(p))
+	d.syncDir(filepath.Dir(p))
 	return nil
+}
+
+// syncFile makes a temp file's bytes durable before it gets its name.
+func (d *Dir) syncFile(f *os.File) error {
+	if d.nosync {
+		return nil
+	}
+	return f.Sync()
 }
 
 // syncDir makes a rename durable; best effort, as not every filesystem
 // supports syncing a directory.
+func (d *Dir) syncDir(dir string) {
+	if !d.nosync {
+		syncDir(dir)
+	}
+}
+
 func syncDir(dir string) {
 	if f, err := os.Open(dir); err == nil {
 		_ = f.Sync()
@@ -314,7 +360,12 @@ func (d *Dir) Copy(ctx context.Context, src, dst string) error {
 			_ = os.Remove(tmp)
 			return fmt.Errorf("copy %s to %s: %w", src, dst, err)
 		}
-		syncDir(filepath.Dir(dp))
+		// Where dst is already a link to src's file, rename(2) does
+		// nothing and succeeds, leaving the temp name behind.
+		if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("copy %s to %s: remove %s: %w", src, dst, filepath.Base(tmp), err)
+		}
+		d.syncDir(filepath.Dir(dp))
 		return nil
 	}
 	f, err := os.Open(sp)

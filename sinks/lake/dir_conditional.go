@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 )
 
@@ -58,7 +59,7 @@ func (d *Dir) PutIfAbsent(ctx context.Context, key string, r io.Reader) (string,
 		}
 		return "", fmt.Errorf("put %s if absent: %w", key, err)
 	}
-	syncDir(filepath.Dir(p))
+	d.syncDir(filepath.Dir(p))
 	return etag, nil
 }
 
@@ -124,7 +125,7 @@ func (d *Dir) swapLocked(ctx context.Context, key, p string, f *os.File, etag st
 		_ = os.Remove(tmp)
 		return "", false, fmt.Errorf("put %s if match: %w", key, err)
 	}
-	syncDir(filepath.Dir(p))
+	d.syncDir(filepath.Dir(p))
 	return newETag, false, nil
 }
 
@@ -148,7 +149,7 @@ func (d *Dir) writeTemp(ctx context.Context, key, p string, r io.Reader) (tmp, e
 	if _, err = io.Copy(io.MultiWriter(f, h), ctxReader{ctx, r}); err != nil {
 		return "", "", fmt.Errorf("put %s: %w", key, err)
 	}
-	if err = f.Sync(); err != nil {
+	if err = d.syncFile(f); err != nil {
 		return "", "", fmt.Errorf("put %s: sync: %w", key, err)
 	}
 	if err = f.Close(); err != nil {
@@ -158,4 +159,45 @@ func (d *Dir) writeTemp(ctx context.Context, key, p string, r io.Reader) (tmp, e
 		return "", "", fmt.Errorf("put %s: %w", key, err)
 	}
 	return f.Name(), dirETag(h), nil
+}
+
+var _ Syncer = (*Dir)(nil)
+
+// Unsynced implements Syncer: the same directory, with writes that skip
+// every fsync.
+func (d *Dir) Unsynced() Conditional {
+	c := *d
+	c.nosync = true
+	return &c
+}
+
+// Sync implements Syncer: it fsyncs each key's file, then each distinct
+// directory holding them, once.
+func (d *Dir) Sync(ctx context.Context, keys ...string) error {
+	var dirs []string
+	for _, key := range keys {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("sync %s: %w", key, err)
+		}
+		p, err := d.path(key)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("sync %s: %w", key, err)
+		}
+		err = f.Sync()
+		_ = f.Close()
+		if err != nil {
+			return fmt.Errorf("sync %s: %w", key, err)
+		}
+		if dir := filepath.Dir(p); !slices.Contains(dirs, dir) {
+			dirs = append(dirs, dir)
+		}
+	}
+	for _, dir := range dirs {
+		syncDir(dir)
+	}
+	return nil
 }

@@ -84,3 +84,34 @@ func TestDirPublish(t *testing.T) {
 		return d
 	})
 }
+
+// Unsynced writes the same directory (visible at once through the lake
+// itself), and Sync reports keys it cannot make durable.
+func TestDirUnsynced(t *testing.T) {
+	ctx := context.Background()
+	d, err := lake.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := d.Unsynced()
+	if err := u.Put(ctx, "v/a.json", strings.NewReader("a")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.PutIfAbsent(ctx, "v/b.json", strings.NewReader("b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Copy(ctx, "v/a.json", "w/c.json"); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{"v/a.json": "a", "v/b.json": "b", "w/c.json": "a"} {
+		if b, err := lake.ReadAll(ctx, d, key); err != nil || string(b) != want {
+			t.Errorf("%s through the synced lake: %q, %v; want %q", key, b, err, want)
+		}
+	}
+	if err := d.Sync(ctx, "v/a.json", "v/b.json", "w/c.json"); err != nil {
+		t.Errorf("Sync: %v", err)
+	}
+	if err := d.Sync(ctx, "v/missing.json"); err == nil || !strings.Contains(err.Error(), "v/missing.json") {
+		t.Errorf("Sync of a missing key: %v, want an error naming it", err)
+	}
+}

@@ -7,6 +7,13 @@
 // implement Conditional; cross-process leases are built on it. Dir does on
 // Unix, S3 does.
 //
+// Dir makes each write durable before it returns (the file synced before
+// its rename, then its directory). Where the caller can batch that, or
+// needs no durability at all, Dir also implements Syncer: Unsynced is the
+// same directory with writes that skip fsync (still atomic and at once
+// visible), Sync makes chosen keys durable, each file and each distinct
+// directory once. S3 is durable on every write and does not implement it.
+//
 // Keys are relative to the lake root, use "/" and never start with "/".
 // Dir never follows a symbolic link out of its root (ErrEscapes), so an
 // inbox holding a link to /etc/shadow offers no input, and it creates

@@ -17,6 +17,10 @@
 //   - The returned unlock stops renewing and marks the lease released (a
 //     conditional put), so the next writer need not wait out the TTL. It is
 //     safe to call more than once.
+//   - On a lake that implements lake.Syncer (a directory) leases are
+//     written without fsync: a crash of the machine that loses a lease
+//     or leaves it empty kills its holder as well. An unreadable lease is
+//     free (Lock takes it over, Held reports it free).
 //   - Within one process a Locker also serialises callers of a partition
 //     without touching the lake.
 //   - A lease whose holder is known dead is free at once (no TTL wait).

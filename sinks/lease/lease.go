@@ -138,6 +138,12 @@ func New(opts Options, logger *slog.Logger) (*Locker, error) {
 	if opts.Lake == nil {
 		return nil, errors.New("lease: no lake")
 	}
+	if s, ok := opts.Lake.(lake.Syncer); ok {
+		// A lease needs no fsync: a crash of the machine that loses or
+		// empties a lease object kills its holder too, and an empty or
+		// unreadable lease is free (acquire, Held).
+		opts.Lake = s.Unsynced()
+	}
 	if opts.TTL <= 0 {
 		opts.TTL = DefaultTTL
 	}
@@ -192,8 +198,8 @@ func (l *Locker) Held(ctx context.Context, name string) (bool, error) {
 		return false, err
 	}
 	var r Record
-	if err := json.Unmarshal(b, &r); err != nil {
-		return false, fmt.Errorf("lease %s: %w", l.Key(name), err)
+	if json.Unmarshal(b, &r) != nil {
+		return false, nil // unreadable (cut short by a crash): free, as acquire takes it
 	}
 	return !Free(r, l.opts.Now()) && l.opts.Alive(r.Owner), nil
 }

@@ -188,6 +188,29 @@ func run(t *testing.T, newLake func(t *testing.T) lake.Conditional) {
 		}
 	})
 
+	// Leases are written without fsync on a directory lake: a crash of the
+	// machine may leave one empty. It is free, to Held and to Lock, with
+	// no TTL wait.
+	t.Run("EmptyLeaseIsFree", func(t *testing.T) {
+		l := newLake(t)
+		c := &clock{now: t0}
+		b := mustLocker(t, lease.Options{Lake: l, Owner: "b", Poll: time.Hour, Now: c.Now})
+		if _, err := l.PutIfAbsent(ctx, b.Key(part), strings.NewReader("")); err != nil {
+			t.Fatal(err)
+		}
+		if held, err := b.Held(ctx, part); err != nil || held {
+			t.Fatalf("empty lease: held = %v, err = %v; want free", held, err)
+		}
+		_, unlock, err := b.Lock(ctx, part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock()
+		if rec := read(t, l, b.Key(part)); rec.Owner != "b" {
+			t.Fatalf("after Lock: %+v", rec)
+		}
+	})
+
 	// A process killed while holding a lease, restarted on the same host,
 	// takes its partitions back at once instead of waiting out the TTL.
 	t.Run("LeaseOfADeadProcessIsTakenOver", func(t *testing.T) {

@@ -79,7 +79,11 @@
 //  6. manifest, success: P/_manifest.json (a copy of the record) and
 //     _SUCCESS.
 //  7. cleanup: unreferenced data files are collected (below) and the
-//     marker removed.
+//     marker removed. On a lake.Syncer (a directory) steps 5 and 6 write
+//     without fsync and are made durable together, with one sync of the
+//     partition's directory, before this step: the marker, removed only
+//     after, makes the next run refresh the view again after a crash of
+//     the machine.
 //
 // A release that stages nothing (every partition unchanged) writes no
 // transaction. A release that fails before step 4 writes "aborted"

@@ -326,6 +326,15 @@ func (p *Publisher) settle(ctx context.Context, m *Manifest, full bool) error {
 			return fmt.Errorf("settle %s: %w", dir, err)
 		}
 	}
+	// The view's writes need not be durable one by one, only before the
+	// marker goes (a crash before that refreshes the view again): on a
+	// lake that can batch its syncs, they are made durable together.
+	var vl lake.Lake = p.Lake
+	syncer, batch := p.Lake.(lake.Syncer)
+	if batch {
+		vl = syncer.Unsynced()
+	}
+	var written []string
 	for _, g := range m.Groups {
 		for _, f := range g.Files {
 			if v := view.file(f.Name); v != nil && v.SHA256 == f.SHA256 {
@@ -335,9 +344,10 @@ func (p *Publisher) settle(ctx context.Context, m *Manifest, full bool) error {
 			if err := p.hook(StepView, dst); err != nil {
 				return err
 			}
-			if err := p.Lake.Copy(ctx, f.Key, dst); err != nil {
+			if err := vl.Copy(ctx, f.Key, dst); err != nil {
 				return fmt.Errorf("settle %s: %w", dir, err)
 			}
+			written = append(written, dst)
 		}
 	}
 	body, err := m.encode()
@@ -348,19 +358,26 @@ func (p *Publisher) settle(ctx context.Context, m *Manifest, full bool) error {
 	if err := p.hook(StepManifest, mk); err != nil {
 		return err
 	}
-	if err := p.Lake.Put(ctx, mk, bytes.NewReader(body)); err != nil {
+	if err := vl.Put(ctx, mk, bytes.NewReader(body)); err != nil {
 		return fmt.Errorf("settle %s: %w", dir, err)
 	}
+	written = append(written, mk)
 	sk := path.Join(dir, SuccessName)
 	if _, err := p.Lake.Stat(ctx, sk); errors.Is(err, lake.ErrNotExist) {
 		if err := p.hook(StepSuccess, sk); err != nil {
 			return err
 		}
-		if err := p.Lake.Put(ctx, sk, bytes.NewReader(nil)); err != nil {
+		if err := vl.Put(ctx, sk, bytes.NewReader(nil)); err != nil {
 			return fmt.Errorf("settle %s: %w", dir, err)
 		}
+		written = append(written, sk)
 	} else if err != nil {
 		return fmt.Errorf("settle %s: %w", dir, err)
+	}
+	if batch {
+		if err := syncer.Sync(ctx, written...); err != nil {
+			return fmt.Errorf("settle %s: %w", dir, err)
+		}
 	}
 	if err := p.hook(StepCleanup, dir); err != nil {
 		return err

@@ -2,7 +2,6 @@ package census
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/money"
@@ -259,26 +259,18 @@ func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected, st
 	if !ok {
 		return bad(schema.ReasonBadHSCode, v.commodity, fmt.Sprintf("%s %q is not a 2–10 digit HS code", v.commodity, sc.cell(c.commodity)))
 	}
-	valueText := string(sc.cellBytes(c.value))
-	value, err := money.Parse(valueText)
-	if err != nil || value.Negative {
-		return bad(schema.ReasonBadValue, v.value, fmt.Sprintf("%s %q is not a non-negative amount", v.value, valueText))
-	}
-	if _, err := money.Cents(value); err != nil {
-		return bad(schema.ReasonBadValue, v.value, fmt.Sprintf("%s %q: %v", v.value, valueText, err))
+	value, reason := amount(sc.cellBytes(c.value), v.value)
+	if reason != "" {
+		return bad(schema.ReasonBadValue, v.value, reason)
 	}
 	var consumption *apd.Decimal
 	if c.consumption >= 0 {
 		// Imports for consumption: general imports less those entering
 		// bonded warehouses and foreign-trade zones, plus withdrawals
 		// from them; a number like the general value, never blank.
-		text := string(sc.cellBytes(c.consumption))
-		d, err := money.Parse(text)
-		if err != nil || d.Negative {
-			return bad(schema.ReasonBadValue, v.consumption, fmt.Sprintf("%s %q is not a non-negative amount", v.consumption, text))
-		}
-		if _, err := money.Cents(d); err != nil {
-			return bad(schema.ReasonBadValue, v.consumption, fmt.Sprintf("%s %q: %v", v.consumption, text, err))
+		d, reason := amount(sc.cellBytes(c.consumption), v.consumption)
+		if reason != "" {
+			return bad(schema.ReasonBadValue, v.consumption, reason)
 		}
 		consumption = &d
 	}
@@ -320,6 +312,35 @@ func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected, st
 // intern returns b as a string, one per distinct value in a response: units
 // and levels repeat on every row. The table is bounded by the few values
 // the API has; a hostile file with many is cut off at 1024.
+// amount reads the value cell b of variable name: a non-negative amount
+// that fits DECIMAL(18,2), else the reason it is not. The API sends
+// whole dollars; a plain integer of up to 15 digits (always fits) is read
+// without apd's string parse, a string copy or the cents check, to the
+// same decimal money.Parse gives (TestAmountIsMoneyParse).
+func amount(b []byte, name string) (apd.Decimal, string) {
+	if len(b) > 0 && len(b) <= 15 {
+		var n int64
+		i := 0
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			n = n*10 + int64(b[i]-'0')
+		}
+		if i == len(b) {
+			var d apd.Decimal
+			d.SetInt64(n)
+			return d, ""
+		}
+	}
+	text := string(b)
+	d, err := money.Parse(text)
+	if err != nil || d.Negative {
+		return apd.Decimal{}, fmt.Sprintf("%s %q is not a non-negative amount", name, text)
+	}
+	if _, err := money.Cents(d); err != nil {
+		return apd.Decimal{}, fmt.Sprintf("%s %q: %v", name, text, err)
+	}
+	return d, ""
+}
+
 func (p *parser) intern(b []byte) string {
 	if s, ok := p.units[string(b)]; ok {
 		return s

@@ -2,12 +2,13 @@ package census
 
 import (
 	"bufio"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // MaxRecord bounds one record of a response (one row of the array of

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sources"
 )
@@ -225,4 +226,28 @@ func BenchmarkParseFiles(b *testing.B) {
 		b.Skip("CENSUS_BENCH_FILES is not set")
 	}
 	benchmarkParse(b, glob)
+}
+
+// amount's fast path for plain integers gives the decimal money.Parse
+// gives, coefficient and exponent alike; everything else is money.Parse's
+// and the cents check's verdict.
+func TestAmountIsMoneyParse(t *testing.T) {
+	for _, s := range []string{"0", "7", "00", "0123", "123456789012345", "999999999999999", "1234567890123456",
+		"9999999999999999", "99999999999999999", "1.5", "1.005", "-3", "+3", " 4", "4 ", "", "1e3", "12a", "0x10", "１２"} {
+		got, reason := amount([]byte(s), "ALL_VAL_MO")
+		want, err := money.Parse(s)
+		if err == nil && !want.Negative {
+			_, err = money.Cents(want)
+		}
+		if want.Negative && err == nil {
+			err = errors.New("negative")
+		}
+		if (reason == "") != (err == nil) {
+			t.Errorf("%q: reason %q, money.Parse+Cents error %v", s, reason, err)
+			continue
+		}
+		if reason == "" && (got.Cmp(&want) != 0 || got.Exponent != want.Exponent || got.Coeff.Cmp(&want.Coeff) != 0) {
+			t.Errorf("%q: %s (exp %d), money.Parse %s (exp %d)", s, got.String(), got.Exponent, want.String(), want.Exponent)
+		}
+	}
 }

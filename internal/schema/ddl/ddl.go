@@ -21,8 +21,9 @@ const (
 	DuckDB Engine = "duckdb"
 )
 
-// Engines lists every Engine in the order SQL prints them.
-var Engines = []Engine{DuckDB, Athena, Trino, Spark}
+// Engines lists every Engine in the order SQL prints them: the Hive
+// layout's, then the Iceberg tables'.
+var Engines = []Engine{DuckDB, Athena, Trino, Spark, DuckDBIceberg, AthenaIceberg, TrinoIceberg, SparkIceberg}
 
 // Options says where the lake is and how to name things.
 type Options struct {
@@ -32,8 +33,12 @@ type Options struct {
 	Location string
 	// Database is the schema tables are created in (default "tradepipe").
 	Database string
-	// Catalog is Trino's Hive catalog (default "hive").
+	// Catalog is Trino's Hive catalog (default "hive"), or the Iceberg
+	// catalog of trino-iceberg and spark-iceberg (default "iceberg").
 	Catalog string
+	// Iceberg is each table's Iceberg state, by table name, read from
+	// the lake; a table without one gets placeholders.
+	Iceberg map[string]IcebergTable
 }
 
 func (o Options) database() string { return cmpOr(o.Database, "tradepipe") }
@@ -86,6 +91,9 @@ func SQL(w io.Writer, e Engine, tables []schema.Table, o Options) error {
 		// on a glob that matches nothing.
 		fmt.Fprint(w, "-- DuckDB refuses a view over a table with no files yet: run the statements of the tables the lake has.\n\n")
 	}
+	if e.Iceberg() {
+		icebergPreamble(w, e)
+	}
 	for i, st := range tables {
 		t, err := prepare(st)
 		if err != nil {
@@ -114,6 +122,11 @@ var generators = map[Engine]func(io.Writer, table, Options) error{
 	Trino:  trino,
 	Spark:  spark,
 	DuckDB: duckdb,
+
+	DuckDBIceberg: duckdbIceberg,
+	AthenaIceberg: athenaIceberg,
+	TrinoIceberg:  trinoIceberg,
+	SparkIceberg:  sparkIceberg,
 }
 
 // hiveType is the Hive/Athena/Spark SQL type of t.

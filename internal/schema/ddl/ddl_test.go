@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -46,6 +47,10 @@ func TestGolden(t *testing.T) {
 		{"trino.sql", Request{Format: "sql", Engine: Trino, Lake: "s3://example-bucket/lake"}},
 		{"spark.sql", Request{Format: "sql", Engine: Spark, Lake: "s3://example-bucket/lake/"}},
 		{"duckdb.sql", Request{Format: "sql", Engine: DuckDB, Lake: "file://./lake"}},
+		{"duckdb-iceberg.sql", Request{Format: "sql", Engine: DuckDBIceberg, Lake: "s3://example-bucket/lake"}},
+		{"athena-iceberg.sql", Request{Format: "sql", Engine: AthenaIceberg, Lake: "s3://example-bucket/lake"}},
+		{"trino-iceberg.sql", Request{Format: "sql", Engine: TrinoIceberg, Lake: "s3://example-bucket/lake"}},
+		{"spark-iceberg.sql", Request{Format: "sql", Engine: SparkIceberg, Lake: "s3://example-bucket/lake"}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			var b bytes.Buffer
@@ -54,6 +59,39 @@ func TestGolden(t *testing.T) {
 			}
 			golden(t, tc.file, b.Bytes())
 		})
+	}
+}
+
+// With a table's Iceberg state (what cmd/tradepipe reads from the lake)
+// the statements name its metadata file and snapshots; the tables the
+// state lacks keep the placeholders.
+func TestIcebergStatementsFromState(t *testing.T) {
+	at := time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC)
+	state := map[string]IcebergTable{"trade_flows": {
+		TableLocation:    "s3://b/lake/_iceberg/trade_flows",
+		MetadataLocation: "s3://b/lake/_iceberg/trade_flows/metadata/v7.metadata.json",
+		Snapshots: []IcebergSnapshot{
+			{ID: 1111, Committed: at, ReleaseID: "census-2026-10"},
+			{ID: 2222, Committed: at.Add(24 * time.Hour), ReleaseID: "census-2026-11"},
+		},
+	}}
+	var b bytes.Buffer
+	for _, e := range []Engine{DuckDBIceberg, AthenaIceberg, TrinoIceberg, SparkIceberg} {
+		fmt.Fprintf(&b, "-- ===== %s =====\n", e)
+		if err := Run(&b, Request{Format: "sql", Engine: e, Lake: "s3://b/lake", Iceberg: state, Table: "trade_flows"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden(t, "iceberg-state.sql", b.Bytes())
+	out := b.String()
+	for _, want := range []string{"v7.metadata.json", "snapshot_from_id = 1111", "FOR VERSION AS OF 1111", "VERSION AS OF 1111",
+		"current: snapshot 2222 of 2 kept (release census-2026-11, committed 2026-11-03T08:30:00Z)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("statements lack %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "<N>") || strings.Contains(out, "snapshot-id>") {
+		t.Errorf("a placeholder is left:\n%s", out)
 	}
 }
 

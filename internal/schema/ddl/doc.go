@@ -12,6 +12,16 @@
 // tables require; year and month are integer partition columns (month=04
 // reads as 4).
 //
+// The Iceberg engines (duckdb-iceberg, athena-iceberg, trino-iceberg,
+// spark-iceberg) get the statements that read the Iceberg tables of
+// sinks/iceberg: iceberg_scan of the current metadata file, Trino's and
+// Spark's register_table, Athena's queries of the tables `tradepipe
+// tables register` puts in Glue, each with a time-travel query to the
+// oldest snapshot kept. The metadata location and snapshots come in
+// Options.Iceberg (cmd/tradepipe reads them from the lake; this package
+// reads no lake); a table without them gets <...> placeholders, the
+// README's form.
+//
 // Run is the `tradepipe schema [TABLE] [--format json|sql] [--engine E]`
 // command, for cmd/tradepipe to wire.
 package ddl

@@ -17,8 +17,9 @@ type Request struct {
 	Engine Engine // for sql; empty: every engine, each under a heading
 	// Lake is the configured lake URL (file://./lake, s3://bucket/prefix).
 	Lake string
-	// Database and Catalog as in Options.
+	// Database, Catalog and Iceberg as in Options.
 	Database, Catalog string
+	Iceberg           map[string]IcebergTable
 }
 
 // Run prints what r asks for to w. Its errors are usage errors (unknown
@@ -43,7 +44,7 @@ func Run(w io.Writer, r Request) error {
 	if err != nil {
 		return err
 	}
-	o := Options{Location: loc, Database: r.Database, Catalog: r.Catalog}
+	o := Options{Location: loc, Database: r.Database, Catalog: r.Catalog, Iceberg: r.Iceberg}
 	if r.Engine != "" {
 		return SQL(w, r.Engine, tables, o)
 	}
