@@ -21,19 +21,23 @@
 #               its time is scaled linearly and printed as extrapolated.
 # With LARGE_ROWS (default 2000000, 0 skips) tradepipe also ingests a
 # shared-strings workbook of that many rows (two sheets), for peak RSS.
+# With MEMORY_LIMIT (bytes; default 167772160 = 160 MiB, 0 skips) every
+# tradepipe ingest runs a second time with memory_limit set in its config
+# (a soft limit for Go's GC, runtime/debug.SetMemoryLimit).
 # Every command runs under /usr/bin/time -v: wall, CPU (user+sys), peak RSS.
 # Ratios are printed for wall and for CPU: on a shared machine CPU is the
 # steadier of the two.
 #
 # usage: bench/panjiva.sh [ROWS [PANDAS_ROWS]]   (defaults 1000000 1000000)
 # env:   WORK=dir (default a temp dir, removed at the end unless KEEP=1;
-#        workbooks already in WORK are reused), LARGE_ROWS=n,
+#        workbooks already in WORK are reused), LARGE_ROWS=n, MEMORY_LIMIT=bytes,
 #        KINDS="inline shared", BASELINES="excelize xlsxreader pandas"
 set -euo pipefail
 
 ROWS=${1:-1000000}
 PANDAS_ROWS=${2:-$ROWS}
 LARGE=${LARGE_ROWS:-2000000}
+MEMLIMIT=${MEMORY_LIMIT:-167772160}
 KINDS=${KINDS:-inline shared}
 BASELINES=${BASELINES:-excelize xlsxreader pandas}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,10 +80,22 @@ timed() {
 		END {printf "%.3f %.3f %d\n", secs, u+sy, rss}' "$WORK/time.txt"
 }
 
-ingest() { # file → "wall cpu rss"
+ingest() { # file [memory_limit] → "wall cpu rss"
 	rm -rf "$WORK/lake" "$WORK/spool"
-	printf 'lake: file://%s/lake\nspool_dir: %s/spool\njobs:\n  panjiva:\n    source: panjiva\n' "$WORK" "$WORK" >"$WORK/tradepipe.yaml"
+	{
+		if [ "${2:-0}" -gt 0 ]; then echo "memory_limit: $2"; fi
+		printf 'lake: file://%s/lake\nspool_dir: %s/spool\njobs:\n  panjiva:\n    source: panjiva\n' "$WORK" "$WORK"
+	} >"$WORK/tradepipe.yaml"
 	timed "$WORK/tradepipe" ingest --config "$WORK/tradepipe.yaml" panjiva "$1"
+}
+
+# ingest_limited FILE ROWS: the ingest again with memory_limit, one line.
+ingest_limited() {
+	if [ "$MEMLIMIT" -gt 0 ]; then
+		local w c r
+		read -r w c r < <(ingest "$1" "$MEMLIMIT")
+		line "tradepipe, memory_limit $((MEMLIMIT >> 20)) MiB" "$2" "$w" "$c" "$r"
+	fi
 }
 
 # line NAME ROWS WALL CPU RSS_KB [TP_WALL TP_CPU]: one row of the table,
@@ -107,6 +123,7 @@ for kind in $KINDS; do
 	line "floor, inflate only" "$ROWS" "$fl_inflate_s" "$fl_inflate_cpu_s" 0
 	line "floor, inflate + tokenise" "$ROWS" "$fl_scan_s" "$fl_scan_cpu_s" 0
 	line "tradepipe ingest" "$ROWS" "$tw" "$tc" "$trss"
+	ingest_limited "$big" "$ROWS"
 	awk -v tw="$tw" -v tc="$tc" -v fw="$fl_scan_s" -v fc="$fl_scan_cpu_s" -v iw="$fl_inflate_s" -v ic="$fl_inflate_cpu_s" 'BEGIN {
 		printf "  tradepipe / floor (inflate + tokenise): %.2fx wall, %.2fx CPU; / inflate only: %.2fx wall, %.2fx CPU\n", tw/fw, tc/fc, tw/iw, tc/ic
 	}'
@@ -149,6 +166,7 @@ if [ "$LARGE" -gt 0 ]; then
 	read -r w c r < <(ingest "$large")
 	echo "  tradepipe: $(tail -1 "$WORK/out.txt")"
 	line "tradepipe ingest" "$LARGE" "$w" "$c" "$r"
+	ingest_limited "$large" "$LARGE"
 fi
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -93,6 +94,11 @@ func (g *globals) open(reg prometheus.Registerer) (*app, error) {
 	cfg, err := loadConfig(g.config)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.MemoryLimit > 0 {
+		// The process's, so set here, where a command starts, not in
+		// newApp, which tests call many times in one process.
+		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
 	logger, err := g.logger()
 	if err != nil {

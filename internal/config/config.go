@@ -26,6 +26,13 @@ type Config struct {
 	// Iceberg configures the Iceberg tables and their catalogs.
 	Iceberg Iceberg `yaml:"iceberg"`
 
+	// MemoryLimit (bytes) is the process's soft memory limit for Go's
+	// garbage collector (runtime/debug.SetMemoryLimit); zero leaves the
+	// runtime's default (GOMEMLIMIT, else none). Without one the heap
+	// grows to twice what is live, which on a 2M-row shared-strings
+	// workbook is most of the peak (docs/BENCHMARKS.md).
+	MemoryLimit int64 `yaml:"memory_limit"`
+
 	root *yaml.Node // the document, for the lines of Validate's problems
 }
 

@@ -18,12 +18,25 @@ import (
 // field of every Record type).
 //
 // The form, field after field in struct order: int32 and float32 4 bytes
-// and int64, float64 8 bytes little-endian; a string its uvarint length
-// then its bytes; a pointer one byte 0 (nil) or 1 then the value; a
-// []string uvarint 0 for nil, else count+1, then each string.
+// and int64, float64 8 bytes little-endian; a string (of a string or
+// *string field) uvarint(length<<1) then its bytes, or, when it equals
+// the same field's string in the row before, uvarint(length<<1 | 1) then
+// uvarint(how far back its bytes start); a pointer one byte 0 (nil) or 1
+// then the value; a []string uvarint 0 for nil, else count+1, then each
+// string as uvarint length and bytes. The back-references drop the
+// provenance columns (source, URI, sha256, sheet: the same in every row
+// of a file) from the spool: 40% of a shipment row's bytes, which the
+// spool writes, maps and reads back.
 type rowCodec struct {
 	fields []codecField
+	// The last literal string of each field and where its bytes start
+	// in the spool; a copy, because the row's memory is the caller's.
+	prev    [][]byte
+	prevOff []int64
 }
+
+// minBackRef is the shortest string worth a back-reference.
+const minBackRef = 4
 
 type codecField struct {
 	off  uintptr
@@ -87,12 +100,16 @@ func newRowCodec(rt reflect.Type) (*rowCodec, error) {
 		}
 		c.fields = append(c.fields, codecField{off: f.Offset, kind: k})
 	}
+	c.prev = make([][]byte, len(c.fields))
+	c.prevOff = make([]int64, len(c.fields))
 	return c, nil
 }
 
-// append adds the row at p to b.
-func (c *rowCodec) append(b []byte, p unsafe.Pointer) []byte {
-	for _, f := range c.fields {
+// append adds the row at p to b, which will be written at offset at of
+// the spool, after every row appended before.
+func (c *rowCodec) append(b []byte, p unsafe.Pointer, at int64) []byte {
+	base := at - int64(len(b))
+	for i, f := range c.fields {
 		q := unsafe.Add(p, f.off)
 		switch f.kind {
 		case kInt32, kFloat32:
@@ -100,7 +117,7 @@ func (c *rowCodec) append(b []byte, p unsafe.Pointer) []byte {
 		case kInt64, kFloat64:
 			b = binary.LittleEndian.AppendUint64(b, *(*uint64)(q))
 		case kString:
-			b = appendString(b, *(*string)(q))
+			b = c.appendField(b, i, base, *(*string)(q))
 		case kStrings:
 			s := *(*[]string)(q)
 			if s == nil {
@@ -124,11 +141,28 @@ func (c *rowCodec) append(b []byte, p unsafe.Pointer) []byte {
 			case kPtrInt64, kPtrFloat64:
 				b = binary.LittleEndian.AppendUint64(b, *(*uint64)(ptr))
 			case kPtrString:
-				b = appendString(b, *(*string)(ptr))
+				b = c.appendField(b, i, base, *(*string)(ptr))
 			}
 		}
 	}
 	return b
+}
+
+// appendField adds string s of field i: a back-reference when it is the
+// field's last literal, else the literal, remembered. base is the spool
+// offset of b[0].
+func (c *rowCodec) appendField(b []byte, i int, base int64, s string) []byte {
+	pos := base + int64(len(b))
+	if len(s) >= minBackRef && string(c.prev[i]) == s {
+		b = binary.AppendUvarint(b, uint64(len(s))<<1|1)
+		return binary.AppendUvarint(b, uint64(pos-c.prevOff[i]))
+	}
+	b = binary.AppendUvarint(b, uint64(len(s))<<1)
+	if len(s) >= minBackRef {
+		c.prev[i] = append(c.prev[i][:0], s...)
+		c.prevOff[i] = base + int64(len(b))
+	}
+	return append(b, s...)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -138,12 +172,14 @@ func appendString(b []byte, s string) []byte {
 
 var errCorruptSpool = errors.New("row spool is corrupt")
 
-// decoder reads rows back. Strings point into the spool's bytes (no
-// copy), and the values pointer fields point to come from slabs, so a
-// batch of rows costs a few allocations, not several per row. The bytes
-// must not change while any row read from them is in use.
+// decoder reads rows back from data, the whole spool. Strings point into
+// the spool's bytes (no copy), and the values pointer fields point to
+// come from slabs, so a batch of rows costs a few allocations, not
+// several per row. The bytes must not change while any row read from
+// them is in use.
 type decoder struct {
 	c       *rowCodec
+	data    []byte
 	strs    []string
 	u32     []uint32
 	u64     []uint64
@@ -160,6 +196,33 @@ func (d *decoder) string(b []byte) (string, []byte, error) {
 		return "", b, nil
 	}
 	return unsafe.String(&b[0], int(n)), b[n:], nil
+}
+
+// field reads a string of a string or *string field: a literal, or a
+// back-reference to bytes earlier in data. b is a suffix of data.
+func (d *decoder) field(b []byte) (string, []byte, error) {
+	pos := len(d.data) - len(b) // where b starts in data
+	h, k := binary.Uvarint(b)
+	if k <= 0 || len(b) > len(d.data) {
+		return "", nil, errCorruptSpool
+	}
+	b = b[k:]
+	n := h >> 1
+	if h&1 == 0 {
+		if uint64(len(b)) < n {
+			return "", nil, errCorruptSpool
+		}
+		if n == 0 {
+			return "", b, nil
+		}
+		return unsafe.String(&b[0], int(n)), b[n:], nil
+	}
+	back, k := binary.Uvarint(b)
+	if k <= 0 || n == 0 || back == 0 || back > uint64(pos) || n > back {
+		return "", nil, errCorruptSpool
+	}
+	ref := pos - int(back)
+	return unsafe.String(&d.data[ref], int(n)), b[k:], nil
 }
 
 func (d *decoder) strSlot() *string {
@@ -189,7 +252,7 @@ func (d *decoder) u64Slot() *uint64 {
 	return p
 }
 
-// read fills the zeroed row at p from b.
+// read fills the zeroed row at p from b, a suffix of d.data.
 func (d *decoder) read(b []byte, p unsafe.Pointer) error {
 	var err error
 	for _, f := range d.c.fields {
@@ -208,12 +271,14 @@ func (d *decoder) read(b []byte, p unsafe.Pointer) error {
 			*(*uint64)(q) = binary.LittleEndian.Uint64(b)
 			b = b[8:]
 		case kString:
-			if *(*string)(q), b, err = d.string(b); err != nil {
+			if *(*string)(q), b, err = d.field(b); err != nil {
 				return err
 			}
 		case kStrings:
 			n, k := binary.Uvarint(b)
-			if k <= 0 || n > math.MaxInt32 {
+			// Each string takes at least a byte: a count beyond what is
+			// left is corrupt, not an allocation of that size.
+			if k <= 0 || n > math.MaxInt32 || n > 0 && n-1 > uint64(len(b)-k) {
 				return errCorruptSpool
 			}
 			b = b[k:]
@@ -255,7 +320,7 @@ func (d *decoder) read(b []byte, p unsafe.Pointer) error {
 				*(*unsafe.Pointer)(q) = unsafe.Pointer(v)
 			case kPtrString:
 				v := d.strSlot()
-				if *v, b, err = d.string(b); err != nil {
+				if *v, b, err = d.field(b); err != nil {
 					return err
 				}
 				*(*unsafe.Pointer)(q) = unsafe.Pointer(v)

@@ -1,12 +1,15 @@
 package parquetfile
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -73,26 +76,74 @@ func TestRowCodecRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := rand.New(rand.NewPCG(1, 2))
-			dec := &decoder{c: c, slabLen: 4}
+			// Rows go one after another into one spool, as a writer's
+			// do, so strings equal to the row before's are back-references.
+			var spool []byte
 			for i := range 200 {
 				in := reflect.New(rt)
 				fillRandom(r, in.Elem())
-				b := c.append(nil, in.UnsafePointer())
+				start := len(spool)
+				spool = c.append(spool, in.UnsafePointer(), int64(len(spool)))
 				out := reflect.New(rt)
-				if err := dec.read(b, out.UnsafePointer()); err != nil {
+				dec := &decoder{c: c, data: spool, slabLen: 4}
+				if err := dec.read(spool[start:], out.UnsafePointer()); err != nil {
 					t.Fatalf("row %d: %v", i, err)
 				}
 				if !reflect.DeepEqual(in.Elem().Interface(), out.Elem().Interface()) {
 					t.Fatalf("row %d:\n in %+v\nout %+v", i, in.Elem().Interface(), out.Elem().Interface())
 				}
-				if len(b) > 0 {
-					cut := reflect.New(rt)
-					if err := dec.read(b[:r.IntN(len(b))], cut.UnsafePointer()); err == nil {
+				if len(spool) > start {
+					cut := spool[:start+r.IntN(len(spool)-start)]
+					dec := &decoder{c: c, data: cut, slabLen: 4}
+					if err := dec.read(cut[start:], reflect.New(rt).UnsafePointer()); err == nil {
 						t.Fatalf("row %d: a truncated row was read without error", i)
 					}
 				}
 			}
 		})
+	}
+}
+
+// TestRowCodecBackReferences: a string equal to the row before's in the
+// same field is a back-reference, however far back its bytes are, and
+// the rows read back in any order are the rows written.
+func TestRowCodecBackReferences(t *testing.T) {
+	c, err := newRowCodec(reflect.TypeFor[schema.ShipmentRecord]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri := "file:///inbox/2026/12/a-long-export-name.xlsx"
+	sha := strings.Repeat("ab", 32)
+	var spool []byte
+	var offsets []int
+	rows := make([]schema.ShipmentRecord, 50)
+	for i := range rows {
+		rows[i] = schema.ShipmentRecord{HSCode: fmt.Sprintf("%06d", i), Source: "panjiva", SourceURI: uri,
+			SourceSHA256: sha, Sheet: "Sheet1", BillOfLading: ptr(fmt.Sprintf("BOL%d", i)), Shipper: ptr("ACME CO")}
+		if i == 20 {
+			rows[i].SourceURI = "" // a literal between references
+		}
+		offsets = append(offsets, len(spool))
+		spool = c.append(spool, unsafe.Pointer(&rows[i]), int64(len(spool)))
+	}
+	first, rest := offsets[1], len(spool)-offsets[len(offsets)-1]
+	if rest >= first-len(uri)-len(sha) {
+		t.Errorf("last row takes %d bytes, the first %d: the provenance is not referenced", rest, first)
+	}
+	dec := &decoder{c: c, data: spool, slabLen: 8}
+	for _, i := range []int{49, 0, 21, 20, 19, 3} {
+		var got schema.ShipmentRecord
+		if err := dec.read(spool[offsets[i]:], unsafe.Pointer(&got)); err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(got, rows[i]) {
+			t.Errorf("row %d:\n got %+v\nwant %+v", i, got, rows[i])
+		}
+	}
+	// A reference past the start of the spool is corrupt, not a panic.
+	bad := append(binary.AppendUvarint(nil, 8<<1|1), binary.AppendUvarint(nil, 1<<40)...)
+	if _, _, err := dec.field(bad); err == nil {
+		t.Error("a reference before the spool's start was read")
 	}
 }
 
