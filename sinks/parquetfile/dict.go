@@ -7,17 +7,22 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding"
+
+	"github.com/tradepipe/tradepipe/internal/schema"
 )
 
-// dictWhereRepeated are the dict-tagged columns whose values repeat in
-// some files and not in others: HS10 descriptions repeat for every
-// partner of an all-partner release, while a one-partner HS6 file has one
-// row per code and so one description per row, where a dictionary only
-// adds its index to every value (trade_flows came to 1.101 of DuckDB's
-// size with it). A sorted writer counts their distinct values and writes
-// a file in which more than half the values are distinct PLAIN, as
-// DuckDB's writer decides by itself.
-var dictWhereRepeated = []string{"description", "hs_code"}
+// dictWhereRepeated are, by dataset, the dict-tagged columns whose
+// values repeat in some files and not in others: HS10 descriptions and
+// codes repeat for every partner of an all-partner release, while a
+// one-partner HS6 file has one row per code and so one description per
+// row, where a dictionary only adds its index to every value
+// (trade_flows came to 1.101 of DuckDB's size with it; an all-partner
+// file without a dictionary on hs_code to 1.59). A sorted writer counts
+// their distinct values and writes a file in which more than half the
+// values are distinct PLAIN, as DuckDB's writer decides by itself.
+var dictWhereRepeated = map[string][]string{
+	schema.DatasetTradeFlows: {"description", "hs_code"},
+}
 
 // maxDistinct bounds the counting: past it the column is PLAIN unless the
 // file has more than twice as many rows.
@@ -33,16 +38,16 @@ type distinctCount struct {
 	over bool
 }
 
-// repeatCounters returns a counter for each of dictWhereRepeated that T
-// holds as a string column.
-func repeatCounters[T any]() []*distinctCount {
+// repeatCounters returns a counter for each of dataset's
+// dictWhereRepeated that T holds as a string column.
+func repeatCounters[T any](dataset string) []*distinctCount {
 	var out []*distinctCount
 	for _, f := range reflect.VisibleFields(reflect.TypeFor[T]()) {
 		tag := strings.Split(f.Tag.Get("parquet"), ",")
 		if len(f.Index) != 1 || len(tag) == 0 {
 			continue
 		}
-		for _, name := range dictWhereRepeated {
+		for _, name := range dictWhereRepeated[dataset] {
 			ft := f.Type
 			ptr := ft.Kind() == reflect.Pointer
 			if ptr {

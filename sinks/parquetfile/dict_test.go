@@ -14,8 +14,9 @@ import (
 )
 
 // TestDescriptionDictionaryOnlyWhereItRepeats: an all-partner HS10 file
-// (each description on many rows) dictionary-encodes description; a
-// one-row-per-code file writes it PLAIN; the rows read back the same.
+// (each code and description on many rows) dictionary-encodes hs_code and
+// description; a one-row-per-code file writes them PLAIN; the rows read
+// back the same.
 func TestDescriptionDictionaryOnlyWhereItRepeats(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -47,11 +48,13 @@ func TestDescriptionDictionaryOnlyWhereItRepeats(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			leaf, _ := file.Schema().Lookup("description")
-			for _, rg := range file.Metadata().RowGroups {
-				encs := rg.Columns[leaf.ColumnIndex].MetaData.Encoding
-				if got := slices.Contains(encs, format.RLEDictionary); got != tt.wantDict {
-					t.Errorf("description encodings %v, dictionary %v, want %v", encs, got, tt.wantDict)
+			for _, col := range []string{"description", "hs_code"} {
+				leaf, _ := file.Schema().Lookup(col)
+				for _, rg := range file.Metadata().RowGroups {
+					encs := rg.Columns[leaf.ColumnIndex].MetaData.Encoding
+					if got := slices.Contains(encs, format.RLEDictionary); got != tt.wantDict {
+						t.Errorf("%s encodings %v, dictionary %v, want %v", col, encs, got, tt.wantDict)
+					}
 				}
 			}
 			got, err := parquet.Read[schema.TradeFlowRecord](pf, st.Size())
@@ -79,5 +82,34 @@ func TestDescriptionDictionaryOnlyWhereItRepeats(t *testing.T) {
 				t.Errorf("%d distinct descriptions read, want %d (or counts differ)", len(descs), len(want))
 			}
 		})
+	}
+}
+
+// TestTradeFlowsRowGroups: trade_flows files hold DuckDB's 122,880-row
+// groups, so an all-partner month's dictionaries are written once, not
+// once per 32k rows; other tables keep DefaultRowGroupRows.
+func TestTradeFlowsRowGroups(t *testing.T) {
+	rows := make([]schema.TradeFlowRecord, 122_881)
+	for i := range rows {
+		rows[i] = schema.TradeFlowRecord{Partner: fmt.Sprint(i % 200), HSCode: fmt.Sprintf("%010d", i%5000)}
+	}
+	f := writeAll(t, t.TempDir(), rows)
+	defer os.Remove(f.Path)
+	pf, err := os.Open(f.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	st, _ := pf.Stat()
+	file, err := parquet.OpenFile(pf, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int64
+	for _, rg := range file.Metadata().RowGroups {
+		sizes = append(sizes, rg.NumRows)
+	}
+	if !slices.Equal(sizes, []int64{122_880, 1}) {
+		t.Errorf("row groups of %v rows, want [122880 1]", sizes)
 	}
 }

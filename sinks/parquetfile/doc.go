@@ -37,8 +37,10 @@
 //     tradepipe.sorted_by key. So row groups cover consecutive ranges of
 //     the sort columns, and their min/max statistics let readers skip
 //     the groups a filter on the first sort column excludes.
-//   - Row groups of DefaultRowGroupRows rows, chosen by measurement
-//     (docs/BENCHMARKS.md).
+//   - Row groups of DefaultRowGroupRows rows (32k), chosen by
+//     measurement (docs/BENCHMARKS.md); trade_flows files take DuckDB's
+//     122,880 (rowGroupRowsFor), since an all-partner month repeats its
+//     HS10 dictionaries in every row group.
 //   - Key-value metadata: tradepipe.dataset, tradepipe.table (when known:
 //     the main table of the Record type or the Table option),
 //     tradepipe.schema_version, tradepipe.release_id (Release option),
@@ -52,7 +54,7 @@
 // string among the file's distinct strings). At Close the keys are
 // sorted, the row spool is mapped (mmap: page cache, not heap) and read
 // back in that order, and the rows go through parquet-go's encoder once,
-// in row groups of DefaultRowGroupRows. So an open writer costs about
+// in row groups of the table's size. So an open writer costs about
 // 20 bytes of heap per row whatever the width of the rows, every row is
 // encoded once, and the Parquet file is written only at Close; the row
 // spool is removed then (or by Abort). Tables without SortBy (quarantine,

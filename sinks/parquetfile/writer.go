@@ -66,6 +66,14 @@ const pageBufferSize = 64 << 10
 // files stay within 10% of DuckDB's size.
 const DefaultRowGroupRows = 32 << 10
 
+// rowGroupRowsFor are the datasets whose files hold larger row groups.
+// An all-partner trade_flows file repeats the HS10 description and code
+// dictionaries in every row group: at 32k rows it came to 1.59 of
+// DuckDB's size, at DuckDB's own 122,880-row groups to 1.04
+// (docs/BENCHMARKS.md, "Parquet layout"). One-partner files hold a few
+// thousand rows and are one row group either way.
+var rowGroupRowsFor = map[string]int{schema.DatasetTradeFlows: 122_880}
+
 // dictionaryMaxBytes is where a dictionary column falls back to PLAIN for
 // the rest of the row group, as parquet-mr and arrow do at 1 MiB: beyond
 // that the dictionary no longer pays and readers must hold it whole.
@@ -142,6 +150,9 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 		// of the type, or the one the Table option gives (quarantine
 		// rows have no main table).
 		c.table, c.named = ts[0], ts[0].Name == ts[0].Dataset
+		if n, ok := rowGroupRowsFor[c.table.Dataset]; ok {
+			c.rowGroupRows = n
+		}
 	}
 	for _, o := range opts {
 		o(&c)
@@ -169,7 +180,7 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 	}
 	w.f = f
 	w.opts = writerOptions(c)
-	w.repeats = repeatCounters[T]()
+	w.repeats = repeatCounters[T](c.table.Dataset)
 	if w.rowsFile, err = os.CreateTemp(dir, "spool-*.rows"); err != nil {
 		_ = f.Close()
 		_ = os.Remove(f.Name())
