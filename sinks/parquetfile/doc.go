@@ -38,9 +38,10 @@
 //     the sort columns, and their min/max statistics let readers skip
 //     the groups a filter on the first sort column excludes.
 //   - Row groups of DefaultRowGroupRows rows (32k), chosen by
-//     measurement (docs/BENCHMARKS.md); trade_flows files take DuckDB's
-//     122,880 (rowGroupRowsFor), since an all-partner month repeats its
-//     HS10 dictionaries in every row group.
+//     measurement (docs/BENCHMARKS.md), and 64 KiB pages; trade_flows
+//     files take DuckDB's 122,880-row groups and 1 MiB pages (layoutFor),
+//     since an all-partner month repeated its HS10 dictionaries in every
+//     row group.
 //   - Key-value metadata: tradepipe.dataset, tradepipe.table (when known:
 //     the main table of the Record type or the Table option),
 //     tradepipe.schema_version, tradepipe.release_id (Release option),

@@ -55,9 +55,9 @@ var fastCodec = &zstd.Codec{Level: zstd.SpeedFastest}
 // fastTables are the datasets written with fastCodec.
 var fastTables = map[string]bool{schema.DatasetShipments: true}
 
-// pageBufferSize bounds the uncompressed page each column of each open
-// writer buffers: a delivery keeps one writer per month open, so this is
-// paid once per column per partition.
+// pageBufferSize bounds the uncompressed page each column buffers while
+// a file is encoded (at Close, one file at a time): 64 KiB pages let a
+// reader that uses the page index skip within a row group.
 const pageBufferSize = 64 << 10
 
 // DefaultRowGroupRows is the row-group size, chosen by measurement (see
@@ -66,13 +66,17 @@ const pageBufferSize = 64 << 10
 // files stay within 10% of DuckDB's size.
 const DefaultRowGroupRows = 32 << 10
 
-// rowGroupRowsFor are the datasets whose files hold larger row groups.
-// An all-partner trade_flows file repeats the HS10 description and code
-// dictionaries in every row group: at 32k rows it came to 1.59 of
-// DuckDB's size, at DuckDB's own 122,880-row groups to 1.04
-// (docs/BENCHMARKS.md, "Parquet layout"). One-partner files hold a few
-// thousand rows and are one row group either way.
-var rowGroupRowsFor = map[string]int{schema.DatasetTradeFlows: 122_880}
+// layoutFor are the datasets whose files take other row-group and page
+// sizes. An all-partner trade_flows file repeated its HS10 description
+// and code dictionaries in every 32k-row group and came to 1.59 of
+// DuckDB's size; in DuckDB's own 122,880-row groups and 1 MiB pages it
+// is 1.01, and no query of bench/duckcompare.sh costs more instructions
+// than over DuckDB's file (docs/BENCHMARKS.md, "Parquet layout").
+// One-partner files hold a few thousand rows and are one row group
+// either way.
+var layoutFor = map[string]struct{ rowGroupRows, pageBytes int }{
+	schema.DatasetTradeFlows: {rowGroupRows: 122_880, pageBytes: 1 << 20},
+}
 
 // dictionaryMaxBytes is where a dictionary column falls back to PLAIN for
 // the rest of the row group, as parquet-mr and arrow do at 1 MiB: beyond
@@ -94,6 +98,7 @@ type config struct {
 	named        bool // table is known, not just one of the Record's
 	release      string
 	rowGroupRows int
+	pageBytes    int
 }
 
 // Release records the release id in the file's key-value metadata.
@@ -143,15 +148,15 @@ type Writer[T any] struct {
 // T, one of the Record types of internal/schema.
 func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 	var zero T
-	c := config{rowGroupRows: DefaultRowGroupRows}
+	c := config{rowGroupRows: DefaultRowGroupRows, pageBytes: pageBufferSize}
 	if ts := schema.TableFor(zero); len(ts) > 0 {
 		// Tables of one Record type share columns, order and filters;
 		// the file names its table only when it is known: the main table
 		// of the type, or the one the Table option gives (quarantine
 		// rows have no main table).
 		c.table, c.named = ts[0], ts[0].Name == ts[0].Dataset
-		if n, ok := rowGroupRowsFor[c.table.Dataset]; ok {
-			c.rowGroupRows = n
+		if l, ok := layoutFor[c.table.Dataset]; ok {
+			c.rowGroupRows, c.pageBytes = l.rowGroupRows, l.pageBytes
 		}
 	}
 	for _, o := range opts {
@@ -209,7 +214,7 @@ func writerOptions(c config) []parquet.WriterOption {
 		parquet.DefaultEncodingFor(parquet.Double, &parquet.Plain),
 		parquet.DictionaryMaxBytes(dictionaryMaxBytes),
 		parquet.DataPageStatistics(false),
-		parquet.PageBufferSize(pageBufferSize),
+		parquet.PageBufferSize(c.pageBytes),
 		parquet.MaxRowsPerRowGroup(int64(c.rowGroupRows)),
 		parquet.KeyValueMetadata(KeyDataset, t.Dataset),
 		parquet.KeyValueMetadata(KeySchemaVersion, strconv.Itoa(schema.Version)),
