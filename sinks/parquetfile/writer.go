@@ -45,16 +45,6 @@ const (
 // per-file state; the bytes written are the same.
 var codec = &zstd.Codec{Level: zstd.SpeedDefault}
 
-// fastCodec is zstd's fastest level, for the tables in fastTables: on a
-// million shipments it halves zstd's CPU (0.58 → 0.28 s) for 1.4% more
-// bytes, which keeps them within 10% of DuckDB's files; trade_flows at
-// that level came to 1.13× DuckDB's size, so they keep the default
-// (docs/BENCHMARKS.md).
-var fastCodec = &zstd.Codec{Level: zstd.SpeedFastest}
-
-// fastTables are the datasets written with fastCodec.
-var fastTables = map[string]bool{schema.DatasetShipments: true}
-
 // pageBufferSize bounds the uncompressed page each column buffers while
 // a file is encoded (at Close, one file at a time): 64 KiB pages let a
 // reader that uses the page index skip within a row group.
@@ -200,12 +190,8 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 func writerOptions(c config) []parquet.WriterOption {
 	t := c.table
 	sorting := sortingColumns(t)
-	compression := codec
-	if fastTables[t.Dataset] {
-		compression = fastCodec
-	}
 	opts := []parquet.WriterOption{
-		parquet.Compression(compression),
+		parquet.Compression(codec),
 		parquet.CreatedBy("tradepipe", createdByVersion(), buildinfo.Commit()),
 		parquet.DataPageVersion(1),
 		parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.Plain),
