@@ -38,16 +38,7 @@ func TestDescriptionDictionaryOnlyWhereItRepeats(t *testing.T) {
 			}
 			f := writeAll(t, t.TempDir(), rows)
 			defer os.Remove(f.Path)
-			pf, err := os.Open(f.Path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pf.Close()
-			st, _ := pf.Stat()
-			file, err := parquet.OpenFile(pf, st.Size())
-			if err != nil {
-				t.Fatal(err)
-			}
+			pf, size, file := openParquet(t, f.Path)
 			for _, col := range []string{"description", "hs_code"} {
 				leaf, _ := file.Schema().Lookup(col)
 				for _, rg := range file.Metadata().RowGroups {
@@ -57,7 +48,7 @@ func TestDescriptionDictionaryOnlyWhereItRepeats(t *testing.T) {
 					}
 				}
 			}
-			got, err := parquet.Read[schema.TradeFlowRecord](pf, st.Size())
+			got, err := parquet.Read[schema.TradeFlowRecord](pf, size)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,16 +86,7 @@ func TestTradeFlowsRowGroups(t *testing.T) {
 	}
 	f := writeAll(t, t.TempDir(), rows)
 	defer os.Remove(f.Path)
-	pf, err := os.Open(f.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	st, _ := pf.Stat()
-	file, err := parquet.OpenFile(pf, st.Size())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, file := openParquet(t, f.Path)
 	var sizes []int64
 	for _, rg := range file.Metadata().RowGroups {
 		sizes = append(sizes, rg.NumRows)
@@ -112,4 +94,23 @@ func TestTradeFlowsRowGroups(t *testing.T) {
 	if !slices.Equal(sizes, []int64{122_880, 1}) {
 		t.Errorf("row groups of %v rows, want [122880 1]", sizes)
 	}
+}
+
+// openParquet opens the Parquet file at path, closed when the test ends.
+func openParquet(t *testing.T, path string) (*os.File, int64, *parquet.File) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, st.Size(), pf
 }
