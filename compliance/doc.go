@@ -15,7 +15,8 @@
 //     FileGroup: partner-HK, partners-CA-MX) is not opened, row groups
 //     whose partner or reporter statistics leave the basis's out are not
 //     decoded, and of the others only the pages from the first to the last
-//     wanted row. Partitions are read in parallel (one per core) and added
+//     wanted row, through lake.OpenReaderAt (a local file in place, an S3
+//     object by ranged GETs). Partitions are read in parallel (one per core) and added
 //     up in partition order.
 //   - Classification. ReadSeries only reads (value by HS code per month);
 //     Compute classifies with reference.NewClassifier(basis, definition):

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"runtime"
 	"slices"
 	"strings"
@@ -200,33 +199,15 @@ type flowColumns struct {
 }
 
 func readFlows(ctx context.Context, l lake.Lake, key string, spec basisSpec) ([]flowColumns, error) {
-	rc, err := l.Get(ctx, key)
+	// Only the footer and the column chunks readColumns wants are read:
+	// a local file in place, an S3 object by ranged GETs (for an
+	// all-partner month, most of the file is other partners' rows).
+	r, err := lake.OpenReaderAt(ctx, l, key)
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
-	var r io.ReaderAt
-	var size int64
-	// A local lake's file is read in place: only the footer and the
-	// column chunks readColumns wants are read from disk, not the whole
-	// file (for an all-partner month, most of it is other partners').
-	if f, ok := rc.(interface {
-		io.ReaderAt
-		Stat() (fs.FileInfo, error)
-	}); ok {
-		fi, err := f.Stat()
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", key, err)
-		}
-		r, size = f, fi.Size()
-	} else {
-		b, err := io.ReadAll(rc)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", key, err)
-		}
-		r, size = bytes.NewReader(b), int64(len(b))
-	}
-	recs, err := readColumns(r, size, spec.reporter, spec.partner)
+	defer r.Close()
+	recs, err := readColumns(r, r.Size(), spec.reporter, spec.partner)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}

@@ -24,6 +24,12 @@
 //   - Get streams the object; a read that breaks mid-body resumes with a
 //     ranged GET pinned to the object's ETag (If-Match), so a reader never
 //     mixes two versions.
+//   - OpenReaderAt (lake.RangeReader) reads parts of one version: the open
+//     is a single GET of the last 64 KiB (a suffix range, which also gives
+//     the size and ETag; a Parquet footer is there), later reads are
+//     ranged GETs of at least 256 KiB pinned to that ETag, so a replaced
+//     object fails the read (412) rather than mixing versions. Compliance
+//     reads trade_flows this way: the footer and the wanted pages only.
 //   - List pages through ListObjectsV2 and yields keys in ascending
 //     (UTF-8 byte) order, as S3 returns them.
 //   - The lake implements lake.Conditional with If-None-Match: * and

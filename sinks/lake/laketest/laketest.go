@@ -19,6 +19,7 @@ import (
 // Run runs the suite; newLake returns a new, empty lake for each subtest.
 func Run(t *testing.T, newLake func(t *testing.T) lake.Lake) {
 	ctx := context.Background()
+	RunReaderAt(t, newLake)
 
 	t.Run("PutGetStat", func(t *testing.T) {
 		l := newLake(t)
@@ -178,4 +179,76 @@ func keys(t *testing.T, l lake.Lake, prefix string) []string {
 		out = append(out, o.Key)
 	}
 	return out
+}
+
+// RunReaderAt checks lake.OpenReaderAt on l: reads at any offset give the
+// bytes of the version opened, including after the object is replaced
+// (or an error, never the newer version's bytes), and a missing key is
+// ErrNotExist. Run calls it.
+func RunReaderAt(t *testing.T, newLake func(t *testing.T) lake.Lake) {
+	ctx := context.Background()
+	t.Run("ReaderAt", func(t *testing.T) {
+		l := newLake(t)
+		if _, err := lake.OpenReaderAt(ctx, l, "none/here"); !errors.Is(err, lake.ErrNotExist) {
+			t.Fatalf("open missing: %v, want ErrNotExist", err)
+		}
+		for _, size := range []int{0, 1, 1000, 3<<20 + 17} {
+			old := make([]byte, size)
+			for i := range old {
+				old[i] = byte(i*7 + i>>11)
+			}
+			if err := l.Put(ctx, "ra/obj", bytes.NewReader(old)); err != nil {
+				t.Fatal(err)
+			}
+			r, err := lake.OpenReaderAt(ctx, l, "ra/obj")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Size() != int64(size) {
+				t.Fatalf("size %d, want %d", r.Size(), size)
+			}
+			// The footer first, as a Parquet reader does, then spans
+			// across and far from it, then past the end.
+			spans := [][2]int{{size - 8, 8}, {0, 4}, {size / 2, size / 3}, {0, size}, {size - 1, 1}, {1 << 20, 4096}}
+			read := func(off, n int) ([]byte, error) {
+				p := make([]byte, n)
+				m, err := r.ReadAt(p, int64(off))
+				if m == n {
+					err = nil // io.ReaderAt may return EOF with the last byte
+				}
+				return p[:m], err
+			}
+			for _, s := range spans {
+				off, n := s[0], s[1]
+				if off < 0 || n <= 0 || off+n > size {
+					continue
+				}
+				got, err := read(off, n)
+				if err != nil || !bytes.Equal(got, old[off:off+n]) {
+					t.Fatalf("size %d: ReadAt(%d, %d) = %d bytes, %v", size, off, n, len(got), err)
+				}
+			}
+			if _, err := read(size, 1); err == nil {
+				t.Fatalf("size %d: read past the end gave no error", size)
+			}
+			// Replaced: every read is the old bytes or an error.
+			repl := bytes.Repeat([]byte{0xee}, size+5)
+			if err := l.Put(ctx, "ra/obj", bytes.NewReader(repl)); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range [][2]int{{0, size}, {size / 4, size / 5}, {size - 3, 3}} {
+				off, n := s[0], s[1]
+				if off < 0 || n <= 0 || off+n > size {
+					continue
+				}
+				got, err := read(off, n)
+				if err == nil && !bytes.Equal(got, old[off:off+n]) {
+					t.Fatalf("size %d: after a replace ReadAt(%d, %d) gave other bytes than the version opened", size, off, n)
+				}
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }
