@@ -172,8 +172,29 @@ func (r *Runner) publishQuarantine(ctx context.Context, rt *releaseTxn, job *Job
 	return r.dropGroups(ctx, rt, job, q.p, staleGroups(job, old, name), inputs, rel)
 }
 
+// clearQuarantine drops the job's files from the quarantine partition of
+// p when this release quarantined none there. Most releases quarantine
+// nothing in a partition that never had a quarantined row: a read of its
+// committed state without the lease decides that, and the partition
+// then costs no lease, no record and no view. Without the lease the read
+// is of the committed state, as a reader following commits sees it; a
+// writer that commits the job's quarantine there later (a release whose
+// month has only bad rows, under that partition's lease alone) comes
+// after this release in the serial order, as it would had it waited for
+// the lease, and a staged record with no outcome is invisible and is
+// aborted by the partition's next lease holder.
 func (r *Runner) clearQuarantine(ctx context.Context, rt *releaseTxn, job *Job, p schema.Partition, group string, inputs []publish.Input, rel *sources.Release) error {
 	qp := schema.QuarantineOf(p)
+	name := quarantineGroup(job, group)
+	if !rt.tx.StagedIn(qp.Path) {
+		cur, err := publish.Load(ctx, r.opts.Lake, qp.Path)
+		if err != nil {
+			return err
+		}
+		if len(quarantineToClear(job, cur, name)) == 0 {
+			return nil
+		}
+	}
 	if err := rt.leases.lock(qp.Path); err != nil {
 		return err
 	}
@@ -181,10 +202,16 @@ func (r *Runner) clearQuarantine(ctx context.Context, rt *releaseTxn, job *Job, 
 	if err != nil {
 		return err
 	}
-	name := quarantineGroup(job, group)
-	stale := staleGroups(job, old, name)
-	if g := old.Group(name); g != nil && len(g.Files) > 0 {
+	return r.dropGroups(ctx, rt, job, qp, quarantineToClear(job, old, name), inputs, rel)
+}
+
+// quarantineToClear returns the groups of job with files in quarantine
+// state m that a release quarantining nothing there drops: its group
+// name and any former name of it.
+func quarantineToClear(job *Job, m *publish.Manifest, name string) []string {
+	stale := staleGroups(job, m, name)
+	if g := m.Group(name); g != nil && len(g.Files) > 0 {
 		stale = append(stale, name)
 	}
-	return r.dropGroups(ctx, rt, job, qp, stale, inputs, rel)
+	return stale
 }

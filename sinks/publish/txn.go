@@ -113,6 +113,12 @@ func (t *Txn) stagedFor(dir string) (*Manifest, bool) {
 	return m, ok
 }
 
+// StagedIn reports whether t staged a record of partition dir.
+func (t *Txn) StagedIn(dir string) bool {
+	_, ok := t.staged[dir]
+	return ok
+}
+
 // Staged reports whether Publish staged anything.
 func (t *Txn) Staged() bool { return len(t.order) > 0 }
 
