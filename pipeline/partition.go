@@ -173,36 +173,19 @@ func (r *Runner) publishQuarantine(ctx context.Context, rt *releaseTxn, job *Job
 }
 
 // clearQuarantine drops the job's files from the quarantine partition of
-// p when this release quarantined none there. Most releases quarantine
-// nothing in a partition that never had a quarantined row: a read of its
-// committed state without the lease decides that, and the partition
-// then costs no lease, no record and no view. Without the lease the read
-// is of the committed state, as a reader following commits sees it; a
-// writer that commits the job's quarantine there later (a release whose
-// month has only bad rows, under that partition's lease alone) comes
-// after this release in the serial order, as it would had it waited for
-// the lease, and a staged record with no outcome is invisible and is
-// aborted by the partition's next lease holder.
+// p when this release quarantined none there. beginRelease took its lease
+// only when there were some (needsQuarantine); without it there is
+// nothing to drop.
 func (r *Runner) clearQuarantine(ctx context.Context, rt *releaseTxn, job *Job, p schema.Partition, group string, inputs []publish.Input, rel *sources.Release) error {
 	qp := schema.QuarantineOf(p)
-	name := quarantineGroup(job, group)
-	if !rt.tx.StagedIn(qp.Path) {
-		cur, err := publish.Load(ctx, r.opts.Lake, qp.Path)
-		if err != nil {
-			return err
-		}
-		if len(quarantineToClear(job, cur, name)) == 0 {
-			return nil
-		}
-	}
-	if err := rt.leases.lock(qp.Path); err != nil {
-		return err
+	if !rt.leases.held[qp.Path] {
+		return nil
 	}
 	old, err := rt.tx.Load(ctx, qp.Path)
 	if err != nil {
 		return err
 	}
-	return r.dropGroups(ctx, rt, job, qp, quarantineToClear(job, old, name), inputs, rel)
+	return r.dropGroups(ctx, rt, job, qp, quarantineToClear(job, old, quarantineGroup(job, group)), inputs, rel)
 }
 
 // quarantineToClear returns the groups of job with files in quarantine
