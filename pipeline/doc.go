@@ -17,7 +17,10 @@
 //     partition failed), remember the input.
 //   - release.go: a release as one transaction of sinks/publish: leases of
 //     all its partitions taken in sorted order and held until its views are
-//     refreshed; a failed partition fails the whole release.
+//     refreshed; a failed partition fails the whole release. A data
+//     partition's quarantine is not among them when the release
+//     quarantined nothing there and its committed state has nothing of the
+//     job's to clear (needsQuarantine): the release does not write it.
 //   - inputs.go: where releases come from (inbox objects, local files,
 //     fetches), raw/ archive copies, failed/ (only the object the run
 //     took moves there: one replaced since is left in place).

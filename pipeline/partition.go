@@ -172,19 +172,29 @@ func (r *Runner) publishQuarantine(ctx context.Context, rt *releaseTxn, job *Job
 	return r.dropGroups(ctx, rt, job, q.p, staleGroups(job, old, name), inputs, rel)
 }
 
+// clearQuarantine drops the job's files from the quarantine partition of
+// p when this release quarantined none there. beginRelease took its lease
+// only when there were some (needsQuarantine); without it there is
+// nothing to drop.
 func (r *Runner) clearQuarantine(ctx context.Context, rt *releaseTxn, job *Job, p schema.Partition, group string, inputs []publish.Input, rel *sources.Release) error {
 	qp := schema.QuarantineOf(p)
-	if err := rt.leases.lock(qp.Path); err != nil {
-		return err
+	if !rt.leases.held[qp.Path] {
+		return nil
 	}
 	old, err := rt.tx.Load(ctx, qp.Path)
 	if err != nil {
 		return err
 	}
-	name := quarantineGroup(job, group)
-	stale := staleGroups(job, old, name)
-	if g := old.Group(name); g != nil && len(g.Files) > 0 {
+	return r.dropGroups(ctx, rt, job, qp, quarantineToClear(job, old, quarantineGroup(job, group)), inputs, rel)
+}
+
+// quarantineToClear returns the groups of job with files in quarantine
+// state m that a release quarantining nothing there drops: its group
+// name and any former name of it.
+func quarantineToClear(job *Job, m *publish.Manifest, name string) []string {
+	stale := staleGroups(job, m, name)
+	if g := m.Group(name); g != nil && len(g.Files) > 0 {
 		stale = append(stale, name)
 	}
-	return r.dropGroups(ctx, rt, job, qp, stale, inputs, rel)
+	return stale
 }

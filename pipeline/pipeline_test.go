@@ -250,14 +250,15 @@ func TestCancelAnywhereConverges(t *testing.T) {
 	cleanLake, _ := lake.NewDir(t.TempDir())
 	newRunner(t, cleanLake, nil).RunOnce(ctx, censusJob(t, inbox))
 	want := laketest.Converged(t, cleanLake)
-	// Each input puts, in order: raw copy, history data file, history
-	// pending marker, (the history commit is a PutIfAbsent), history view
-	// manifest, history _SUCCESS, data file, pending marker, view manifest,
-	// _SUCCESS, input record. Cancelling needs a body of two reads, so the
-	// empty _SUCCESS objects are not picked: 1 raw, 2 history data, 3
-	// marker, 4 history view manifest, 6 data, 8 view manifest, 61 a later
-	// input's.
-	for _, after := range []int{1, 2, 3, 4, 6, 8, 61} {
+	// Each input puts or copies, in order: 1 raw copy, 2 history data
+	// file, 3 history pending marker, (the history record is a
+	// PutIfAbsent), 4 data file (a copy of the history file's bytes), 5
+	// pending marker, (the data record, the transaction record), 6
+	// history view file (a copy), 7 history view manifest, 8 history
+	// _SUCCESS, 9 view file, 10 view manifest, 11 _SUCCESS, 12 input
+	// record. Cancelling a put needs a body of two reads, so the empty
+	// _SUCCESS objects are not picked; 61 is a later input's.
+	for _, after := range []int{1, 2, 3, 4, 5, 6, 7, 10, 12, 61} {
 		t.Run(fmt.Sprintf("cancel-after-%d-puts", after), func(t *testing.T) {
 			dir, _ := lake.NewDir(t.TempDir())
 			cctx, cancel := context.WithCancel(ctx)
@@ -293,6 +294,15 @@ func (c *cancellingLake) Put(ctx context.Context, key string, r io.Reader) error
 		return c.Conditional.Put(ctx, key, &cancelMidway{r: r, cancel: c.cancel})
 	}
 	return c.Conditional.Put(ctx, key, r)
+}
+
+// Copy counts as a put: the run's context is cancelled before the n-th,
+// as a kill before a link or a server-side copy would.
+func (c *cancellingLake) Copy(ctx context.Context, src, dst string) error {
+	if c.puts.Add(1) == c.after {
+		c.cancel()
+	}
+	return c.Conditional.Copy(ctx, src, dst)
 }
 
 type cancelMidway struct {

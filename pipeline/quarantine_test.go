@@ -115,3 +115,70 @@ func TestBadInputMovesToFailed(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// A release with no bad row in a partition that never had one writes
+// nothing of the partition's quarantine: no lease, no record, no view.
+// A release with a bad row there takes it; the next clean one takes it
+// again to clear the job's file. The release's history file is the data
+// file's bytes: on a directory lake, the same inode.
+func TestCleanReleaseLeavesQuarantineAlone(t *testing.T) {
+	ctx := context.Background()
+	inbox := t.TempDir()
+	write := func(body string) {
+		if err := os.WriteFile(filepath.Join(inbox, "apr.json"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const qdir = "quarantine/trade_flows/source=census/flow=export/year=2020/month=04"
+	root := t.TempDir()
+	l, _ := lake.NewDir(root)
+	run := func(body string) (quarantineLocked bool) {
+		t.Helper()
+		write("[" + header + "," + body + "]")
+		r := newRunner(t, l, nil)
+		s := r.RunOnce(ctx, censusJob(t, inbox))
+		if s.Failed() || s.Count(StatusWritten) != 1 {
+			t.Fatalf("run: %+v", s.Results)
+		}
+		_, locked := r.opts.Locker.(*processLocks).locks[qdir]
+		return locked
+	}
+	if run(`["120190","SOYBEANS","100","1","KG","5700","HS6","2020-04"]`) {
+		t.Error("a clean release took the quarantine lease")
+	}
+	for _, p := range []string{publish.TablesRoot + "/" + qdir, qdir} {
+		if _, err := os.Stat(filepath.Join(root, p)); !os.IsNotExist(err) {
+			t.Errorf("%s after a clean release: %v", p, err)
+		}
+	}
+	sameFile := func(dir string) os.FileInfo {
+		t.Helper()
+		m, err := publish.Load(ctx, l, dir)
+		if err != nil || m == nil || len(m.Groups) == 0 || len(m.Groups[len(m.Groups)-1].Files) != 1 {
+			t.Fatalf("%s: %+v, %v", dir, m, err)
+		}
+		fi, err := os.Stat(filepath.Join(root, m.Groups[len(m.Groups)-1].Files[0].Key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	data := sameFile("trade_flows/source=census/flow=export/year=2020/month=04")
+	hist := sameFile("trade_flows_history/source=census/flow=export/year=2020/month=04")
+	if !os.SameFile(data, hist) {
+		t.Error("the history file is a second copy of the data file's bytes, not a link")
+	}
+
+	if !run(`["120190","SOYBEANS","100","1","KG","5700","HS6","2020-04"],["880240","AIRPLANES","(D)","1","NO","5700","HS6","2020-04"]`) {
+		t.Error("a release with a bad row did not take the quarantine lease")
+	}
+	if m, err := publish.Load(ctx, l, qdir); err != nil || m == nil || m.QuarantinedRows != 1 {
+		t.Fatalf("quarantine = %+v, %v", m, err)
+	}
+	if !run(`["120190","SOYBEANS","101","1","KG","5700","HS6","2020-04"]`) {
+		t.Error("a clean release did not take the quarantine lease to clear the job's file")
+	}
+	if m, err := publish.Load(ctx, l, qdir); err != nil || m == nil || m.QuarantinedRows != 0 {
+		t.Fatalf("quarantine after the fix = %+v, %v", m, err)
+	}
+}

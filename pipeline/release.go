@@ -30,11 +30,20 @@ type releaseTxn struct {
 // release col holds may write (its data partitions, their quarantine and
 // history, the undated quarantine, and the partitions the previous version
 // at the same location wrote, which a correction may withdraw), and starts
-// its transaction.
-func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Release, col *collector, inputs []publish.Input) (*releaseTxn, error) {
+// its transaction. A data partition's quarantine is left out when the
+// release quarantined nothing there and there is nothing of the job's to
+// clear (needsQuarantine): then the release does not write it.
+func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Release, col *collector, inputs []publish.Input, group string) (*releaseTxn, error) {
 	var paths []string
 	for _, d := range col.dataParts() {
-		paths = append(paths, d.p.Path, schema.QuarantineOf(d.p).Path)
+		paths = append(paths, d.p.Path)
+		need, err := r.needsQuarantine(ctx, job, col, d.p, group)
+		if err != nil {
+			return nil, err
+		}
+		if need {
+			paths = append(paths, schema.QuarantineOf(d.p).Path)
+		}
 		if versioned(job, d.p) {
 			paths = append(paths, HistoryPartition(d.p).Path)
 		}
@@ -56,6 +65,30 @@ func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Releas
 		return nil, err
 	}
 	return &releaseTxn{tx: r.pub.Begin(job.Name, rel.ReleaseID, inputs), leases: leases, tracer: r.opts.Tracer, tables: r.opts.Tables, logger: r.logger}, nil
+}
+
+// needsQuarantine reports whether the release col holds writes the
+// quarantine partition of data partition p: it quarantined rows there, or
+// the partition's committed state has files of the job that the release
+// drops (quarantineToClear). Most releases quarantine nothing in a
+// partition that never had a quarantined row; this read of its committed
+// state, without its lease, spares them the lease, its two writes and
+// the record load. It reads what a reader following commits sees: a
+// writer committing the job's quarantine there later (a release whose
+// month has only bad rows, under that partition's lease alone) comes
+// after this release in the serial order, as it would had it waited for
+// the lease; a staged record with no outcome is invisible, and the
+// partition's next lease holder aborts it.
+func (r *Runner) needsQuarantine(ctx context.Context, job *Job, col *collector, p schema.Partition, group string) (bool, error) {
+	if col.quarantineFor(p) != nil {
+		return true, nil
+	}
+	qp := schema.QuarantineOf(p).Path
+	cur, err := publish.Load(ctx, r.opts.Lake, qp)
+	if err != nil {
+		return false, fmt.Errorf("quarantine of %s: %w", p.Path, err)
+	}
+	return len(quarantineToClear(job, cur, quarantineGroup(job, group))) > 0, nil
 }
 
 // finish commits the transaction when no result failed and aborts it

@@ -253,7 +253,7 @@ func (r *Runner) ProcessRelease(ctx context.Context, job *Job, rel *sources.Rele
 	}
 	inputs := []publish.Input{{URI: rel.URI, SHA256: rel.SHA256, ReleaseID: rel.ReleaseID, RawKey: rawKey}}
 	group := job.groupName(rel)
-	rt, err := r.beginRelease(ctx, job, rel, col, inputs)
+	rt, err := r.beginRelease(ctx, job, rel, col, inputs, group)
 	if err != nil {
 		return fail(err)
 	}

@@ -46,6 +46,9 @@ type Syncer interface {
 	// Unsynced returns the same lake with writes that are atomic and at
 	// once visible to every reader, as before, but may be lost or read as
 	// empty after a crash of the machine (not of the process) until Sync.
+	// Its Copy leaves dst's bytes as durable as src's (a hard link shares
+	// them; a copy it cannot link is synced): only dst's name waits, and
+	// Sync of any key in dst's directory makes it durable.
 	Unsynced() Conditional
 	// Sync makes the objects at keys and their names durable. ctx bounds
 	// it; an error means some may not be.

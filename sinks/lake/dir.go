@@ -373,5 +373,10 @@ func (d *Dir) Copy(ctx context.Context, src, dst string) error {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
 	defer f.Close()
-	return d.Put(ctx, dst, f)
+	// Synced even through Unsynced: a copy's bytes are then as durable as
+	// its source's whichever way it was made, and only its name waits for
+	// Sync (Syncer).
+	c := *d
+	c.nosync = false
+	return c.Put(ctx, dst, f)
 }

@@ -56,7 +56,10 @@
 // that partition's lease:
 //
 //  1. data: each new file is put under its content-addressed key, unless
-//     it is there already (same name, same bytes).
+//     it is there already (same name, same bytes). A file with the bytes
+//     of one the transaction already put (a release's data and its
+//     history) is a Lake.Copy of it: a hard link on a directory, a
+//     server-side copy on S3, as durable as an upload.
 //  2. pending: a marker for P is put (skipped when one is there: an earlier
 //     refresh was cut short, so this one rewrites every view file).
 //  3. commit: the record N+1, parent the committed head, carrying the
@@ -81,7 +84,9 @@
 //  7. cleanup: unreferenced data files are collected (below) and the
 //     marker removed. On a lake.Syncer (a directory) steps 5 and 6 write
 //     without fsync and are made durable together, with one sync of the
-//     partition's directory, before this step: the marker, removed only
+//     partition's directory, before this step (a view file is a link to
+//     its data file, whose bytes step 1 made durable: only its name, in
+//     that directory, is synced here): the marker, removed only
 //     after, makes the next run refresh the view again after a crash of
 //     the machine.
 //

@@ -171,11 +171,12 @@ func (p *Publisher) publish(ctx context.Context, c Commit, t *Txn) (*Manifest, e
 			return nil, err
 		}
 		if _, err := p.Lake.Stat(ctx, key); err == nil {
+			t.putData(lf.SHA256, key)
 			continue // content-addressed: already there, same bytes
 		} else if !errors.Is(err, lake.ErrNotExist) {
 			return nil, fmt.Errorf("publish %s: %w", dir, err)
 		}
-		if err := putFile(ctx, p.Lake, key, lf.Path); err != nil {
+		if err := p.putData(ctx, t, key, lf); err != nil {
 			return nil, fmt.Errorf("publish %s: %w", dir, err)
 		}
 	}
@@ -344,10 +345,12 @@ func (p *Publisher) settle(ctx context.Context, m *Manifest, full bool) error {
 			if err := p.hook(StepView, dst); err != nil {
 				return err
 			}
+			// Not in written: the copy's bytes are the data file's,
+			// durable before its commit record; its name is in the
+			// directory of the manifest below, which Sync syncs.
 			if err := vl.Copy(ctx, f.Key, dst); err != nil {
 				return fmt.Errorf("settle %s: %w", dir, err)
 			}
-			written = append(written, dst)
 		}
 	}
 	body, err := m.encode()
@@ -474,6 +477,27 @@ func (p *Publisher) Recover(ctx context.Context, dir string) error {
 		return p.Lake.Delete(ctx, pendingKey(dir))
 	}
 	return p.settle(ctx, m, true)
+}
+
+// putData writes data file lf under key: a copy of the same bytes t
+// already put under another key where there is one, else an upload of
+// the local file. Either is as durable as Put.
+func (p *Publisher) putData(ctx context.Context, t *Txn, key string, lf LocalFile) error {
+	if src, ok := t.dataKey(lf.SHA256); ok {
+		err := p.Lake.Copy(ctx, src, key)
+		if err == nil {
+			t.putData(lf.SHA256, key)
+			return nil
+		}
+		if !errors.Is(err, lake.ErrNotExist) {
+			return err
+		}
+	}
+	if err := putFile(ctx, p.Lake, key, lf.Path); err != nil {
+		return err
+	}
+	t.putData(lf.SHA256, key)
+	return nil
 }
 
 func putFile(ctx context.Context, l lake.Lake, key, local string) error {

@@ -78,6 +78,11 @@ type Txn struct {
 	rec    TxnRecord
 	staged map[string]*Manifest // latest staged record per partition
 	order  []string
+	// data maps the sha256 of each data file the transaction put (or
+	// found) to its key: a release stages the same bytes in its data
+	// partition and its history, and the second is a copy in the lake
+	// (a hard link on a directory, CopyObject on S3), not a second upload.
+	data map[string]string
 }
 
 // Begin starts a transaction for one release. Nothing is written until
@@ -86,7 +91,7 @@ func (p *Publisher) Begin(job, releaseID string, inputs []Input) *Txn {
 	var nonce [8]byte
 	_, _ = rand.Read(nonce[:])
 	id := p.now().Format("20060102T150405Z") + "-" + hex.EncodeToString(nonce[:])
-	return &Txn{p: p, rec: TxnRecord{SchemaVersion: 1, ID: id, Job: job, ReleaseID: releaseID, Inputs: inputs}, staged: map[string]*Manifest{}}
+	return &Txn{p: p, rec: TxnRecord{SchemaVersion: 1, ID: id, Job: job, ReleaseID: releaseID, Inputs: inputs}, staged: map[string]*Manifest{}, data: map[string]string{}}
 }
 
 // ID is the transaction's id, as staged records and the outcome carry it.
@@ -111,6 +116,24 @@ func (t *Txn) stagedFor(dir string) (*Manifest, bool) {
 	}
 	m, ok := t.staged[dir]
 	return m, ok
+}
+
+// dataKey returns the key of a data file with checksum sha that t put or
+// found; false for a nil t.
+func (t *Txn) dataKey(sha string) (string, bool) {
+	if t == nil {
+		return "", false
+	}
+	k, ok := t.data[sha]
+	return k, ok
+}
+
+// putData remembers that the data file with checksum sha is at key; a nil
+// t remembers nothing.
+func (t *Txn) putData(sha, key string) {
+	if t != nil {
+		t.data[sha] = key
+	}
 }
 
 // Staged reports whether Publish staged anything.
