@@ -41,7 +41,9 @@
 //     measurement (docs/BENCHMARKS.md), and 64 KiB pages; trade_flows
 //     files take DuckDB's 122,880-row groups and 1 MiB pages (layoutFor),
 //     since an all-partner month repeated its HS10 dictionaries in every
-//     row group.
+//     row group. A file whose rows take less than half a page in the row
+//     spool gets smaller page buffers (parquet-go allocates one per column
+//     per writer), which cuts no page (TestSmallFilesKeepTheirPages).
 //   - Key-value metadata: tradepipe.dataset, tradepipe.table (when known:
 //     the main table of the Record type or the Table option),
 //     tradepipe.schema_version, tradepipe.release_id (Release option),

@@ -130,8 +130,9 @@ type Writer[T any] struct {
 	size     int64   // bytes written to rowsFile
 
 	// opts make the Parquet writer, at Close.
-	opts    []parquet.WriterOption
-	repeats []*distinctCount // of the columns dictionary-encoded only where values repeat
+	opts      []parquet.WriterOption
+	pageBytes int              // the layout's page size; smaller files get smaller buffers (writeSorted)
+	repeats   []*distinctCount // of the columns dictionary-encoded only where values repeat
 }
 
 // Create starts a spool file in dir (os.TempDir() when empty) for rows of
@@ -175,6 +176,7 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 	}
 	w.f = f
 	w.opts = writerOptions(c)
+	w.pageBytes = c.pageBytes
 	w.repeats = repeatCounters[T](c.table.Dataset)
 	if w.rowsFile, err = os.CreateTemp(dir, "spool-*.rows"); err != nil {
 		_ = f.Close()
@@ -227,6 +229,20 @@ func writerOptions(c config) []parquet.WriterOption {
 		opts = append(opts, parquet.BloomFilters(filters...))
 	}
 	return opts
+}
+
+// smallFilePageBytes is the page buffer for a file whose rows take
+// spoolBytes in the row spool. parquet-go allocates and zeroes a buffer of
+// the page size for every column of a writer (about 20 MB for trade_flows'
+// 1 MiB pages), which was most of the Parquet cost of a 3,500-row month.
+// No column of the file holds more than twice its rows' spool bytes (the
+// spool writes each value at least as compactly as a plain page, less a
+// back-reference for a string equal to the row before's, which a
+// dictionary column buffers as a 4-byte index), so a buffer of that size
+// cuts no page the layout's size would not.
+func smallFilePageBytes(spoolBytes int64, pageBytes int) int {
+	const least = 8 << 10
+	return int(min(int64(pageBytes), max(2*spoolBytes, least)))
 }
 
 // createdByVersion works around parquet-go v0.32 formatting created_by
@@ -297,6 +313,9 @@ func (w *Writer[T]) writeSorted() error {
 	opts := w.opts
 	if plain := plainColumns(w.repeats, w.rows); len(plain) > 0 {
 		opts = append(slices.Clip(opts), schemaWithPlain[T](plain))
+	}
+	if n := smallFilePageBytes(w.size, w.pageBytes); n < w.pageBytes {
+		opts = append(slices.Clip(opts), parquet.PageBufferSize(n))
 	}
 	w.w = parquet.NewGenericWriter[T](w.out, opts...)
 	w.batch = make([]T, 0, batchSize)
