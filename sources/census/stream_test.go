@@ -191,11 +191,15 @@ func (c *countEmitter) Count(string, int64)                 {}
 func (c *countEmitter) Warn(string)                         {}
 
 func benchmarkParse(b *testing.B, glob string) {
+	benchmarkParseWith(b, glob, Options{Flow: "export", Partner: "5700"})
+}
+
+func benchmarkParseWith(b *testing.B, glob string, opts Options) {
 	files, err := filepath.Glob(glob)
 	if err != nil || len(files) == 0 {
 		b.Fatalf("no files %s: %v", glob, err)
 	}
-	src, err := New(Options{Flow: "export", Partner: "5700"}, nil, nil)
+	src, err := New(opts, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -226,6 +230,16 @@ func BenchmarkParseFiles(b *testing.B) {
 		b.Skip("CENSUS_BENCH_FILES is not set")
 	}
 	benchmarkParse(b, glob)
+}
+
+// BenchmarkParseFilesAllPartners is BenchmarkParseFiles for a job of
+// every partner, the way bench/census.sh ingests generated months.
+func BenchmarkParseFilesAllPartners(b *testing.B) {
+	glob := os.Getenv("CENSUS_BENCH_FILES")
+	if glob == "" {
+		b.Skip("CENSUS_BENCH_FILES is not set")
+	}
+	benchmarkParseWith(b, glob, Options{Flow: "export", AllPartners: true})
 }
 
 // amount's fast path for plain integers gives the decimal money.Parse
