@@ -78,6 +78,8 @@ func TestRecordScannerMatchesEncodingJSON(t *testing.T) {
 		" \n[ [ \"a\" , \"b\" ] ,\r\n\t[\"c\",\"d\"] ]\n ",
 		`[["a\"b","c\\d","\u00e9\n","\ud83d\ude00","[","]","{"]]`,
 		`[["é中","\xff\xfe"]]`,
+		`[["a\"b","c\\d","x\/y\n\t\r\b\f","\"","\\","a\\\"b","é\"中","\u0041\"","\"\u0041",""],["\"\"","\\\\"]]`,
+		`[["a\x"]]`, `[["a\`, `[["a\"]]`, `[["a\\"]]`, "[[\"a\\\n\"]]", "[[\"\\\xff\"]]", "[[\"\\\"\xff\"]]",
 		`[["x",null,12,-1.5e3,0]]`,
 		`[["x",true]]`,
 		`[["x",{"a":[1,"]"]}],["y",[]]]`,
@@ -262,6 +264,32 @@ func TestAmountIsMoneyParse(t *testing.T) {
 		}
 		if reason == "" && (got.Cmp(&want) != 0 || got.Exponent != want.Exponent || got.Coeff.Cmp(&want.Coeff) != 0) {
 			t.Errorf("%q: %s (exp %d), money.Parse %s (exp %d)", s, got.String(), got.Exponent, want.String(), want.Exponent)
+		}
+	}
+}
+
+// Records whose strings have one-byte escapes (a description with a
+// quoted inch, \") stay on the fast path; \u escapes go to encoding/json.
+func TestRecordScannerEscapesFast(t *testing.T) {
+	for in, wantFast := range map[string]bool{
+		`["12.7 CM (5\")","a\\b\/c\n"]`: true,
+		`["plain","é"]`:                 true,
+		`["\u0041"]`:                    false,
+		`["\x"]`:                        false,
+	} {
+		sc := newRecordScanner(strings.NewReader("[" + in + "]"))
+		if err := sc.next(); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		fast, cellErr, err := sc.split()
+		if err != nil || cellErr != nil {
+			if !wantFast {
+				continue // a malformed escape is encoding/json's error
+			}
+			t.Fatalf("%s: %v %v", in, cellErr, err)
+		}
+		if fast != wantFast {
+			t.Errorf("%s: fast path %v, want %v", in, fast, wantFast)
 		}
 	}
 }
