@@ -3,6 +3,7 @@ package census
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -268,6 +269,11 @@ func (s *recordScanner) splitFast() bool {
 		i++
 		from := i
 		ascii, escapes := true, false
+		// A string without escapes, control bytes or non-ASCII (nearly
+		// every cell) is checked eight bytes at a time up to its quote.
+		if q := bytes.IndexByte(b[i:], '"'); q >= 0 && plainASCII(b[i:i+q]) {
+			i += q
+		}
 		for i < len(b) && b[i] != '"' {
 			switch c := b[i]; {
 			case c == '\\':
@@ -347,4 +353,26 @@ func unescape(b, q []byte) ([]byte, bool) {
 		q = q[e+2:]
 	}
 	return b, true
+}
+
+// plainASCII says b is printable ASCII without backslashes: no byte below
+// 0x20 or from 0x80, none '\\'.
+func plainASCII(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		w := binary.LittleEndian.Uint64(b)
+		// A byte from 0x80, or below 0x20, or equal to '\\' (zero
+		// after the xor), sets its high bit in one of the terms.
+		x := w ^ ('\\' * ones)
+		if (w|(w-0x20*ones)|(x-ones)&^x)&highs != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 || c >= utf8.RuneSelf || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

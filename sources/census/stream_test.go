@@ -293,3 +293,29 @@ func TestRecordScannerEscapesFast(t *testing.T) {
 		}
 	}
 }
+
+// plainASCII's eight-byte check agrees with a byte-by-byte one for every
+// byte value at every position of strings of up to 17 bytes.
+func TestPlainASCII(t *testing.T) {
+	naive := func(b []byte) bool {
+		for _, c := range b {
+			if c < 0x20 || c >= 0x80 || c == '\\' {
+				return false
+			}
+		}
+		return true
+	}
+	for n := range 18 {
+		for pos := range n {
+			for c := range 256 {
+				for _, fill := range []byte{'a', ' ', '~', '[', ']'} {
+					b := bytes.Repeat([]byte{fill}, n)
+					b[pos] = byte(c)
+					if got, want := plainASCII(b), naive(b); got != want {
+						t.Fatalf("%q: %v, want %v", b, got, want)
+					}
+				}
+			}
+		}
+	}
+}
