@@ -26,6 +26,9 @@ type fingerprint struct {
 	unknown bool
 	// buf is reused between rows for the canonical encoding.
 	buf []byte
+	// plainDesc is the last trade-flow description found to need no
+	// JSON escapes (appendTradeFlowPlain).
+	plainDesc string
 }
 
 // add folds one record into the digest.
@@ -50,7 +53,7 @@ func (f *fingerprint) addFlow(r *schema.TradeFlowRecord) {
 	}
 	c := *r // on the stack: appendTradeFlow keeps no pointer
 	c.ReleaseID, c.SourceURI, c.SourceSHA256, c.IngestedAt = "", "", "", 0
-	b, ok := appendTradeFlow(append(f.buf[:0], "trade_flow\n"...), &c)
+	b, ok := appendTradeFlowPlain(append(f.buf[:0], "trade_flow\n"...), &c, &f.plainDesc)
 	f.buf = b[:0]
 	if !ok {
 		f.unknown = true
@@ -115,6 +118,15 @@ func (f *fingerprint) canonical(rec any) ([]byte, bool) {
 // appendTradeFlow appends json.Marshal(*r) to b; false for a NaN or
 // infinite quantity, which json.Marshal refuses.
 func appendTradeFlow(b []byte, r *schema.TradeFlowRecord) ([]byte, bool) {
+	var plain string
+	return appendTradeFlowPlain(b, r, &plain)
+}
+
+// appendTradeFlowPlain is appendTradeFlow where *plain is a description
+// known to need no escapes: one equal to it is copied without the check
+// (a comparison, free when it is the same string in memory, as sources
+// give a commodity's rows), and one found plain becomes *plain.
+func appendTradeFlowPlain(b []byte, r *schema.TradeFlowRecord, plain *string) ([]byte, bool) {
 	b = append(b, `{"Period":`...)
 	b = strconv.AppendInt(b, int64(r.Period), 10)
 	b = appendField(b, `,"Reporter":`, r.Reporter)
@@ -123,7 +135,12 @@ func appendTradeFlow(b []byte, r *schema.TradeFlowRecord) ([]byte, bool) {
 	b = appendField(b, `,"HSCode":`, r.HSCode)
 	b = append(b, `,"HSLevel":`...)
 	b = strconv.AppendInt(b, int64(r.HSLevel), 10)
-	b = appendOptional(b, `,"Description":`, r.Description)
+	if d := r.Description; d != nil && (*d == *plain || isPlainJSON(*d)) {
+		*plain = *d
+		b = append(append(append(b, `,"Description":"`...), *d...), '"')
+	} else {
+		b = appendOptional(b, `,"Description":`, d)
+	}
 	b = append(b, `,"ValueUSD":`...)
 	b = strconv.AppendInt(b, r.ValueUSD, 10)
 	if r.ConsumptionValueUSD != nil { // omitempty
@@ -171,15 +188,23 @@ func appendOptional(b []byte, name string, s *string) []byte {
 // its escapes are exactly encoding/json's.
 func appendField(b []byte, name, s string) []byte {
 	b = append(b, name...)
-	for i := 0; i < len(s); i++ {
-		if !plainJSON[s[i]] {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
+	if !isPlainJSON(s) {
+		q, _ := json.Marshal(s) // a string always encodes
+		return append(b, q...)
 	}
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// isPlainJSON says encoding/json copies s as it is between its quotes.
+func isPlainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !plainJSON[s[i]] {
+			return false
+		}
+	}
+	return true
 }
 
 // plainJSON marks the bytes encoding/json copies into a string as they

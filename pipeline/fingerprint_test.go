@@ -156,6 +156,16 @@ func TestFingerprintMatchesReference(t *testing.T) {
 		if i%2 == 0 {
 			r.Description, r.QuantityUnit, r.Quantity = str(`MOTOR <CARS> & "VANS" é`), str("NO"), num(float64(i)/3)
 		}
+		// Runs of one plain description, as one string and as copies,
+		// between escaped ones and none (the check appendTradeFlowPlain
+		// skips).
+		if i%7 < 3 {
+			plain := []string{"SOYBEANS", "SOYBEANS, BROKEN", ""}[i/7%3]
+			r.Description = &plain
+			if i%7 == 2 {
+				r.Description = recs[i-1].Description
+			}
+		}
 		recs = append(recs, r)
 	}
 	var want [32]byte

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/cockroachdb/apd/v3"
 )
 
 func TestCents(t *testing.T) {
@@ -84,6 +86,32 @@ func TestHostileAmounts(t *testing.T) {
 	for _, bad := range []string{"1e999999", "1e-99999", strings.Repeat("9", 65), "NaN", "Inf"} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%.20q) accepted", bad)
+		}
+	}
+}
+
+// Cents' fast path gives what quantizing gives, error or count of cents,
+// around every bound it checks.
+func TestCentsFastPath(t *testing.T) {
+	var coeffs []int64
+	for _, c := range []int64{0, 1, 7, 99, 100, 12345678, 999_999_999_999_999_999, 1_000_000_000_000_000_000, 9_223_372_036_854_775_807} {
+		coeffs = append(coeffs, c, c/10, c/100, c/100+1, c/10+1, c-1)
+	}
+	for _, c := range coeffs {
+		if c < 0 {
+			continue
+		}
+		for exp := int32(-4); exp <= 2; exp++ {
+			for _, neg := range []bool{false, true} {
+				var d apd.Decimal
+				d.SetInt64(c)
+				d.Exponent, d.Negative = exp, neg
+				got, gerr := Cents(d)
+				want, werr := centsQuantize(d)
+				if got != want || (gerr == nil) != (werr == nil) {
+					t.Errorf("Cents(%s) = %d, %v; quantize %d, %v", d.String(), got, gerr, want, werr)
+				}
+			}
 		}
 	}
 }

@@ -36,6 +36,11 @@ type distinctCount struct {
 	ptr  bool
 	seen map[string]struct{}
 	over bool
+	// last is the value of the row before (a clone): rows come in their
+	// source's order, where an HS code and its description repeat for
+	// every partner, and a comparison is cheaper than hashing them.
+	last    string
+	hasLast bool
 }
 
 // repeatCounters returns a counter for each of dataset's
@@ -72,6 +77,9 @@ func (d *distinctCount) add(row unsafe.Pointer) {
 		}
 	}
 	s := *(*string)(q)
+	if d.hasLast && s == d.last {
+		return
+	}
 	if _, ok := d.seen[s]; ok {
 		return
 	}
@@ -79,7 +87,9 @@ func (d *distinctCount) add(row unsafe.Pointer) {
 		d.over, d.seen = true, nil
 		return
 	}
-	d.seen[strings.Clone(s)] = struct{}{}
+	s = strings.Clone(s)
+	d.seen[s] = struct{}{}
+	d.last, d.hasLast = s, true
 }
 
 // plainColumns names the counted columns whose values are more than half

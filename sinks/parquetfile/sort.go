@@ -71,6 +71,10 @@ type sortColumn struct {
 	kind reflect.Kind // of the value: String or Int32
 	ids  map[string]int32
 	vals []string // by id; cloned, so they do not pin the row's memory
+	// last is the id of the row before's value (vals[last]), checked
+	// before the map: values often repeat in runs (a trade flow's HS
+	// code for each partner).
+	last int32
 }
 
 // newSorter finds the fields of T that hold the columns named.
@@ -92,7 +96,7 @@ func newSorter[T any](names []string) (*sorter, error) {
 		}
 		switch c.kind = ft.Kind(); c.kind {
 		case reflect.String:
-			c.ids = map[string]int32{}
+			c.ids, c.last = map[string]int32{}, -1
 		case reflect.Int32:
 			// Dates are int32 days. Wider integers would need wider keys;
 			// no table sorts by one.
@@ -122,6 +126,10 @@ func (s *sorter) add(p unsafe.Pointer) {
 			continue
 		}
 		str := *(*string)(q)
+		if c.last >= 0 && str == c.vals[c.last] {
+			s.keys = append(s.keys, c.last)
+			continue
+		}
 		id, ok := c.ids[str]
 		if !ok {
 			id = int32(len(c.vals))
@@ -129,6 +137,7 @@ func (s *sorter) add(p unsafe.Pointer) {
 			c.ids[str] = id
 			c.vals = append(c.vals, str)
 		}
+		c.last = id
 		s.keys = append(s.keys, id)
 	}
 }
@@ -244,6 +253,7 @@ func (s *sorter) reset() {
 		if s.cols[i].ids != nil {
 			clear(s.cols[i].ids)
 			s.cols[i].vals = s.cols[i].vals[:0]
+			s.cols[i].last = -1
 		}
 	}
 }

@@ -32,6 +32,11 @@ func TestSorterOrdersLikeTheColumns(t *testing.T) {
 			{Code: s("b"), Day: 2, Tag: "b2bis"},
 			{Code: s("ab"), Day: 0, Tag: "ab0"},
 		}, []string{"null1", "null5", "B9", "a1", "ab0", "b-1", "b2", "b2bis"}},
+		{"runs of one value, nulls within them, values seen before", []sortRow{
+			{Code: s("b"), Day: 3, Tag: "b3"}, {Code: s("b"), Day: 1, Tag: "b1"}, {Code: nil, Day: 0, Tag: "null0"},
+			{Code: s("b"), Day: 2, Tag: "b2"}, {Code: s("a"), Day: 2, Tag: "a2"}, {Code: s("a"), Day: 1, Tag: "a1"},
+			{Code: s("b"), Day: 0, Tag: "b0"}, {Code: s("c"), Day: 0, Tag: "c0"}, {Code: s("a"), Day: 0, Tag: "a0"},
+		}, []string{"null0", "a0", "a1", "a2", "b0", "b1", "b2", "b3", "c0"}},
 		{"reversed", []sortRow{
 			{Code: s("e"), Tag: "e"}, {Code: s("a"), Tag: "a"}, {Code: s("d"), Tag: "d"},
 			{Code: s("c"), Tag: "c"}, {Code: s("b"), Tag: "b"}, {Code: s("f"), Tag: "f"},

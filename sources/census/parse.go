@@ -159,6 +159,61 @@ type parser struct {
 	lastMonth []byte
 	month     civil.Month
 	units     map[string]string
+	// A response lists a commodity's partners one after another: its
+	// code and description are the row before's, kept as one string
+	// each instead of a copy per row.
+	lastHSCell, lastHSLevel string
+	lastHS                  string
+	lastHSOK                bool
+	lastDesc                string
+	// partners caches, by four-digit CTY_CODE, what the code is.
+	partners *[10000]partnerOf
+}
+
+// partnerOf is what a four-digit CTY_CODE is to a job: a partner's ISO
+// code (iso), a row to drop (drop, the counter) or neither (not a Schedule
+// C country; the row is quarantined); known is false until looked up.
+type partnerOf struct {
+	known bool
+	iso   string
+	drop  string
+}
+
+// partner looks up a row's CTY_CODE; a code of four digits, as all of
+// Schedule C's are, is looked up once a response.
+func (p *parser) partner(code []byte) partnerOf {
+	i := -1
+	if len(code) == 4 {
+		i = 0
+		for _, c := range code {
+			if c < '0' || c > '9' {
+				i = -1
+				break
+			}
+			i = i*10 + int(c-'0')
+		}
+	}
+	if i >= 0 && p.partners != nil && p.partners[i].known {
+		return p.partners[i]
+	}
+	var o partnerOf
+	switch country, ok := reference.ScheduleC(string(code)); {
+	case GroupCode(string(code)):
+		o.drop = CounterGroupRows
+	case !ok:
+	case p.want != nil && !p.want[string(code)]:
+		o.drop = CounterOtherPartnerRows
+	default:
+		o.iso = country.ISO2
+	}
+	o.known = true
+	if i >= 0 {
+		if p.partners == nil {
+			p.partners = new([10000]partnerOf)
+		}
+		p.partners[i] = o
+	}
+	return o
 }
 
 // MaxStreamed bounds a response read by Parse, inflated. Parse reads a
@@ -241,22 +296,23 @@ func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected, st
 		return nil, &schema.Rejected{Period: m, ReasonCode: code, Field: field, Reason: reason}, ""
 	}
 	ctyCode := bytes.TrimSpace(sc.cellBytes(c.country))
-	if GroupCode(string(ctyCode)) {
-		return nil, nil, CounterGroupRows
+	country := p.partner(ctyCode)
+	if country.drop != "" {
+		return nil, nil, country.drop
 	}
-	country, ok := reference.ScheduleC(string(ctyCode))
-	if !ok {
+	if country.iso == "" {
 		return bad(schema.ReasonBadCountry, "CTY_CODE", fmt.Sprintf("CTY_CODE %q is not a Schedule C country with an ISO code", ctyCode))
-	}
-	if p.want != nil && !p.want[string(ctyCode)] {
-		return nil, nil, CounterOtherPartnerRows
 	}
 	level := ""
 	if c.level >= 0 {
 		level = p.intern(sc.cellBytes(c.level))
 	}
-	hs, ok := hsCode(sc.cell(c.commodity), level)
-	if !ok {
+	if hsCell := sc.cellBytes(c.commodity); string(hsCell) != p.lastHSCell || level != p.lastHSLevel {
+		p.lastHSCell, p.lastHSLevel = string(hsCell), level
+		p.lastHS, p.lastHSOK = hsCode(p.lastHSCell, level)
+	}
+	hs := p.lastHS
+	if !p.lastHSOK {
 		return bad(schema.ReasonBadHSCode, v.commodity, fmt.Sprintf("%s %q is not a 2–10 digit HS code", v.commodity, sc.cell(c.commodity)))
 	}
 	value, reason := amount(sc.cellBytes(c.value), v.value)
@@ -277,7 +333,7 @@ func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected, st
 	f := &schema.TradeFlow{
 		Period:              m,
 		Reporter:            "US",
-		Partner:             country.ISO2,
+		Partner:             country.iso,
 		Flow:                p.opts.Flow,
 		HSCode:              hs,
 		ValueUSD:            value,
@@ -290,7 +346,10 @@ func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected, st
 		SourceSHA256:        r.SHA256,
 	}
 	if c.desc >= 0 {
-		f.Description = strings.TrimSpace(sc.cell(c.desc))
+		if d := bytes.TrimSpace(sc.cellBytes(c.desc)); string(d) != p.lastDesc {
+			p.lastDesc = string(d)
+		}
+		f.Description = p.lastDesc
 	}
 	if c.unit >= 0 {
 		if u := bytes.TrimSpace(sc.cellBytes(c.unit)); len(u) > 0 && string(u) != "-" {

@@ -2,6 +2,8 @@ package census
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,11 +33,17 @@ type recordScanner struct {
 	done  bool
 	spans []span // cell boundaries in rec, fast path
 	strs  []string
+	// unesc holds, in the fast path, the text of the current record's
+	// cells that have escapes (a description with \" in it).
+	unesc []byte
 }
 
-// span is a cell's text within a record: the bytes between the quotes of a
-// string without escapes.
-type span struct{ from, to int }
+// span is a cell's text: the bytes between the quotes of a string without
+// escapes, in the record, or its unescaped text in unesc.
+type span struct {
+	from, to int
+	esc      bool
+}
 
 // openResponse returns a reader of the response's JSON, inflated when the
 // file starts with the gzip magic (1f 8b), whatever it is called.
@@ -126,18 +134,31 @@ func (s *recordScanner) next() error {
 		buf, _ := s.r.Peek(s.r.Buffered())
 		i := 0
 		for ; i < len(buf) && depth > 0; i++ {
-			b := buf[i]
 			if inString {
-				switch {
-				case escaped:
+				if escaped {
 					escaped = false
-				case b == '\\':
+					continue
+				}
+				// Jump to the string's closing quote or next escape:
+				// most of a record's bytes are inside its strings.
+				rest := buf[i:]
+				q := bytes.IndexByte(rest, '"')
+				if q < 0 {
+					q = len(rest)
+				}
+				if e := bytes.IndexByte(rest[:q], '\\'); e >= 0 {
+					i += e
 					escaped = true
-				case b == '"':
-					inString = false
+					continue
+				}
+				i += q // the quote, or the last byte buffered
+				inString = q == len(rest)
+				if inString {
+					i--
 				}
 				continue
 			}
+			b := buf[i]
 			switch b {
 			case '"':
 				inString = true
@@ -173,7 +194,7 @@ func (s *recordScanner) syntax(err error, what string) error {
 // strings, numbers and nulls (s.strs then holds the record's JSON as one
 // cell); err that it is not JSON at all.
 func (s *recordScanner) split() (fast bool, cellErr error, err error) {
-	s.spans, s.strs = s.spans[:0], nil
+	s.spans, s.strs, s.unesc = s.spans[:0], nil, s.unesc[:0]
 	if s.splitFast() {
 		return true, nil, nil
 	}
@@ -194,8 +215,7 @@ func (s *recordScanner) cell(i int) string {
 	if s.strs != nil {
 		return s.strs[i]
 	}
-	sp := s.spans[i]
-	return string(s.rec[sp.from:sp.to])
+	return string(s.cellBytes(i))
 }
 
 // cellBytes is cell without a copy; the bytes change with the next record.
@@ -204,6 +224,9 @@ func (s *recordScanner) cellBytes(i int) []byte {
 		return []byte(s.strs[i])
 	}
 	sp := s.spans[i]
+	if sp.esc {
+		return s.unesc[sp.from:sp.to]
+	}
 	return s.rec[sp.from:sp.to]
 }
 
@@ -245,10 +268,18 @@ func (s *recordScanner) splitFast() bool {
 		}
 		i++
 		from := i
-		ascii := true
+		ascii, escapes := true, false
+		// A string without escapes, control bytes or non-ASCII (nearly
+		// every cell) is checked eight bytes at a time up to its quote.
+		if q := bytes.IndexByte(b[i:], '"'); q >= 0 && plainASCII(b[i:i+q]) {
+			i += q
+		}
 		for i < len(b) && b[i] != '"' {
 			switch c := b[i]; {
-			case c == '\\' || c < 0x20:
+			case c == '\\':
+				escapes = true
+				i++ // the escaped byte, checked by unescape
+			case c < 0x20:
 				return false
 			case c >= utf8.RuneSelf:
 				ascii = false
@@ -259,9 +290,18 @@ func (s *recordScanner) splitFast() bool {
 			return false
 		}
 		if !ascii && !utf8.Valid(b[from:i]) {
-			return false
+			return false // encoding/json replaces the invalid bytes
 		}
-		s.spans = append(s.spans, span{from, i})
+		if escapes {
+			start := len(s.unesc)
+			var ok bool
+			if s.unesc, ok = unescape(s.unesc, b[from:i]); !ok {
+				return false
+			}
+			s.spans = append(s.spans, span{start, len(s.unesc), true})
+		} else {
+			s.spans = append(s.spans, span{from, i, false})
+		}
 		i++
 		ws()
 		if i >= len(b) {
@@ -276,4 +316,63 @@ func (s *recordScanner) splitFast() bool {
 			return false
 		}
 	}
+}
+
+// unescape appends the text of a JSON string's contents q (between the
+// quotes, valid UTF-8) to b. It knows the one-byte escapes, which give
+// what encoding/json gives; false for \u escapes or a malformed one,
+// which go to encoding/json.
+func unescape(b, q []byte) ([]byte, bool) {
+	for len(q) > 0 {
+		e := bytes.IndexByte(q, '\\')
+		if e < 0 {
+			return append(b, q...), true
+		}
+		b = append(b, q[:e]...)
+		if e+1 >= len(q) {
+			return b, false
+		}
+		var c byte
+		switch q[e+1] {
+		case '"', '\\', '/':
+			c = q[e+1]
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		default:
+			return b, false
+		}
+		b = append(b, c)
+		q = q[e+2:]
+	}
+	return b, true
+}
+
+// plainASCII says b is printable ASCII without backslashes: no byte below
+// 0x20 or from 0x80, none '\\'.
+func plainASCII(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		w := binary.LittleEndian.Uint64(b)
+		// A byte from 0x80, or below 0x20, or equal to '\\' (zero
+		// after the xor), sets its high bit in one of the terms.
+		x := w ^ ('\\' * ones)
+		if (w|(w-0x20*ones)|(x-ones)&^x)&highs != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 || c >= utf8.RuneSelf || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

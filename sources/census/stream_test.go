@@ -78,6 +78,8 @@ func TestRecordScannerMatchesEncodingJSON(t *testing.T) {
 		" \n[ [ \"a\" , \"b\" ] ,\r\n\t[\"c\",\"d\"] ]\n ",
 		`[["a\"b","c\\d","\u00e9\n","\ud83d\ude00","[","]","{"]]`,
 		`[["é中","\xff\xfe"]]`,
+		`[["a\"b","c\\d","x\/y\n\t\r\b\f","\"","\\","a\\\"b","é\"中","\u0041\"","\"\u0041",""],["\"\"","\\\\"]]`,
+		`[["a\x"]]`, `[["a\`, `[["a\"]]`, `[["a\\"]]`, "[[\"a\\\n\"]]", "[[\"\\\xff\"]]", "[[\"\\\"\xff\"]]",
 		`[["x",null,12,-1.5e3,0]]`,
 		`[["x",true]]`,
 		`[["x",{"a":[1,"]"]}],["y",[]]]`,
@@ -191,11 +193,15 @@ func (c *countEmitter) Count(string, int64)                 {}
 func (c *countEmitter) Warn(string)                         {}
 
 func benchmarkParse(b *testing.B, glob string) {
+	benchmarkParseWith(b, glob, Options{Flow: "export", Partner: "5700"})
+}
+
+func benchmarkParseWith(b *testing.B, glob string, opts Options) {
 	files, err := filepath.Glob(glob)
 	if err != nil || len(files) == 0 {
 		b.Fatalf("no files %s: %v", glob, err)
 	}
-	src, err := New(Options{Flow: "export", Partner: "5700"}, nil, nil)
+	src, err := New(opts, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -228,6 +234,16 @@ func BenchmarkParseFiles(b *testing.B) {
 	benchmarkParse(b, glob)
 }
 
+// BenchmarkParseFilesAllPartners is BenchmarkParseFiles for a job of
+// every partner, the way bench/census.sh ingests generated months.
+func BenchmarkParseFilesAllPartners(b *testing.B) {
+	glob := os.Getenv("CENSUS_BENCH_FILES")
+	if glob == "" {
+		b.Skip("CENSUS_BENCH_FILES is not set")
+	}
+	benchmarkParseWith(b, glob, Options{Flow: "export", AllPartners: true})
+}
+
 // amount's fast path for plain integers gives the decimal money.Parse
 // gives, coefficient and exponent alike; everything else is money.Parse's
 // and the cents check's verdict.
@@ -248,6 +264,58 @@ func TestAmountIsMoneyParse(t *testing.T) {
 		}
 		if reason == "" && (got.Cmp(&want) != 0 || got.Exponent != want.Exponent || got.Coeff.Cmp(&want.Coeff) != 0) {
 			t.Errorf("%q: %s (exp %d), money.Parse %s (exp %d)", s, got.String(), got.Exponent, want.String(), want.Exponent)
+		}
+	}
+}
+
+// Records whose strings have one-byte escapes (a description with a
+// quoted inch, \") stay on the fast path; \u escapes go to encoding/json.
+func TestRecordScannerEscapesFast(t *testing.T) {
+	for in, wantFast := range map[string]bool{
+		`["12.7 CM (5\")","a\\b\/c\n"]`: true,
+		`["plain","é"]`:                 true,
+		`["\u0041"]`:                    false,
+		`["\x"]`:                        false,
+	} {
+		sc := newRecordScanner(strings.NewReader("[" + in + "]"))
+		if err := sc.next(); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		fast, cellErr, err := sc.split()
+		if err != nil || cellErr != nil {
+			if !wantFast {
+				continue // a malformed escape is encoding/json's error
+			}
+			t.Fatalf("%s: %v %v", in, cellErr, err)
+		}
+		if fast != wantFast {
+			t.Errorf("%s: fast path %v, want %v", in, fast, wantFast)
+		}
+	}
+}
+
+// plainASCII's eight-byte check agrees with a byte-by-byte one for every
+// byte value at every position of strings of up to 17 bytes.
+func TestPlainASCII(t *testing.T) {
+	naive := func(b []byte) bool {
+		for _, c := range b {
+			if c < 0x20 || c >= 0x80 || c == '\\' {
+				return false
+			}
+		}
+		return true
+	}
+	for n := range 18 {
+		for pos := range n {
+			for c := range 256 {
+				for _, fill := range []byte{'a', ' ', '~', '[', ']'} {
+					b := bytes.Repeat([]byte{fill}, n)
+					b[pos] = byte(c)
+					if got, want := plainASCII(b), naive(b); got != want {
+						t.Fatalf("%q: %v, want %v", b, got, want)
+					}
+				}
+			}
 		}
 	}
 }
