@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -119,7 +120,8 @@ func (s *Source) read(ctx context.Context, wb *workbook, r *sources.Release, e *
 	var withHeader int
 	var tops []string
 	for _, sh := range wb.sheets {
-		p := &sheetRows{src: s, wb: wb, rel: r, e: e, sheet: sh.name, cache: newCaches()}
+		p := &sheetRows{src: s, wb: wb, rel: r, e: e, sheet: sh.name, cache: newCaches(),
+			provValid: utf8.ValidString(r.URI) && utf8.ValidString(r.SHA256) && utf8.ValidString(sh.name)}
 		err := wb.streamSheet(ctx, sh, p.row)
 		if err != nil && !errors.Is(err, errStopSheet) {
 			if ctx.Err() != nil {
@@ -199,6 +201,15 @@ type sheetRows struct {
 	frob    int64
 	emitErr error
 	slab    slabs
+	// UTF-8 of the shipment being built (sources.CheckedEmitter): valid
+	// until keep meets a string it cannot vouch for; provValid is the
+	// release's URI and sha256 and the sheet's name, checked once.
+	// sharedUTF8 has two bits a shared string (checked, valid), so each
+	// is checked once however many rows use it. A cached text is valid:
+	// invalid ones are not cached.
+	valid      bool
+	provValid  bool
+	sharedUTF8 []uint64
 }
 
 func (p *sheetRows) flushCounts() {
@@ -257,25 +268,31 @@ func (p *sheetRows) text(cells []cell, f field) string {
 	if isNull(c) {
 		return ""
 	}
-	return p.keep(f, c.v, c.shared)
+	return p.keep(f, c.v, c.shared, c.ao)
 }
 
 // keep returns v, trimmed, as a string that outlives the row: the shared
-// strings table's own bytes, a cached copy of a repeated value, or a copy
-// in the text slab.
-func (p *sheetRows) keep(f field, v []byte, shared bool) string {
+// strings table's own bytes (idx is the string's index), a cached copy of
+// a repeated value, or a copy in the text slab. It clears p.valid when the
+// string is not valid UTF-8.
+func (p *sheetRows) keep(f field, v []byte, shared bool, idx int32) string {
 	t := bytes.TrimSpace(v)
 	if shared {
+		p.checkShared(t, idx)
 		return tableString(t)
 	}
 	m := p.cache.text[f]
 	if m == nil {
-		return p.slab.str(t)
+		return p.slabStr(t)
 	}
 	if s, ok := m[string(v)]; ok {
 		return s
 	}
 	if len(m) >= maxCached || len(v) > maxCachedKey {
+		return p.slabStr(t)
+	}
+	if !utf8.Valid(t) {
+		p.valid = false
 		return p.slab.str(t)
 	}
 	// A cached value gets its own allocation: one in a slab would keep
@@ -285,11 +302,39 @@ func (p *sheetRows) keep(f field, v []byte, shared bool) string {
 	return s
 }
 
+func (p *sheetRows) slabStr(t []byte) string {
+	if p.valid && !utf8.Valid(t) {
+		p.valid = false
+	}
+	return p.slab.str(t)
+}
+
+// checkShared clears p.valid when t, trimmed shared string idx, is not
+// valid UTF-8, checking each string of the table once.
+func (p *sheetRows) checkShared(t []byte, idx int32) {
+	if p.sharedUTF8 == nil {
+		p.sharedUTF8 = make([]uint64, (2*p.wb.shared.len()+63)/64)
+	}
+	i := 2 * uint(idx)
+	w, b := i/64, i%64
+	st := p.sharedUTF8[w] >> b & 3
+	if st == 0 {
+		st = 1
+		if utf8.Valid(t) {
+			st = 3
+		}
+		p.sharedUTF8[w] |= st << b
+	}
+	if st != 3 {
+		p.valid = false
+	}
+}
+
 // hsCodes reads the HS code cell, without allocating for a clean code.
 func (p *sheetRows) hsCodes(c cell) ([]string, error) {
 	if c.kind == kindText || c.kind == kindNumber {
 		if t := bytes.TrimSpace(c.v); isHSDigits(view(t)) {
-			return p.slab.code(p.keep(fieldHSCode, t, c.shared)), nil
+			return p.slab.code(p.keep(fieldHSCode, t, c.shared, c.ao)), nil
 		}
 	}
 	return parseHSCodes(c)
@@ -395,6 +440,9 @@ func (p *sheetRows) shipment(n int, cells []cell) error {
 		return reject(schema.ReasonBadCountry, fieldDestination, &month, err)
 	}
 	p.rows++
+	// Countries (ISO codes from tables) and HS codes (digits) are ASCII;
+	// the texts clear p.valid through keep.
+	p.valid = p.provValid
 	sh := p.slab.ship()
 	*sh = schema.Shipment{
 		ShipmentDate:       date,
@@ -416,6 +464,9 @@ func (p *sheetRows) shipment(n int, cells []cell) error {
 		SourceSHA256:       p.rel.SHA256,
 		Sheet:              p.sheet,
 		SourceRow:          int64(n),
+	}
+	if p.valid {
+		return p.e.shipmentValidUTF8(sh)
 	}
 	return p.e.Shipment(sh)
 }

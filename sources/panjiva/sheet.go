@@ -24,7 +24,8 @@ const (
 type cell struct {
 	kind byte
 	v    []byte
-	// arena offsets while the row is parsed; see sheetParser.arena.
+	// arena offsets while the row is parsed (see sheetParser.arena); for
+	// a shared string, ao is its index in the table.
 	ao, ae  int32
 	inArena bool
 	// shared: v is a string of the shared strings table, which is never
@@ -384,7 +385,7 @@ func (p *sheetParser) typedCell(t, v []byte) (cell, error) {
 		if err != nil || idx < 0 || idx >= p.wb.shared.len() {
 			return cell{}, fmt.Errorf("shared string index %.20q out of range", v)
 		}
-		return cell{kind: kindText, v: p.wb.shared.at(idx), shared: true}, nil
+		return cell{kind: kindText, v: p.wb.shared.at(idx), shared: true, ao: int32(idx)}, nil
 	case "str":
 		kind = kindText
 	case "b":
