@@ -122,7 +122,7 @@ func (s *Source) read(ctx context.Context, wb *workbook, r *sources.Release, e *
 	for _, sh := range wb.sheets {
 		p := &sheetRows{src: s, wb: wb, rel: r, e: e, sheet: sh.name, cache: newCaches(),
 			provValid: utf8.ValidString(r.URI) && utf8.ValidString(r.SHA256) && utf8.ValidString(sh.name)}
-		err := wb.streamSheet(ctx, sh, p.row)
+		err := wb.streamSheet(ctx, sh, p.row, &p.read)
 		if err != nil && !errors.Is(err, errStopSheet) {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -210,6 +210,9 @@ type sheetRows struct {
 	valid      bool
 	provValid  bool
 	sharedUTF8 []uint64
+	// read marks the columns a field reads, once the header is known;
+	// the sheet parser leaves the others undecoded (cell.lazy).
+	read []bool
 }
 
 func (p *sheetRows) flushCounts() {
@@ -247,6 +250,13 @@ func (p *sheetRows) findHeader(n int, cells []cell) error {
 		return &permanentErr{fmt.Errorf("header row %d lacks required column(s) %s; headers found: %s", n, strings.Join(m, ", "), h.found())}
 	}
 	p.h = h
+	read := make([]bool, len(cells))
+	for _, c := range h.col {
+		if c >= 0 && c < len(read) {
+			read[c] = true
+		}
+	}
+	p.read = read
 	if len(h.unknown) > 0 {
 		p.e.Count(CounterUnknownColumns, int64(len(h.unknown)))
 		shown := h.unknown[:min(len(h.unknown), 20)]
@@ -368,7 +378,7 @@ func (p *sheetRows) country(cells []cell, f field) (string, error) {
 func (p *sheetRows) shipment(n int, cells []cell) error {
 	blank := true
 	for _, c := range cells {
-		if !isNull(c) {
+		if !isNull(p.wb.resolve(c)) {
 			blank = false
 			break
 		}
@@ -384,7 +394,7 @@ func (p *sheetRows) shipment(n int, cells []cell) error {
 		rj := &schema.Rejected{
 			Dataset: schema.DatasetShipments, ReasonCode: code, Field: fieldNames[f],
 			Reason: fmt.Sprintf("%s: %v", fieldNames[f], err),
-			Sheet:  p.sheet, Row: int64(n), RawCells: rawCells(cells),
+			Sheet:  p.sheet, Row: int64(n), RawCells: p.rawCells(cells),
 			Source: Name, ReleaseID: p.rel.ReleaseID, SourceURI: p.rel.URI, SHA256: p.rel.SHA256,
 		}
 		if target != nil {
@@ -472,9 +482,10 @@ func (p *sheetRows) shipment(n int, cells []cell) error {
 }
 
 // rawCells is the row as text, for quarantine.
-func rawCells(cells []cell) []string {
+func (p *sheetRows) rawCells(cells []cell) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
+		c = p.wb.resolve(c)
 		switch c.kind {
 		case kindEmpty:
 		case kindBool:
