@@ -66,10 +66,28 @@ func firstFrames(stack []byte) string {
 	return strings.Join(out, " ← ")
 }
 
+// CheckedEmitter is implemented by the emitter SafeParse hands a parser.
+// ShipmentValidUTF8 is Shipment for a row whose every string the parser
+// has itself found valid UTF-8, where that is cheaper than checking the
+// row again (a string the parser checked once and then reuses for many
+// rows: a shared string, a cached name, the provenance): it skips the
+// check. A parser must send any row it has not vouched for whole through
+// Shipment, which repairs and counts as always; a row with invalid UTF-8
+// sent here would break SafeParse's guarantee.
+type CheckedEmitter interface {
+	Emitter
+	ShipmentValidUTF8(r *schema.Shipment) error
+}
+
 // utf8Emitter repairs strings before they reach the engine.
 type utf8Emitter struct {
 	Emitter
 }
+
+var _ CheckedEmitter = (*utf8Emitter)(nil)
+
+// ShipmentValidUTF8 implements CheckedEmitter.
+func (u *utf8Emitter) ShipmentValidUTF8(r *schema.Shipment) error { return u.Emitter.Shipment(r) }
 
 func (u *utf8Emitter) fix(s *string) {
 	if !utf8.ValidString(*s) {

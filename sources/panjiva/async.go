@@ -19,7 +19,10 @@ type asyncEmitter struct {
 }
 
 type item struct {
-	ship  *schema.Shipment
+	ship *schema.Shipment
+	// valid: the reader found every string of ship valid UTF-8, so it
+	// goes to sources.CheckedEmitter.ShipmentValidUTF8.
+	valid bool
 	rej   *schema.Rejected
 	count string
 	n     int64
@@ -93,6 +96,7 @@ func (a *asyncEmitter) close() {
 // drain hands every item to e until the stream ends. After e fails it
 // stops the reader, discards the rest and returns e's error.
 func (a *asyncEmitter) drain(e sources.Emitter) error {
+	checked, _ := e.(sources.CheckedEmitter)
 	var err error
 	for batch := range a.ch {
 		if err != nil {
@@ -100,6 +104,8 @@ func (a *asyncEmitter) drain(e sources.Emitter) error {
 		}
 		for _, it := range batch {
 			switch {
+			case it.ship != nil && it.valid && checked != nil:
+				err = checked.ShipmentValidUTF8(it.ship)
 			case it.ship != nil:
 				err = e.Shipment(it.ship)
 			case it.rej != nil:
@@ -127,6 +133,12 @@ func (a *asyncEmitter) TradeTotal(*schema.TradeTotal) error {
 }
 
 func (a *asyncEmitter) Shipment(s *schema.Shipment) error { return a.add(item{ship: s}) }
-func (a *asyncEmitter) Reject(r *schema.Rejected) error   { return a.add(item{rej: r}) }
-func (a *asyncEmitter) Count(name string, n int64)        { _ = a.add(item{count: name, n: n}) }
-func (a *asyncEmitter) Warn(msg string)                   { _ = a.add(item{warn: msg}) }
+
+// shipmentValidUTF8 is Shipment for a row whose strings the reader has
+// found valid UTF-8 (sources.CheckedEmitter).
+func (a *asyncEmitter) shipmentValidUTF8(s *schema.Shipment) error {
+	return a.add(item{ship: s, valid: true})
+}
+func (a *asyncEmitter) Reject(r *schema.Rejected) error { return a.add(item{rej: r}) }
+func (a *asyncEmitter) Count(name string, n int64)      { _ = a.add(item{count: name, n: n}) }
+func (a *asyncEmitter) Warn(msg string)                 { _ = a.add(item{warn: msg}) }

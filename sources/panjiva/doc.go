@@ -49,6 +49,12 @@
 // whole-file errors naming the sheet, row and cell. A number in the date
 // column is an Excel serial whatever its cell style, so styles.xml is not
 // read.
+// A shipment whose every string the reader found valid UTF-8 goes to
+// sources.CheckedEmitter.ShipmentValidUTF8, so SafeParse does not check
+// it again: each shared string is checked once (two bits a string), a
+// cached name when cached (invalid ones are not), slab text as copied,
+// the provenance once a sheet. Any other row goes through Shipment and
+// is repaired and counted there.
 // Not supported: namespace-prefixed sheet XML (<x:row>), strict OOXML.
 // excelize writes the test and benchmark workbooks (internal/panjivagen),
 // with inline strings; panjivagen.ToSharedStrings rewrites them with a

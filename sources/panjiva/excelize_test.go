@@ -57,7 +57,7 @@ func TestScannerAgreesWithExcelize(t *testing.T) {
 					}
 				}
 				return nil
-			})
+			}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -119,8 +120,9 @@ func (s *Source) read(ctx context.Context, wb *workbook, r *sources.Release, e *
 	var withHeader int
 	var tops []string
 	for _, sh := range wb.sheets {
-		p := &sheetRows{src: s, wb: wb, rel: r, e: e, sheet: sh.name, cache: newCaches()}
-		err := wb.streamSheet(ctx, sh, p.row)
+		p := &sheetRows{src: s, wb: wb, rel: r, e: e, sheet: sh.name, cache: newCaches(),
+			provValid: utf8.ValidString(r.URI) && utf8.ValidString(r.SHA256) && utf8.ValidString(sh.name)}
+		err := wb.streamSheet(ctx, sh, p.row, &p.read)
 		if err != nil && !errors.Is(err, errStopSheet) {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -199,6 +201,18 @@ type sheetRows struct {
 	frob    int64
 	emitErr error
 	slab    slabs
+	// UTF-8 of the shipment being built (sources.CheckedEmitter): valid
+	// until keep meets a string it cannot vouch for; provValid is the
+	// release's URI and sha256 and the sheet's name, checked once.
+	// sharedUTF8 has two bits a shared string (checked, valid), so each
+	// is checked once however many rows use it. A cached text is valid:
+	// invalid ones are not cached.
+	valid      bool
+	provValid  bool
+	sharedUTF8 []uint64
+	// read marks the columns a field reads, once the header is known;
+	// the sheet parser leaves the others undecoded (cell.lazy).
+	read []bool
 }
 
 func (p *sheetRows) flushCounts() {
@@ -236,6 +250,13 @@ func (p *sheetRows) findHeader(n int, cells []cell) error {
 		return &permanentErr{fmt.Errorf("header row %d lacks required column(s) %s; headers found: %s", n, strings.Join(m, ", "), h.found())}
 	}
 	p.h = h
+	read := make([]bool, len(cells))
+	for _, c := range h.col {
+		if c >= 0 && c < len(read) {
+			read[c] = true
+		}
+	}
+	p.read = read
 	if len(h.unknown) > 0 {
 		p.e.Count(CounterUnknownColumns, int64(len(h.unknown)))
 		shown := h.unknown[:min(len(h.unknown), 20)]
@@ -257,25 +278,31 @@ func (p *sheetRows) text(cells []cell, f field) string {
 	if isNull(c) {
 		return ""
 	}
-	return p.keep(f, c.v, c.shared)
+	return p.keep(f, c.v, c.shared, c.ao)
 }
 
 // keep returns v, trimmed, as a string that outlives the row: the shared
-// strings table's own bytes, a cached copy of a repeated value, or a copy
-// in the text slab.
-func (p *sheetRows) keep(f field, v []byte, shared bool) string {
+// strings table's own bytes (idx is the string's index), a cached copy of
+// a repeated value, or a copy in the text slab. It clears p.valid when the
+// string is not valid UTF-8.
+func (p *sheetRows) keep(f field, v []byte, shared bool, idx int32) string {
 	t := bytes.TrimSpace(v)
 	if shared {
+		p.checkShared(t, idx)
 		return tableString(t)
 	}
 	m := p.cache.text[f]
 	if m == nil {
-		return p.slab.str(t)
+		return p.slabStr(t)
 	}
 	if s, ok := m[string(v)]; ok {
 		return s
 	}
 	if len(m) >= maxCached || len(v) > maxCachedKey {
+		return p.slabStr(t)
+	}
+	if !utf8.Valid(t) {
+		p.valid = false
 		return p.slab.str(t)
 	}
 	// A cached value gets its own allocation: one in a slab would keep
@@ -285,11 +312,39 @@ func (p *sheetRows) keep(f field, v []byte, shared bool) string {
 	return s
 }
 
+func (p *sheetRows) slabStr(t []byte) string {
+	if p.valid && !utf8.Valid(t) {
+		p.valid = false
+	}
+	return p.slab.str(t)
+}
+
+// checkShared clears p.valid when t, trimmed shared string idx, is not
+// valid UTF-8, checking each string of the table once.
+func (p *sheetRows) checkShared(t []byte, idx int32) {
+	if p.sharedUTF8 == nil {
+		p.sharedUTF8 = make([]uint64, (2*p.wb.shared.len()+63)/64)
+	}
+	i := 2 * uint(idx)
+	w, b := i/64, i%64
+	st := p.sharedUTF8[w] >> b & 3
+	if st == 0 {
+		st = 1
+		if utf8.Valid(t) {
+			st = 3
+		}
+		p.sharedUTF8[w] |= st << b
+	}
+	if st != 3 {
+		p.valid = false
+	}
+}
+
 // hsCodes reads the HS code cell, without allocating for a clean code.
 func (p *sheetRows) hsCodes(c cell) ([]string, error) {
 	if c.kind == kindText || c.kind == kindNumber {
 		if t := bytes.TrimSpace(c.v); isHSDigits(view(t)) {
-			return p.slab.code(p.keep(fieldHSCode, t, c.shared)), nil
+			return p.slab.code(p.keep(fieldHSCode, t, c.shared, c.ao)), nil
 		}
 	}
 	return parseHSCodes(c)
@@ -323,7 +378,7 @@ func (p *sheetRows) country(cells []cell, f field) (string, error) {
 func (p *sheetRows) shipment(n int, cells []cell) error {
 	blank := true
 	for _, c := range cells {
-		if !isNull(c) {
+		if !isNull(p.wb.resolve(c)) {
 			blank = false
 			break
 		}
@@ -339,7 +394,7 @@ func (p *sheetRows) shipment(n int, cells []cell) error {
 		rj := &schema.Rejected{
 			Dataset: schema.DatasetShipments, ReasonCode: code, Field: fieldNames[f],
 			Reason: fmt.Sprintf("%s: %v", fieldNames[f], err),
-			Sheet:  p.sheet, Row: int64(n), RawCells: rawCells(cells),
+			Sheet:  p.sheet, Row: int64(n), RawCells: p.rawCells(cells),
 			Source: Name, ReleaseID: p.rel.ReleaseID, SourceURI: p.rel.URI, SHA256: p.rel.SHA256,
 		}
 		if target != nil {
@@ -395,6 +450,9 @@ func (p *sheetRows) shipment(n int, cells []cell) error {
 		return reject(schema.ReasonBadCountry, fieldDestination, &month, err)
 	}
 	p.rows++
+	// Countries (ISO codes from tables) and HS codes (digits) are ASCII;
+	// the texts clear p.valid through keep.
+	p.valid = p.provValid
 	sh := p.slab.ship()
 	*sh = schema.Shipment{
 		ShipmentDate:       date,
@@ -417,13 +475,17 @@ func (p *sheetRows) shipment(n int, cells []cell) error {
 		Sheet:              p.sheet,
 		SourceRow:          int64(n),
 	}
+	if p.valid {
+		return p.e.shipmentValidUTF8(sh)
+	}
 	return p.e.Shipment(sh)
 }
 
 // rawCells is the row as text, for quarantine.
-func rawCells(cells []cell) []string {
+func (p *sheetRows) rawCells(cells []cell) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
+		c = p.wb.resolve(c)
 		switch c.kind {
 		case kindEmpty:
 		case kindBool:

@@ -24,12 +24,18 @@ const (
 type cell struct {
 	kind byte
 	v    []byte
-	// arena offsets while the row is parsed; see sheetParser.arena.
+	// arena offsets while the row is parsed (see sheetParser.arena); for
+	// a shared string, ao is its index in the table.
 	ao, ae  int32
 	inArena bool
 	// shared: v is a string of the shared strings table, which is never
 	// written once read and lives as long as anything points into it.
 	shared bool
+	// lazy: the cell is in a column no field reads, so its value was
+	// checked (size, shared index) but not decoded: v is the text as
+	// written, entities and all, or for a shared string nil (ao is the
+	// index). workbook.resolve decodes it, for quarantine's raw cells.
+	lazy bool
 }
 
 // rowFunc receives the 1-based row number and the row's cells indexed by
@@ -42,8 +48,11 @@ type rowFunc func(row int, cells []cell) error
 const maxRowBytes = 16 << 20
 
 // streamSheet calls fn for every non-empty row of s, in order, holding at
-// most a few megabytes of the sheet's XML at a time.
-func (wb *workbook) streamSheet(ctx context.Context, s sheetRef, fn rowFunc) error {
+// most a few megabytes of the sheet's XML at a time. Once fn has set
+// *read (by column: whether a field reads it), the cells of other columns
+// come lazy (cell.lazy): decoding the addresses, carriers and marks that
+// no field holds was a third of the scan.
+func (wb *workbook) streamSheet(ctx context.Context, s sheetRef, fn rowFunc, read *[]bool) error {
 	if rem := wb.limits.UnzipSizeLimit - wb.unzipped; rem < 0 || s.file.UncompressedSize64 > uint64(rem) {
 		return fmt.Errorf("uncompressed size %d bytes exceeds the limit of %d (zip bomb?)", s.file.UncompressedSize64, wb.limits.UnzipSizeLimit)
 	}
@@ -54,7 +63,7 @@ func (wb *workbook) streamSheet(ctx context.Context, s sheetRef, fn rowFunc) err
 	defer rc.Close()
 	pr := newPrefetcher(rc, 1<<20, 4)
 	defer pr.Close()
-	p := &sheetParser{wb: wb, w: window{r: pr, buf: make([]byte, 1<<20), max: maxRowBytes, what: "a row"}}
+	p := &sheetParser{wb: wb, w: window{r: pr, buf: make([]byte, 1<<20), max: maxRowBytes, what: "a row"}, read: read}
 	wb.unzipped += int64(s.file.UncompressedSize64)
 	return p.run(ctx, fn)
 }
@@ -68,6 +77,34 @@ type sheetParser struct {
 	arena   []byte
 	row     int
 	parsing int // the number of the row being parsed, for errors
+	// read marks the columns whose values are decoded; nil or an empty
+	// slice, every column.
+	read *[]bool
+}
+
+// lazy reports whether the cells of column col are left undecoded.
+func (p *sheetParser) lazy(col int) bool {
+	if p.read == nil || len(*p.read) == 0 {
+		return false
+	}
+	r := *p.read
+	return col >= len(r) || !r[col]
+}
+
+// resolve decodes a lazy cell (see cell.lazy); other cells are returned
+// as they are. The text of a lazy cell with entities is copied.
+func (wb *workbook) resolve(c cell) cell {
+	if !c.lazy {
+		return c
+	}
+	c.lazy = false
+	switch {
+	case c.shared:
+		c.v = wb.shared.at(int(c.ao))
+	case bytes.IndexByte(c.v, '&') >= 0 || bytes.Contains(c.v, ooxmlEscape):
+		c.v = appendUnescaped(nil, c.v)
+	}
+	return c
 }
 
 func (p *sheetParser) run(ctx context.Context, fn rowFunc) error {
@@ -275,7 +312,11 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 		if err := checkCell(b[ts : ts+lt]); err != nil {
 			return 0, false, fmt.Errorf("cell %.20s: %w", ref, err)
 		}
-		c = p.textCell(kindText, b[ts:ts+lt])
+		if p.lazy(*col) {
+			c = cell{kind: kindText, v: b[ts : ts+lt], lazy: true}
+		} else {
+			c = p.textCell(kindText, b[ts:ts+lt])
+		}
 		next = ts + lt + len(isEnd)
 	case !bytes.Equal(typ, inlineStrType) && bytes.HasPrefix(b[k:], vStart):
 		vs := k + len(vStart)
@@ -289,7 +330,7 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 		if !bytes.HasPrefix(b[vs+lt:], vEnd) {
 			return p.slowCell(b, pos, k, typ, *col)
 		}
-		c, err = p.typedCell(typ, b[vs:vs+lt])
+		c, err = p.typedCell(typ, b[vs:vs+lt], p.lazy(*col))
 		if err != nil {
 			return 0, false, fmt.Errorf("cell %.20s: %w", ref, err)
 		}
@@ -367,11 +408,12 @@ func (p *sheetParser) cellValue(t, content []byte) (cell, error) {
 	if e < 0 {
 		return cell{}, errors.New("truncated <v>")
 	}
-	return p.typedCell(t, v[:e])
+	return p.typedCell(t, v[:e], false)
 }
 
-// typedCell interprets the text of a <v> by the cell's type.
-func (p *sheetParser) typedCell(t, v []byte) (cell, error) {
+// typedCell interprets the text of a <v> by the cell's type; lazy, it
+// checks the value but leaves it undecoded (cell.lazy).
+func (p *sheetParser) typedCell(t, v []byte, lazy bool) (cell, error) {
 	if err := checkCell(v); err != nil {
 		return cell{}, err
 	}
@@ -384,7 +426,10 @@ func (p *sheetParser) typedCell(t, v []byte) (cell, error) {
 		if err != nil || idx < 0 || idx >= p.wb.shared.len() {
 			return cell{}, fmt.Errorf("shared string index %.20q out of range", v)
 		}
-		return cell{kind: kindText, v: p.wb.shared.at(idx), shared: true}, nil
+		if lazy {
+			return cell{kind: kindText, shared: true, ao: int32(idx), lazy: true}, nil
+		}
+		return cell{kind: kindText, v: p.wb.shared.at(idx), shared: true, ao: int32(idx)}, nil
 	case "str":
 		kind = kindText
 	case "b":
@@ -395,6 +440,9 @@ func (p *sheetParser) typedCell(t, v []byte) (cell, error) {
 		kind = kindDate
 	default:
 		kind = kindText
+	}
+	if lazy {
+		return cell{kind: kind, v: v, lazy: true}, nil
 	}
 	return p.textCell(kind, v), nil
 }

@@ -20,7 +20,8 @@ func FuzzWorkbook(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, sheet, shared []byte) {
 		path := hostileWorkbook(t, string(sheet), string(shared))
-		e := &fuzztest.Emitter{T: t}
+		// Rows the reader vouches for must hold valid UTF-8 (checkedEmitter).
+		e := &checkedEmitter{Emitter: &fuzztest.Emitter{T: t}, t: t}
 		_ = src.Parse(t.Context(), release(path), e)
 	})
 }
