@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -261,6 +262,26 @@ func (wb *workbook) readPart(zf *zip.File) ([]byte, error) {
 }
 
 func (wb *workbook) Close() error { return wb.f.Close() }
+
+// releaseAt is the shared strings table's size from which release returns
+// its memory to the OS at once: below it a forced GC costs more than the
+// memory is worth.
+const releaseAt = 16 << 20
+
+// release drops the shared strings table once every sheet is read. The
+// strings shipments took from it stay valid (the garbage collector keeps
+// what they point to), but the rest of a large table goes now: without
+// this its pages, and the garbage the parse left with the heap at twice
+// the live size, stay resident while the partitions are written, on top
+// of their row spools (docs/BENCHMARKS.md, issue 15, fifth session).
+// debug.FreeOSMemory is one forced GC and returns the freed pages.
+func (wb *workbook) release() {
+	big := wb.shared.memory() >= releaseAt
+	wb.shared = sharedStrings{}
+	if big {
+		debug.FreeOSMemory()
+	}
+}
 
 // sharedStrings is the shared strings table in one arena: the decoded
 // text of every string, back to back, in chunks of at most sstChunk bytes
