@@ -38,8 +38,10 @@
 // strings and inline strings; memory holds the shared strings table and a
 // few megabytes of XML, not the sheet. The shared strings table is decoded
 // while it streams into one arena (chunks of at most 1 MiB, never
-// reallocated, 4 bytes of index a string), and is never written once
-// read, so text cells from it reach the shipments without a copy; other
+// reallocated, 1.5 bytes of index and length a string), is never written
+// once read, so text cells from it reach the shipments without a copy,
+// and is dropped when the last sheet is read (a large one's pages given
+// back at once, before the partitions are written); other
 // text, the shipments and their amounts and weights come from slabs, a few
 // allocations per few hundred rows. Memory is bounded whatever the file
 // holds: a cell of more than Excel's 32,767 characters (128 KiB), a row of

@@ -109,8 +109,9 @@ func TestSharedStringsMemoryBound(t *testing.T) {
 	if err != nil || ss.len() != 100000 || string(ss.at(99999)) != "abcdefgh" {
 		t.Fatalf("unbounded: %v, %d strings", err, ss.len())
 	}
-	_, err = scanSharedStrings(strings.NewReader(shared), 1<<20, int64(len(shared)))
-	if err == nil || !strings.Contains(err.Error(), "larger than the limit of 1048576 bytes") {
+	// 900 kB of text and lengths, 50 kB of index.
+	_, err = scanSharedStrings(strings.NewReader(shared), 1<<19, int64(len(shared)))
+	if err == nil || !strings.Contains(err.Error(), "larger than the limit of 524288 bytes") {
 		t.Fatalf("bounded: %v", err)
 	}
 }

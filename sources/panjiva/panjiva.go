@@ -109,6 +109,7 @@ func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitte
 	}()
 	emitErr := a.drain(e)
 	readErr := <-done
+	wb.release()
 	if emitErr != nil {
 		return emitErr
 	}

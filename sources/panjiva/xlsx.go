@@ -3,12 +3,14 @@ package panjiva
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -32,7 +34,7 @@ type Limits struct {
 	// 5-20×, deflate bombs 1000×.
 	MaxCompressionRatio int64
 	// SharedStringsMemory caps the memory the decoded shared strings table
-	// takes (its text plus 4 bytes per string); it is the one part of a
+	// takes (its text, the lengths and an index); it is the one part of a
 	// workbook held in memory whole.
 	SharedStringsMemory int64
 }
@@ -262,48 +264,125 @@ func (wb *workbook) readPart(zf *zip.File) ([]byte, error) {
 
 func (wb *workbook) Close() error { return wb.f.Close() }
 
+// releaseAt is the shared strings table's size from which release returns
+// its memory to the OS at once: below it a forced GC costs more than the
+// memory is worth.
+const releaseAt = 16 << 20
+
+// release drops the shared strings table once every sheet is read. The
+// strings shipments took from it stay valid (the garbage collector keeps
+// what they point to), but the rest of a large table goes now: without
+// this its pages, and the garbage the parse left with the heap at twice
+// the live size, stay resident while the partitions are written, on top
+// of their row spools (docs/BENCHMARKS.md, issue 15, fifth session).
+// debug.FreeOSMemory is one forced GC and returns the freed pages.
+func (wb *workbook) release() {
+	big := wb.shared.memory() >= releaseAt
+	wb.shared = sharedStrings{}
+	if big {
+		debug.FreeOSMemory()
+	}
+}
+
 // sharedStrings is the shared strings table in one arena: the decoded
 // text of every string, back to back, in chunks of at most sstChunk bytes
-// that are never reallocated, so a table of millions of strings costs its
-// text plus 4 bytes a string, and growing it copies nothing. String i
-// starts at pos[i] (chunk<<sstChunkBits | offset) and ends where string
-// i+1 starts, or at the end of its chunk when i+1 starts the next one;
-// pos has one more entry, the end of the last string. The arena is never
-// written once read, so cells and shipments may point into it.
+// that are never reallocated, so growing the table copies nothing. The
+// index has an entry for every group of sstGroup strings: where the
+// first one's text starts (chunk<<sstChunkBits | offset) and each one's
+// length in a byte, so at sums at most sstGroup-1 bytes of the entry it
+// has loaded anyway: no memory access more than an offset per string
+// would take. A string of sstLong bytes or more has sstLong there and its
+// length as a uvarint before its text. A table of millions of short
+// strings so costs its text plus 1.5 bytes a string, not the 4 of an
+// offset each: at 2M rows of the benchmark workbook (4.19M strings)
+// 6.3 MB instead of 16.8 MB, which the GC's heap goal doubles. A group's
+// strings may go on in the next chunk: a string that is not empty and
+// would start at the end of a chunk's bytes starts the next chunk. The
+// arena is never written once read, so cells and shipments may point
+// into it.
 type sharedStrings struct {
 	chunks [][]byte
-	pos    []uint32
+	index  []sstEntry
+	n      int   // strings
 	alloc  int64 // bytes of chunks allocated, against the limit
 }
 
-// A chunk holds at most 1 MiB: more than a cell (maxCellBytes), so no
-// string spans two, and 12 bits of chunk number address 4 GiB.
+type sstEntry struct {
+	pos  uint32
+	lens [sstGroup]uint8
+}
+
+// A chunk holds at most 1 MiB: more than a cell (maxCellBytes) and its
+// length, so no string spans two, and 12 bits of chunk number address
+// 4 GiB.
 const (
 	sstChunkBits = 20
 	sstChunk     = 1 << sstChunkBits
 	sstMaxChunks = 1 << (32 - sstChunkBits)
 	sstMinChunk  = 64 << 10
+	sstGroupBits = 3
+	sstGroup     = 1 << sstGroupBits
+	sstEntrySize = 4 + sstGroup
+	sstLong      = 0xff
 )
 
-func (s *sharedStrings) len() int {
-	if len(s.pos) == 0 {
-		return 0
-	}
-	return len(s.pos) - 1
-}
+func (s *sharedStrings) len() int { return s.n }
 
 func (s *sharedStrings) at(i int) []byte {
-	p, q := s.pos[i], s.pos[i+1]
-	c := s.chunks[p>>sstChunkBits]
-	start, end := p&(sstChunk-1), q&(sstChunk-1)
-	if q>>sstChunkBits != p>>sstChunkBits {
-		end = uint32(len(c))
+	e := &s.index[i>>sstGroupBits]
+	k := e.pos >> sstChunkBits
+	c := s.chunks[k]
+	off := int(e.pos & (sstChunk - 1))
+	j := i & (sstGroup - 1)
+	// The lengths before string j summed as one word: when none is long
+	// and the string starts before the chunk's end, no string before it
+	// went on in the next chunk.
+	const lo, hi, pairs = 0x0101010101010101, 0x8080808080808080, 0x00ff00ff00ff00ff
+	x := binary.LittleEndian.Uint64(e.lens[:]) & (1<<(8*j) - 1)
+	if y := ^x; (y-lo)&^y&hi == 0 {
+		x = x&pairs + x>>8&pairs
+		if o := off + int(x*0x0001000100010001>>48); o < len(c) {
+			if n := int(e.lens[j]); n != sstLong {
+				return c[o : o+n : o+n]
+			}
+		}
 	}
-	return c[start:end:end]
+	return s.walk(e, j, k, c, off)
+}
+
+// walk is at's general case: a long string, or one in the next chunk.
+func (s *sharedStrings) walk(e *sstEntry, j int, k uint32, c []byte, off int) []byte {
+	for _, n := range e.lens[:j] {
+		if n == 0 {
+			continue
+		}
+		if off == len(c) {
+			k++
+			c, off = s.chunks[k], 0
+		}
+		if n == sstLong {
+			v, w := binary.Uvarint(c[off:])
+			off += w + int(v)
+			continue
+		}
+		off += int(n)
+	}
+	n := int(e.lens[j])
+	if n == 0 {
+		return nil
+	}
+	if off == len(c) {
+		c, off = s.chunks[k+1], 0
+	}
+	if n == sstLong {
+		v, w := binary.Uvarint(c[off:])
+		off, n = off+w, int(v)
+	}
+	return c[off : off+n : off+n]
 }
 
 // memory is what the table takes, as counted against its limit.
-func (s *sharedStrings) memory() int64 { return s.alloc + 4*int64(cap(s.pos)) }
+func (s *sharedStrings) memory() int64 { return s.alloc + sstEntrySize*int64(cap(s.index)) }
 
 // room makes the current chunk able to take n more bytes, starting a new
 // chunk (twice the last, up to sstChunk) when it cannot. It fails when
@@ -327,7 +406,7 @@ func (s *sharedStrings) room(n int, limit int64) error {
 		size = int(max(left, 0))
 	}
 	if size < n || len(s.chunks) >= sstMaxChunks {
-		return fmt.Errorf("table larger than the limit of %d bytes in memory (after %d strings)", limit, len(s.pos))
+		return fmt.Errorf("table larger than the limit of %d bytes in memory (after %d strings)", limit, s.n)
 	}
 	s.chunks = append(s.chunks, make([]byte, 0, size))
 	s.alloc += int64(size)
@@ -377,8 +456,8 @@ func scanSharedStrings(r io.Reader, limit, size int64) (sharedStrings, error) {
 			if j := indexTag(data, "sst"); j >= 0 && (i < 0 || j < i) {
 				if gt := bytes.IndexByte(data[j:], '>'); gt >= 0 {
 					if n, err := strconv.ParseInt(string(attr(data[j:j+gt], "uniqueCount")), 10, 64); err == nil && n > 0 {
-						n = min(n, size/int64(len("<si/>")), limit/4/2) + 1
-						ss.pos = make([]uint32, 0, n)
+						n = min(n, size/int64(len("<si/>")), limit/2/2)
+						ss.index = make([]sstEntry, 0, n/sstGroup+1)
 					}
 					sized = true
 				}
@@ -394,13 +473,13 @@ func scanSharedStrings(r io.Reader, limit, size int64) (sharedStrings, error) {
 				return sharedStrings{}, err
 			}
 			if !ok {
-				return ss.done(), nil
+				return ss, nil
 			}
 			continue
 		}
 		used, complete, err := ss.next(data[i:], limit)
 		if err != nil {
-			return sharedStrings{}, fmt.Errorf("string %d: %w", len(ss.pos), err)
+			return sharedStrings{}, fmt.Errorf("string %d: %w", ss.n, err)
 		}
 		if !complete {
 			w.advance(i)
@@ -409,22 +488,12 @@ func scanSharedStrings(r io.Reader, limit, size int64) (sharedStrings, error) {
 				return sharedStrings{}, err
 			}
 			if !ok {
-				return sharedStrings{}, fmt.Errorf("string %d: truncated <si>", len(ss.pos))
+				return sharedStrings{}, fmt.Errorf("string %d: truncated <si>", ss.n)
 			}
 			continue
 		}
 		w.advance(i + used)
 	}
-}
-
-// done adds the end of the last string.
-func (s *sharedStrings) done() sharedStrings {
-	end := uint32(0)
-	if k := len(s.chunks); k > 0 {
-		end = uint32(k-1)<<sstChunkBits | uint32(len(s.chunks[k-1]))
-	}
-	s.pos = append(s.pos, end)
-	return *s
 }
 
 var (
@@ -460,46 +529,86 @@ func (s *sharedStrings) next(b []byte, limit int64) (used int, complete bool, er
 
 // add appends one string: raw is its XML, the runs of an <si> when rich
 // is true, else the text of its one <t>. Decoding only ever shortens
-// text, so raw's length (at most a cell's) is the room it needs.
+// text, so raw's length (at most a cell's) and, for a long one, that of
+// its length are the room it needs.
 func (s *sharedStrings) add(raw []byte, rich bool, limit int64) error {
-	if err := s.room(min(len(raw), maxCellBytes), limit); err != nil {
+	bound := min(len(raw), maxCellBytes)
+	w := 0
+	if bound >= sstLong {
+		w = uvarintLen(bound)
+	}
+	if err := s.room(w+bound, limit); err != nil {
 		return err
 	}
 	k := len(s.chunks) - 1
 	c := s.chunks[k]
-	start := len(c)
+	at := len(c)
+	c = c[:at+w] // a long string's length goes here once it is known
 	if rich {
 		c = inlineText(c, raw)
 	} else {
 		c = appendUnescaped(c, raw)
 	}
-	if n := len(c) - start; n > maxCellBytes {
+	n := len(c) - at - w
+	if n > maxCellBytes {
 		return fmt.Errorf("%d bytes, more than a cell holds (%d)", n, maxCellBytes)
 	}
-	if err := s.growIndex(limit); err != nil {
-		return err
+	l := uint8(n)
+	switch {
+	case n >= sstLong:
+		l = sstLong
+		if nw := uvarintLen(n); nw < w {
+			// Decoding took the text under a shorter length's bound.
+			copy(c[at+nw:], c[at+w:])
+			c = c[:at+nw+n]
+		}
+		binary.PutUvarint(c[at:], uint64(n))
+	case w > 0:
+		// Decoded to a short string: no length before it.
+		copy(c[at:], c[at+w:])
+		c = c[:at+n]
 	}
+	j := s.n & (sstGroup - 1)
+	if j == 0 {
+		if err := s.growIndex(limit); err != nil {
+			return err
+		}
+		s.index = append(s.index, sstEntry{pos: uint32(k)<<sstChunkBits | uint32(at)})
+	}
+	s.index[len(s.index)-1].lens[j] = l
 	s.chunks[k] = c
-	s.pos = append(s.pos, uint32(k)<<sstChunkBits|uint32(start))
+	s.n++
 	return nil
 }
 
-// growIndex makes room in pos for one more string and the end entry done
-// adds, doubling it within what limit leaves.
+// uvarintLen is the bytes of n as a uvarint, for n up to a cell's length.
+func uvarintLen(n int) int {
+	switch {
+	case n < 1<<7:
+		return 1
+	case n < 1<<14:
+		return 2
+	default:
+		return 3
+	}
+}
+
+// growIndex makes room in the index for one more group, doubling it
+// within what limit leaves.
 func (s *sharedStrings) growIndex(limit int64) error {
-	if cap(s.pos)-len(s.pos) >= 2 {
+	if cap(s.index) > len(s.index) {
 		return nil
 	}
-	n := int64(max(2*cap(s.pos), 64))
-	if left := (limit - s.alloc) / 4; n > left {
+	n := int64(max(2*cap(s.index), 64))
+	if left := (limit - s.alloc) / sstEntrySize; n > left {
 		n = left
 	}
-	if n < int64(len(s.pos)+2) {
-		return fmt.Errorf("table larger than the limit of %d bytes in memory (after %d strings)", limit, len(s.pos))
+	if n < int64(len(s.index)+1) {
+		return fmt.Errorf("table larger than the limit of %d bytes in memory (after %d strings)", limit, s.n)
 	}
-	pos := make([]uint32, len(s.pos), n)
-	copy(pos, s.pos)
-	s.pos = pos
+	index := make([]sstEntry, len(s.index), n)
+	copy(index, s.index)
+	s.index = index
 	return nil
 }
 
