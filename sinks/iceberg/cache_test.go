@@ -1,0 +1,181 @@
+package iceberg
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	ice "github.com/apache/iceberg-go"
+	icetable "github.com/apache/iceberg-go/table"
+
+	"github.com/tradepipe/tradepipe/sinks/lake"
+)
+
+// What a writer keeps of its last commit is what a writer that reads
+// the lake gets: the metadata encodes to the committed file's bytes, and
+// a manifest written from the kept entries holds the records of one
+// written from the entries read back. Releases revise month 1 (an
+// overwrite) and add months, with and without expiry.
+func TestCachedCommitMatchesLake(t *testing.T) {
+	for _, ex := range []*Expire{nil, &testExpire} {
+		h := newHarness(t, ex)
+		ctx := context.Background()
+		for i := range 12 {
+			h.release(map[int]int{1: 1 + i%3, 2 + i%5: 2 + i}, 6*time.Hour)
+			if i%4 == 3 {
+				if _, err := h.w.Catchup(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := h.w.last["trade_flows"]
+			if c == nil {
+				t.Fatalf("release %d: nothing kept", i)
+			}
+			md, v, err := h.w.Current(ctx, "trade_flows")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v != c.v {
+				t.Fatalf("release %d: kept v%d, the lake's latest is v%d", i, c.v, v)
+			}
+			file, err := lake.ReadAll(ctx, h.lake, MetadataKey("trade_flows", v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept, err := json.Marshal(c.md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(kept, file) {
+				t.Fatalf("release %d: kept metadata encodes to\n%s\nthe file holds\n%s", i, kept, file)
+			}
+			read, err := h.w.entries(ctx, md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := manifestRecords(t, h.w, md, c.entries), manifestRecords(t, h.w, md, read); !bytes.Equal(a, b) {
+				t.Fatalf("release %d: a manifest of the kept entries differs from one of the entries read back", i)
+			}
+		}
+	}
+}
+
+// manifestRecords writes entries as the next commit would (every one
+// existing) and returns the manifest's encoded records.
+func manifestRecords(t *testing.T, w *Writer, md icetable.Metadata, entries []ice.ManifestEntry) []byte {
+	t.Helper()
+	var out []ice.ManifestEntry
+	for _, e := range entries {
+		out = append(out, ice.NewManifestEntry(ice.EntryStatusEXISTING, ptr(e.SnapshotID()),
+			ptr(e.SequenceNum()), e.FileSequenceNum(), e.DataFile()))
+	}
+	key := metadataDir("trade_flows") + "/scratch-m0.avro"
+	if _, err := w.putManifest(context.Background(), w.Lake, key, md.PartitionSpec(), md.CurrentSchema(), 1, out); err != nil {
+		t.Fatal(err)
+	}
+	b, err := lake.ReadAll(context.Background(), w.Lake, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Lake.Delete(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	return avroRecords(t, b)
+}
+
+// avroRecords returns the blocks' data of a null-codec Avro object
+// container file (the sync marker is random per file).
+func avroRecords(t *testing.T, b []byte) []byte {
+	t.Helper()
+	r := bufio.NewReader(bytes.NewReader(b[4:]))
+	for {
+		n, err := binary.ReadVarint(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		for range 2 * n {
+			if _, err := readBytes(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := r.Discard(16); err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for {
+		if _, err := binary.ReadVarint(r); errors.Is(err, io.EOF) {
+			return out
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		data, err := readBytes(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, data...)
+		if _, err := r.Discard(16); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The manifest and the manifest list, written unsynced, are synced
+// before the metadata version that names them is committed.
+func TestManifestsSyncedBeforeCommit(t *testing.T) {
+	h := newHarness(t, nil)
+	rec := &syncRecorder{clockLake: h.lake, synced: map[string]bool{}}
+	h.w.Lake = rec
+	for i := range 3 {
+		h.release(map[int]int{1: 1 + i, 2 + i: 2}, time.Hour)
+	}
+	if rec.commits != 3 || rec.unsynced < 6 {
+		t.Fatalf("%d commits, %d unsynced writes: want 3 and a manifest and a list each", rec.commits, rec.unsynced)
+	}
+}
+
+type syncRecorder struct {
+	*clockLake
+	synced   map[string]bool // written unsynced: false until synced
+	unsynced int
+	commits  int
+}
+
+func (s *syncRecorder) Unsynced() lake.Conditional { return &recordUnsynced{s.clockLake.Unsynced(), s} }
+
+func (s *syncRecorder) Sync(ctx context.Context, keys ...string) error {
+	for _, k := range keys {
+		s.synced[k] = true
+	}
+	return s.clockLake.Sync(ctx, keys...)
+}
+
+func (s *syncRecorder) PutIfAbsent(ctx context.Context, key string, r io.Reader) (string, error) {
+	for k, ok := range s.synced {
+		if !ok {
+			return "", errors.New(k + " is not synced before " + key)
+		}
+	}
+	s.commits++
+	return s.clockLake.PutIfAbsent(ctx, key, r)
+}
+
+type recordUnsynced struct {
+	lake.Conditional
+	s *syncRecorder
+}
+
+func (r *recordUnsynced) Put(ctx context.Context, key string, body io.Reader) error {
+	r.s.synced[key] = false
+	r.s.unsynced++
+	return r.Conditional.Put(ctx, key, body)
+}
