@@ -179,3 +179,63 @@ func (r *recordUnsynced) Put(ctx context.Context, key string, body io.Reader) er
 	r.s.unsynced++
 	return r.Conditional.Put(ctx, key, body)
 }
+
+// A writer whose kept version another writer has overtaken reads the
+// lake: before its commit (the next version exists) and when the other
+// commits between its check and its PutIfAbsent (it loses, derives
+// again). The table ends with every release's snapshot and files.
+func TestCachedCommitOvertaken(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	other := &Writer{Lake: h.lake, Base: h.w.Base, Now: h.w.Now, Tables: h.w.Tables}
+	h.release(map[int]int{1: 1}, time.Hour) // v1, kept by h.w
+	if _, err := other.CommitTxn(ctx, h.commit(map[int]int{2: 1})); err != nil {
+		t.Fatal(err) // v2
+	}
+	h.release(map[int]int{3: 1}, time.Hour) // v3 on top of v2, not of the kept v1
+	late := h.commit(map[int]int{4: 1})
+	race := &raceOnce{clockLake: h.lake, key: MetadataKey("trade_flows", 4), before: func() {
+		if _, err := other.CommitTxn(ctx, late); err != nil {
+			t.Errorf("other writer: %v", err)
+		}
+	}}
+	h.w.Lake = race
+	h.release(map[int]int{1: 2, 5: 1}, time.Hour) // kept v3 passes its check, loses v4 to the other
+	if !race.lost {
+		t.Fatal("the writer never lost the race for v4")
+	}
+	md, v, err := h.w.Current(ctx, "trade_flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(md.Snapshots()); v != 5 || n != 5 {
+		t.Fatalf("%d snapshots in v%d, want 5 in v5", n, v)
+	}
+	if got := md.CurrentSnapshot().Summary.Properties["total-data-files"]; got != "5" {
+		t.Errorf("current snapshot holds %s files, want months 1-5", got)
+	}
+	if c := h.w.last["trade_flows"]; c == nil || c.v != 5 {
+		t.Errorf("kept %+v, want v5", c)
+	}
+}
+
+// raceOnce runs before just before the first PutIfAbsent of key.
+type raceOnce struct {
+	*clockLake
+	key    string
+	before func()
+	done   bool
+	lost   bool
+}
+
+func (r *raceOnce) PutIfAbsent(ctx context.Context, key string, body io.Reader) (string, error) {
+	if key == r.key && !r.done {
+		r.done = true
+		r.before()
+	}
+	etag, err := r.clockLake.PutIfAbsent(ctx, key, body)
+	if key == r.key && errors.Is(err, lake.ErrPrecondition) {
+		r.lost = true
+	}
+	return etag, err
+}
