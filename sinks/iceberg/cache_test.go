@@ -239,3 +239,43 @@ func (r *raceOnce) PutIfAbsent(ctx context.Context, key string, body io.Reader) 
 	}
 	return etag, err
 }
+
+// Releases a minute apart (an inbox of many): the commits between full
+// sweeps still delete the metadata versions that fall off the
+// metadata-log, and a leftover Avro file is swept by the first commit
+// past the max age.
+func TestSweepBetweenListings(t *testing.T) {
+	ex := testExpire
+	h := newHarness(t, &ex)
+	ctx := context.Background()
+	for i := range 12 {
+		h.release(map[int]int{1: 1 + i%3, 2 + i%10: 1}, time.Minute)
+		if i == 3 {
+			if err := h.lake.Put(ctx, metadataDir("trade_flows")+"/leftover-m0.avro", bytes.NewReader([]byte("x"))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// 4 versions (the current, 3 logged), the hint, a list and a
+	// manifest per snapshot (none is a day old), the leftover.
+	if got, want := len(h.files()), 4+1+2*12+1; got != want {
+		t.Fatalf("%d files, want %d: %v", got, want, h.files())
+	}
+	h.clock = h.clock.Add(25 * time.Hour)
+	if _, err := h.w.Catchup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.release(map[int]int{12: 1}, time.Minute)
+	md, _, err := h.w.Current(ctx, "trade_flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(h.files()), 4+1+2*len(md.Snapshots()); got != want {
+		t.Errorf("after a day: %d files, want %d: %v", got, want, h.files())
+	}
+	for _, f := range h.files() {
+		if f == "leftover-m0.avro" {
+			t.Error("the leftover was not swept")
+		}
+	}
+}

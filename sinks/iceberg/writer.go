@@ -74,6 +74,11 @@ type Writer struct {
 	// last, so that its next commit in the process neither reads nor
 	// parses the metadata and the manifests again.
 	last map[string]*committed
+	// allDefs is Defs(), made once: every commit looks its tables up.
+	allDefs []Def
+	// swept is, per table, the lake time (the metadata version's
+	// ModTime) of the last full sweep (sweep).
+	swept map[string]time.Time
 }
 
 // committed is a metadata version a Writer wrote: what Current and
@@ -106,7 +111,16 @@ func (w *Writer) defs() ([]Def, error) {
 	if w.Tables != nil {
 		return w.Tables, nil
 	}
-	return Defs()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.allDefs == nil {
+		d, err := Defs()
+		if err != nil {
+			return nil, err
+		}
+		w.allDefs = d
+	}
+	return w.allDefs, nil
 }
 
 // TableLocation is the table's Iceberg location (its metadata lives under
@@ -789,7 +803,7 @@ func (w *Writer) write(ctx context.Context, d Def, md icetable.Metadata, v int, 
 		// the hint read; what a failure here leaves, a later commit
 		// sweeps. A hint left behind keeps the files for such readers
 		// until a later commit moves it.
-		if err := w.cleanup(ctx, name, gone, next, v+1); err != nil {
+		if err := w.cleanup(ctx, name, gone, md, next, v+1); err != nil {
 			return out, fmt.Errorf("snapshot %d committed in v%d; clean up after it: %w", snapID, v+1, err)
 		}
 	}
