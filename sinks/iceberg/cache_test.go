@@ -76,7 +76,7 @@ func manifestRecords(t *testing.T, w *Writer, md icetable.Metadata, entries []ic
 			ptr(e.SequenceNum()), e.FileSequenceNum(), e.DataFile()))
 	}
 	key := metadataDir("trade_flows") + "/scratch-m0.avro"
-	if _, err := w.putManifest(context.Background(), w.Lake, key, md.PartitionSpec(), md.CurrentSchema(), 1, out); err != nil {
+	if _, err := w.putManifest(context.Background(), w.Lake, "trade_flows", key, md.PartitionSpec(), md.CurrentSchema(), 1, out); err != nil {
 		t.Fatal(err)
 	}
 	b, err := lake.ReadAll(context.Background(), w.Lake, key)

@@ -79,6 +79,14 @@ type Writer struct {
 	// swept is, per table, the lake time (the metadata version's
 	// ModTime) of the last full sweep (sweep).
 	swept map[string]time.Time
+	// codecs are the tables' manifest codecs (nil: iceberg-go writes
+	// that table's manifests).
+	codecs map[codecKey]*manifestCodec
+}
+
+type codecKey struct {
+	table            string
+	schemaID, specID int
 }
 
 // committed is a metadata version a Writer wrote: what Current and
@@ -671,7 +679,7 @@ func (w *Writer) write(ctx context.Context, d Def, md icetable.Metadata, v int, 
 	var manifests []ice.ManifestFile
 	if len(entries) > 0 {
 		mkey := fmt.Sprintf("%s/%s-m0.avro", metadataDir(name), nonce)
-		mf, err := w.putManifest(ctx, al, mkey, spec, sc, snapID, entries)
+		mf, err := w.putManifest(ctx, al, name, mkey, spec, sc, snapID, entries)
 		if err != nil {
 			return nil, err
 		}
@@ -862,11 +870,33 @@ func (w *Writer) create(d Def) (icetable.Metadata, error) {
 
 // putManifest writes entries as one manifest at key in l, with the null codec
 // (uncompressAvro), and returns its manifest-list entry.
-func (w *Writer) putManifest(ctx context.Context, l lake.Lake, key string, spec ice.PartitionSpec, sc *ice.Schema, snapID int64, entries []ice.ManifestEntry) (ice.ManifestFile, error) {
+func (w *Writer) putManifest(ctx context.Context, l lake.Lake, table, key string, spec ice.PartitionSpec, sc *ice.Schema, snapID int64, entries []ice.ManifestEntry) (ice.ManifestFile, error) {
+	c, err := w.codec(table, spec, sc)
+	if err != nil {
+		return nil, err
+	}
+	b, mf, ok := []byte(nil), ice.ManifestFile(nil), false
+	if c != nil {
+		b, mf, ok = c.encode(w.base()+"/"+key, snapID, entries)
+	}
+	if !ok {
+		if b, mf, err = icebergManifest(w.base()+"/"+key, spec, sc, snapID, entries); err != nil {
+			return nil, err
+		}
+	}
+	if err := l.Put(ctx, key, bytes.NewReader(b)); err != nil {
+		return nil, err
+	}
+	return mf, nil
+}
+
+// icebergManifest is the manifest at path of entries as iceberg-go's
+// writer writes it, rewritten with the null codec.
+func icebergManifest(path string, spec ice.PartitionSpec, sc *ice.Schema, snapID int64, entries []ice.ManifestEntry) ([]byte, ice.ManifestFile, error) {
 	var buf bytes.Buffer
 	mw, err := ice.NewManifestWriter(2, &buf, spec, sc, snapID)
 	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
+		return nil, nil, fmt.Errorf("manifest: %w", err)
 	}
 	for _, e := range entries {
 		switch e.Status() {
@@ -878,24 +908,44 @@ func (w *Writer) putManifest(ctx context.Context, l lake.Lake, key string, spec 
 			err = mw.Delete(e)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("manifest entry %s: %w", e.DataFile().FilePath(), err)
+			return nil, nil, fmt.Errorf("manifest entry %s: %w", e.DataFile().FilePath(), err)
 		}
 	}
 	if err := mw.Close(); err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
+		return nil, nil, fmt.Errorf("manifest: %w", err)
 	}
 	b, err := uncompressAvro(buf.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
+		return nil, nil, fmt.Errorf("manifest: %w", err)
 	}
-	mf, err := mw.ToManifestFile(w.base()+"/"+key, int64(len(b)))
+	mf, err := mw.ToManifestFile(path, int64(len(b)))
 	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
+		return nil, nil, fmt.Errorf("manifest: %w", err)
 	}
-	if err := l.Put(ctx, key, bytes.NewReader(b)); err != nil {
+	return b, mf, nil
+}
+
+// codec returns table's manifest codec for sc and spec, made on first
+// use; nil when iceberg-go writes the table's manifests.
+func (w *Writer) codec(table string, spec ice.PartitionSpec, sc *ice.Schema) (*manifestCodec, error) {
+	k := codecKey{table, sc.ID, spec.ID()}
+	w.mu.Lock()
+	c, ok := w.codecs[k]
+	w.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := newManifestCodec(spec, sc)
+	if err != nil {
 		return nil, err
 	}
-	return mf, nil
+	w.mu.Lock()
+	if w.codecs == nil {
+		w.codecs = map[codecKey]*manifestCodec{}
+	}
+	w.codecs[k] = c
+	w.mu.Unlock()
+	return c, nil
 }
 
 // TableState is a table's current metadata, as engines are pointed at it.
