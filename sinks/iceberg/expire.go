@@ -115,7 +115,7 @@ func (e *Expire) expired(snaps []icetable.Snapshot, refs map[int64]bool, nowMs, 
 // manifest list and manifests (a commit writes new ones), so nothing
 // still referenced is deleted. A failure leaves files no metadata names,
 // which sweep removes on a later commit; the table stays readable.
-func (w *Writer) cleanup(ctx context.Context, table string, gone []icetable.Snapshot, next icetable.Metadata, v int) error {
+func (w *Writer) cleanup(ctx context.Context, table string, gone []icetable.Snapshot, prev, next icetable.Metadata, v int) error {
 	for _, s := range gone {
 		k, err := w.key(s.ManifestList)
 		if err != nil {
@@ -145,8 +145,14 @@ func (w *Writer) cleanup(ctx context.Context, table string, gone []icetable.Snap
 			return err
 		}
 	}
-	return w.sweep(ctx, table, next, v)
+	return w.sweep(ctx, table, prev, next, v)
 }
+
+// sweepEvery is how often, in lake time, sweep lists a table's metadata
+// when one writer commits it again and again (a backfill, an inbox of
+// many releases). Leftovers are deleted only once older than
+// MaxSnapshotAge (24h at least), so an hour's delay changes little.
+const sweepEvery = time.Hour
 
 // sweep deletes what no committed metadata names: metadata versions
 // before the oldest the metadata-log of version v keeps (with
@@ -154,18 +160,31 @@ func (w *Writer) cleanup(ctx context.Context, table string, gone []icetable.Snap
 // of v names and that the lake stamped more than MaxSnapshotAge before
 // v itself: the leftovers of a crash after a commit, or of an attempt
 // that lost the race for a version. The age, by the lake's own clock,
-// keeps the files of another writer's commit in flight.
-func (w *Writer) sweep(ctx context.Context, table string, md icetable.Metadata, v int) error {
+// keeps the files of another writer's commit in flight. Within
+// sweepEvery of this writer's last listing of the table it lists
+// nothing and deletes only the versions that fell off the metadata-log
+// since prev (the version v was built on), which is all a listing would
+// find unless a crash or a lost race left something.
+func (w *Writer) sweep(ctx context.Context, table string, prev, md icetable.Metadata, v int) error {
 	e := w.Expire
-	oldest := v
-	for entry := range md.PreviousFiles() {
-		if n := versionOf(entry.MetadataFile); n > 0 && n < oldest {
-			oldest = n
-		}
-	}
+	oldest := oldestLogged(md, v)
 	cur, err := w.Lake.Stat(ctx, MetadataKey(table, v))
 	if err != nil {
 		return err
+	}
+	w.mu.Lock()
+	last, ok := w.swept[table]
+	w.mu.Unlock()
+	if ok && prev != nil && cur.ModTime.Sub(last) < sweepEvery && !cur.ModTime.Before(last) {
+		if !e.DeleteAfterCommit {
+			return nil
+		}
+		for n := oldestLogged(prev, v-1); n < oldest; n++ {
+			if err := w.Lake.Delete(ctx, MetadataKey(table, n)); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	cutoff := cur.ModTime.Add(-e.MaxSnapshotAge)
 	named := map[string]bool{}
@@ -207,7 +226,25 @@ func (w *Writer) sweep(ctx context.Context, table string, md icetable.Metadata, 
 			return err
 		}
 	}
+	w.mu.Lock()
+	if w.swept == nil {
+		w.swept = map[string]time.Time{}
+	}
+	w.swept[table] = cur.ModTime
+	w.mu.Unlock()
 	return nil
+}
+
+// oldestLogged is the oldest metadata version md's metadata-log names,
+// md being version v; v when the log is empty.
+func oldestLogged(md icetable.Metadata, v int) int {
+	oldest := v
+	for entry := range md.PreviousFiles() {
+		if n := versionOf(entry.MetadataFile); n > 0 && n < oldest {
+			oldest = n
+		}
+	}
+	return oldest
 }
 
 // versionOf is N of a v<N>.metadata.json name or URL; 0 for any other.

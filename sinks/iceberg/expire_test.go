@@ -74,6 +74,27 @@ func (c *clockLake) Put(ctx context.Context, key string, r io.Reader) error {
 	return c.stamp(key)
 }
 
+// Unsynced keeps the clock and the kill points on the writes the
+// Iceberg commit makes unsynced (manifests, manifest lists).
+func (c *clockLake) Unsynced() lake.Conditional {
+	return &unsyncedClock{clockLake: c, u: c.Dir.Unsynced()}
+}
+
+type unsyncedClock struct {
+	*clockLake
+	u lake.Conditional
+}
+
+func (u *unsyncedClock) Put(ctx context.Context, key string, r io.Reader) error {
+	if err := u.kill(key); err != nil {
+		return err
+	}
+	if err := u.u.Put(ctx, key, r); err != nil {
+		return err
+	}
+	return u.stamp(key)
+}
+
 func (c *clockLake) PutIfAbsent(ctx context.Context, key string, r io.Reader) (string, error) {
 	if err := c.kill(key); err != nil {
 		return "", err

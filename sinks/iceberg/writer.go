@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	ice "github.com/apache/iceberg-go"
@@ -65,6 +66,36 @@ type Writer struct {
 	// Expire is the snapshot and metadata retention; nil keeps every
 	// snapshot and every metadata version.
 	Expire *Expire
+
+	// mu guards last: CommitTxn may run for several releases at once
+	// (backfill --parallel).
+	mu sync.Mutex
+	// last is, per table, the metadata version this writer committed
+	// last, so that its next commit in the process neither reads nor
+	// parses the metadata and the manifests again.
+	last map[string]*committed
+	// allDefs is Defs(), made once: every commit looks its tables up.
+	allDefs []Def
+	// swept is, per table, the lake time (the metadata version's
+	// ModTime) of the last full sweep (sweep).
+	swept map[string]time.Time
+	// codecs are the tables' manifest codecs (nil: iceberg-go writes
+	// that table's manifests).
+	codecs map[codecKey]*manifestCodec
+}
+
+type codecKey struct {
+	table            string
+	schemaID, specID int
+}
+
+// committed is a metadata version a Writer wrote: what Current and
+// entries would read back from the lake.
+type committed struct {
+	md      icetable.Metadata
+	v       int
+	entries []ice.ManifestEntry // the live entries of md's current snapshot
+	obj     lake.Object         // MetadataKey(v) as the lake stated it after the write
 }
 
 // Snapshot says what one commit made current in one table.
@@ -88,7 +119,16 @@ func (w *Writer) defs() ([]Def, error) {
 	if w.Tables != nil {
 		return w.Tables, nil
 	}
-	return Defs()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.allDefs == nil {
+		d, err := Defs()
+		if err != nil {
+			return nil, err
+		}
+		w.allDefs = d
+	}
+	return w.allDefs, nil
 }
 
 // TableLocation is the table's Iceberg location (its metadata lives under
@@ -337,8 +377,24 @@ func (w *Writer) dirOf(u string) string {
 func (w *Writer) commitTable(ctx context.Context, d Def, rec *publish.TxnRecord, parts []publish.TxnPartition) (*Snapshot, error) {
 	name := d.Table.Name
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		md, v, err := w.Current(ctx, name)
-		if err != nil {
+		// The first attempt may start from what this writer committed
+		// last, if it is still the table's latest version; a later one
+		// lost a race and reads the lake.
+		var c *committed
+		if attempt == 0 {
+			var err error
+			if c, err = w.cached(ctx, name); err != nil {
+				return nil, err
+			}
+		}
+		var (
+			md  icetable.Metadata
+			v   int
+			err error
+		)
+		if c != nil {
+			md, v = c.md, c.v
+		} else if md, v, err = w.Current(ctx, name); err != nil {
 			return nil, err
 		}
 		if md != nil {
@@ -365,7 +421,9 @@ func (w *Writer) commitTable(ctx context.Context, d Def, rec *publish.TxnRecord,
 			changed[p.Partition] = w.partitionFiles(head)
 		}
 		var prev []ice.ManifestEntry
-		if md != nil {
+		if c != nil {
+			prev = c.entries
+		} else if md != nil {
 			if prev, err = w.entries(ctx, md); err != nil {
 				return nil, err
 			}
@@ -392,11 +450,72 @@ func (w *Writer) commitTable(ctx context.Context, d Def, rec *publish.TxnRecord,
 		}
 		s, err := w.write(ctx, d, md, v, rec, prev, changed)
 		if errors.Is(err, lake.ErrPrecondition) {
+			w.forget(name)
 			continue // another writer committed v+1 first: derive again
 		}
 		return s, err
 	}
 	return nil, fmt.Errorf("%w: %d attempts", ErrConflict, maxAttempts)
+}
+
+// cached returns the version of table this writer committed last if it
+// is still the latest: it is in the lake as written and no version
+// after it exists. Nil means read the lake. A version committed by
+// another writer between this check and the commit loses the commit's
+// PutIfAbsent, which sends the next attempt to the lake.
+func (w *Writer) cached(ctx context.Context, table string) (*committed, error) {
+	w.mu.Lock()
+	c := w.last[table]
+	w.mu.Unlock()
+	if c == nil {
+		return nil, nil
+	}
+	if _, err := w.Lake.Stat(ctx, MetadataKey(table, c.v+1)); !errors.Is(err, lake.ErrNotExist) {
+		if err != nil {
+			return nil, err
+		}
+		w.forget(table)
+		return nil, nil
+	}
+	o, err := w.Lake.Stat(ctx, MetadataKey(table, c.v))
+	if errors.Is(err, lake.ErrNotExist) || (err == nil && !sameObject(o, c.obj)) {
+		// Deleted or replaced under the writer (a table whose
+		// metadata was removed and made again): read it anew.
+		w.forget(table)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// sameObject reports whether two stats of one key name the same bytes,
+// as far as the lake tells: the ETag where it has one, else the size and
+// the time.
+func sameObject(a, b lake.Object) bool {
+	if a.ETag != "" && b.ETag != "" {
+		return a.ETag == b.ETag
+	}
+	return a.Size == b.Size && a.ModTime.Equal(b.ModTime)
+}
+
+// remember keeps c as table's latest version for the next commit.
+func (w *Writer) remember(table string, c *committed) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.last == nil {
+		w.last = map[string]*committed{}
+	}
+	if old := w.last[table]; old == nil || old.v < c.v {
+		w.last[table] = c
+	}
+}
+
+func (w *Writer) forget(table string) {
+	w.mu.Lock()
+	delete(w.last, table)
+	w.mu.Unlock()
 }
 
 // entries reads the live entries (added and existing) of md's current
@@ -544,15 +663,28 @@ func (w *Writer) write(ctx context.Context, d Def, md icetable.Metadata, v int, 
 	sc := md.CurrentSchema()
 	spec := md.PartitionSpec()
 
+	// The manifest and the manifest list need only be durable before the
+	// metadata version that names them: on a lake that can batch its
+	// syncs they are written unsynced and synced together before the
+	// commit.
+	var (
+		al     lake.Lake = w.Lake
+		unsync []string
+	)
+	syncer, batch := w.Lake.(lake.Syncer)
+	if batch {
+		al = syncer.Unsynced()
+	}
 	nonce := uuid.New().String()
 	var manifests []ice.ManifestFile
 	if len(entries) > 0 {
 		mkey := fmt.Sprintf("%s/%s-m0.avro", metadataDir(name), nonce)
-		mf, err := w.putManifest(ctx, mkey, spec, sc, snapID, entries)
+		mf, err := w.putManifest(ctx, al, name, mkey, spec, sc, snapID, entries)
 		if err != nil {
 			return nil, err
 		}
 		manifests = append(manifests, mf)
+		unsync = append(unsync, mkey)
 	}
 	lkey := fmt.Sprintf("%s/snap-%d-1-%s.avro", metadataDir(name), snapID, nonce)
 	var lbuf bytes.Buffer
@@ -563,9 +695,10 @@ func (w *Writer) write(ctx context.Context, d Def, md icetable.Metadata, v int, 
 	if err != nil {
 		return nil, fmt.Errorf("manifest list: %w", err)
 	}
-	if err := w.Lake.Put(ctx, lkey, bytes.NewReader(list)); err != nil {
+	if err := al.Put(ctx, lkey, bytes.NewReader(list)); err != nil {
 		return nil, err
 	}
+	unsync = append(unsync, lkey)
 
 	op := icetable.OpAppend
 	if deleted > 0 {
@@ -649,9 +782,23 @@ func (w *Writer) write(ctx context.Context, d Def, md icetable.Metadata, v int, 
 	if err != nil {
 		return nil, fmt.Errorf("encode metadata: %w", err)
 	}
+	if batch {
+		if err := syncer.Sync(ctx, unsync...); err != nil {
+			return nil, err
+		}
+	}
 	// The commit: only one writer creates v+1.
 	if _, err := w.Lake.PutIfAbsent(ctx, MetadataKey(name, v+1), bytes.NewReader(js)); err != nil {
 		return nil, err
+	}
+	if o, err := w.Lake.Stat(ctx, MetadataKey(name, v+1)); err == nil {
+		live := make([]ice.ManifestEntry, 0, kept+added)
+		for _, e := range entries {
+			if e.Status() != ice.EntryStatusDELETED {
+				live = append(live, e)
+			}
+		}
+		w.remember(name, &committed{md: next, v: v + 1, entries: live, obj: o})
 	}
 	// A convenience for readers that look for it (icebird, Hadoop-style
 	// readers); a stale hint is overtaken by Current's probing.
@@ -664,7 +811,7 @@ func (w *Writer) write(ctx context.Context, d Def, md icetable.Metadata, v int, 
 		// the hint read; what a failure here leaves, a later commit
 		// sweeps. A hint left behind keeps the files for such readers
 		// until a later commit moves it.
-		if err := w.cleanup(ctx, name, gone, next, v+1); err != nil {
+		if err := w.cleanup(ctx, name, gone, md, next, v+1); err != nil {
 			return out, fmt.Errorf("snapshot %d committed in v%d; clean up after it: %w", snapID, v+1, err)
 		}
 	}
@@ -721,13 +868,35 @@ func (w *Writer) create(d Def) (icetable.Metadata, error) {
 	return icetable.ParseMetadataBytes(b)
 }
 
-// putManifest writes entries as one manifest at key, with the null codec
+// putManifest writes entries as one manifest at key in l, with the null codec
 // (uncompressAvro), and returns its manifest-list entry.
-func (w *Writer) putManifest(ctx context.Context, key string, spec ice.PartitionSpec, sc *ice.Schema, snapID int64, entries []ice.ManifestEntry) (ice.ManifestFile, error) {
+func (w *Writer) putManifest(ctx context.Context, l lake.Lake, table, key string, spec ice.PartitionSpec, sc *ice.Schema, snapID int64, entries []ice.ManifestEntry) (ice.ManifestFile, error) {
+	c, err := w.codec(table, spec, sc)
+	if err != nil {
+		return nil, err
+	}
+	b, mf, ok := []byte(nil), ice.ManifestFile(nil), false
+	if c != nil {
+		b, mf, ok = c.encode(w.base()+"/"+key, snapID, entries)
+	}
+	if !ok {
+		if b, mf, err = icebergManifest(w.base()+"/"+key, spec, sc, snapID, entries); err != nil {
+			return nil, err
+		}
+	}
+	if err := l.Put(ctx, key, bytes.NewReader(b)); err != nil {
+		return nil, err
+	}
+	return mf, nil
+}
+
+// icebergManifest is the manifest at path of entries as iceberg-go's
+// writer writes it, rewritten with the null codec.
+func icebergManifest(path string, spec ice.PartitionSpec, sc *ice.Schema, snapID int64, entries []ice.ManifestEntry) ([]byte, ice.ManifestFile, error) {
 	var buf bytes.Buffer
 	mw, err := ice.NewManifestWriter(2, &buf, spec, sc, snapID)
 	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
+		return nil, nil, fmt.Errorf("manifest: %w", err)
 	}
 	for _, e := range entries {
 		switch e.Status() {
@@ -739,24 +908,44 @@ func (w *Writer) putManifest(ctx context.Context, key string, spec ice.Partition
 			err = mw.Delete(e)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("manifest entry %s: %w", e.DataFile().FilePath(), err)
+			return nil, nil, fmt.Errorf("manifest entry %s: %w", e.DataFile().FilePath(), err)
 		}
 	}
 	if err := mw.Close(); err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
+		return nil, nil, fmt.Errorf("manifest: %w", err)
 	}
 	b, err := uncompressAvro(buf.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
+		return nil, nil, fmt.Errorf("manifest: %w", err)
 	}
-	mf, err := mw.ToManifestFile(w.base()+"/"+key, int64(len(b)))
+	mf, err := mw.ToManifestFile(path, int64(len(b)))
 	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
+		return nil, nil, fmt.Errorf("manifest: %w", err)
 	}
-	if err := w.Lake.Put(ctx, key, bytes.NewReader(b)); err != nil {
+	return b, mf, nil
+}
+
+// codec returns table's manifest codec for sc and spec, made on first
+// use; nil when iceberg-go writes the table's manifests.
+func (w *Writer) codec(table string, spec ice.PartitionSpec, sc *ice.Schema) (*manifestCodec, error) {
+	k := codecKey{table, sc.ID, spec.ID()}
+	w.mu.Lock()
+	c, ok := w.codecs[k]
+	w.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := newManifestCodec(spec, sc)
+	if err != nil {
 		return nil, err
 	}
-	return mf, nil
+	w.mu.Lock()
+	if w.codecs == nil {
+		w.codecs = map[codecKey]*manifestCodec{}
+	}
+	w.codecs[k] = c
+	w.mu.Unlock()
+	return c, nil
 }
 
 // TableState is a table's current metadata, as engines are pointed at it.
