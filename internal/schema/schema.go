@@ -137,7 +137,9 @@ type TradeFlowRecord struct {
 }
 
 // Record encodes r for Parquet. It fails when the value does not fit
-// DECIMAL(18,2); callers quarantine such rows.
+// DECIMAL(18,2); callers quarantine such rows. As Shipment.Record, the
+// record's optional strings point into r rather than to copies, so r must
+// not change while the record is in use; the collector encodes it at once.
 func (r *TradeFlow) Record() (TradeFlowRecord, error) {
 	cents, err := money.Cents(r.ValueUSD)
 	if err != nil {
@@ -163,14 +165,14 @@ func (r *TradeFlow) Record() (TradeFlowRecord, error) {
 		Flow:                r.Flow,
 		HSCode:              r.HSCode,
 		HSLevel:             int32(len(r.HSCode)),
-		Description:         optString(r.Description),
+		Description:         optField(&r.Description),
 		ValueUSD:            cents,
 		Quantity:            r.Quantity,
-		QuantityUnit:        optString(r.QuantityUnit),
+		QuantityUnit:        optField(&r.QuantityUnit),
 		Valuation:           r.Valuation,
 		CoversMonths:        int32(covers),
-		CustomsRegime:       optString(r.CustomsRegime),
-		RegisteredPlace:     optString(r.RegisteredPlace),
+		CustomsRegime:       optField(&r.CustomsRegime),
+		RegisteredPlace:     optField(&r.RegisteredPlace),
 		Source:              r.Source,
 		ReleaseID:           r.ReleaseID,
 		SourceURI:           r.SourceURI,
