@@ -279,3 +279,38 @@ func TestSweepBetweenListings(t *testing.T) {
 		}
 	}
 }
+
+// One writer committing two releases at once (backfill --parallel):
+// both snapshots land, whichever loses the race for a version derives
+// again, and what the writer keeps is the latest version.
+func TestCachedCommitConcurrent(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	h.release(map[int]int{1: 1}, time.Hour)
+	txns := []string{h.commit(map[int]int{2: 1}), h.commit(map[int]int{3: 1})}
+	errs := make(chan error, len(txns))
+	for _, id := range txns {
+		go func() {
+			_, err := h.w.CommitTxn(ctx, id)
+			errs <- err
+		}()
+	}
+	for range txns {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	md, v, err := h.w.Current(ctx, "trade_flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(md.Snapshots()); n != 3 || v != 3 {
+		t.Fatalf("%d snapshots in v%d, want 3 in v3", n, v)
+	}
+	if got := md.CurrentSnapshot().Summary.Properties["total-data-files"]; got != "3" {
+		t.Errorf("current snapshot holds %s files, want months 1-3", got)
+	}
+	if c := h.w.last["trade_flows"]; c == nil || c.v != 3 {
+		t.Errorf("kept %+v, want v3", c)
+	}
+}

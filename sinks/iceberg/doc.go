@@ -24,6 +24,24 @@
 // is written after it as a convenience and may lag; Current probes the
 // versions after the hint. (iceberg-go's catalog/hadoop commits by
 // writing the hint, which two writers on S3 can both do; it is not used.)
+// On a lake.Syncer (a directory) the manifest and the manifest list are
+// written unsynced and synced together before the PutIfAbsent: the
+// version names them, so they must be durable first, and nothing else
+// needs them to be.
+//
+// A Writer keeps, per table, the version it committed last (the
+// metadata and the current snapshot's entries, in memory): its next
+// commit starts from it when the lake still holds that version as
+// written and no version after it (two stats), instead of reading and
+// parsing the metadata and the manifests. A version another writer
+// committed in between loses this writer its PutIfAbsent, and the next
+// attempt reads the lake, as without the cache.
+//
+// Manifests of plain data files (no column statistics, string and int
+// partition values: every table here) are encoded by this package with
+// the header iceberg-go writes for the table, taken once, because
+// iceberg-go's ManifestWriter builds and parses the Avro schema again
+// for every manifest; any other entry goes through iceberg-go.
 //
 // # Snapshots
 //
@@ -77,8 +95,11 @@
 // the metadata versions before the metadata-log's oldest. Manifest lists
 // and manifests no snapshot names that the lake stamped more than
 // MaxSnapshotAge before the new version (a crash's leftovers, a lost
-// race's attempt) are deleted then too. A crash anywhere leaves a table
-// that reads as its previous or its new version.
+// race's attempt) are deleted then too; that takes a listing of the
+// metadata directory, which a writer makes at most once an hour of
+// lake time per table (many releases in one run), deleting in between
+// only the versions that fell off the metadata-log. A crash anywhere
+// leaves a table that reads as its previous or its new version.
 //
 // Time travel reaches a snapshot as long as its files exist: the commit
 // protocol deletes a data file Retention (24h by default) after the commit

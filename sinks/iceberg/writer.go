@@ -67,8 +67,8 @@ type Writer struct {
 	// snapshot and every metadata version.
 	Expire *Expire
 
-	// mu guards last: CommitTxn may run for several releases at once
-	// (backfill --parallel).
+	// mu guards the fields below: CommitTxn may run for several
+	// releases at once (backfill --parallel).
 	mu sync.Mutex
 	// last is, per table, the metadata version this writer committed
 	// last, so that its next commit in the process neither reads nor
