@@ -173,13 +173,17 @@ func (r *Runner) publishQuarantine(ctx context.Context, rt *releaseTxn, job *Job
 }
 
 // clearQuarantine drops the job's files from the quarantine partition of
-// p when this release quarantined none there. beginRelease took its lease
-// only when there were some (needsQuarantine); without it there is
-// nothing to drop.
+// p when this release quarantined none there. beginRelease left its lease
+// out when it found, under p's lease, nothing of the job's there: then
+// there is nothing to drop. A partition found only while publishing (a
+// withdrawn month) has its quarantine's lease taken here, as its own was.
 func (r *Runner) clearQuarantine(ctx context.Context, rt *releaseTxn, job *Job, p schema.Partition, group string, inputs []publish.Input, rel *sources.Release) error {
 	qp := schema.QuarantineOf(p)
-	if !rt.leases.held[qp.Path] {
+	if rt.unleasedQuarantine[qp.Path] && !rt.leases.held[qp.Path] {
 		return nil
+	}
+	if err := rt.leases.lock(qp.Path); err != nil {
+		return err
 	}
 	old, err := rt.tx.Load(ctx, qp.Path)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tradepipe/tradepipe/internal/duckdbtest"
 	"github.com/tradepipe/tradepipe/sinks/lake"
@@ -180,5 +181,67 @@ func TestCleanReleaseLeavesQuarantineAlone(t *testing.T) {
 	}
 	if m, err := publish.Load(ctx, l, qdir); err != nil || m == nil || m.QuarantinedRows != 0 {
 		t.Fatalf("quarantine after the fix = %+v, %v", m, err)
+	}
+}
+
+// hookLocker runs before once, the first time partition is asked for.
+type hookLocker struct {
+	Locker
+	partition string
+	before    func()
+	done      bool
+}
+
+func (h *hookLocker) Lock(ctx context.Context, p string) (context.Context, func(), error) {
+	if p == h.partition && !h.done {
+		h.done = true
+		h.before()
+	}
+	return h.Locker.Lock(ctx, p)
+}
+
+// TestQuarantinedWhileLeasingIsCleared: a clean release judges, before its
+// leases, that the job has nothing in a month's quarantine; another
+// release of the job quarantines a row there before the first holds the
+// month's lease. The first must still clear it once it holds the lease
+// (beginRelease's second look), or its corrected month would stand beside
+// the other's quarantined row.
+func TestQuarantinedWhileLeasingIsCleared(t *testing.T) {
+	ctx := context.Background()
+	const month = "trade_flows/source=census/flow=export/year=2020/month=04"
+	const qdir = "quarantine/" + month
+	l, _ := lake.NewDir(t.TempDir())
+	inbox := func(body string) string {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "apr.json"), []byte("["+header+","+body+"]"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	clean := inbox(`["120190","SOYBEANS","101","1","KG","5700","HS6","2020-04"]`)
+	bad := inbox(`["120190","SOYBEANS","100","1","KG","5700","HS6","2020-04"],["880240","AIRPLANES","(D)","1","NO","5700","HS6","2020-04"]`)
+
+	locker := &hookLocker{Locker: &processLocks{}, partition: month, before: func() {
+		s := newRunner(t, l, nil).RunOnce(ctx, censusJob(t, bad))
+		if s.Failed() || s.Count(StatusWritten) != 1 {
+			t.Fatalf("the other release: %+v", s.Results)
+		}
+		if m, err := publish.Load(ctx, l, qdir); err != nil || m == nil || m.QuarantinedRows != 1 {
+			t.Fatalf("quarantine after the other release = %+v, %v", m, err)
+		}
+	}}
+	r, err := New(Options{Lake: l, SpoolDir: t.TempDir(), Now: func() time.Time { return fixedNow }, Locker: locker}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.RunOnce(ctx, censusJob(t, clean))
+	if s.Failed() || s.Count(StatusWritten) != 1 {
+		t.Fatalf("clean release: %+v", s.Results)
+	}
+	if !locker.done {
+		t.Fatal("the hook never ran")
+	}
+	if m, err := publish.Load(ctx, l, qdir); err != nil || m == nil || m.QuarantinedRows != 0 {
+		t.Fatalf("quarantine after the clean release = %+v, %v; want the other release's row cleared", m, err)
 	}
 }

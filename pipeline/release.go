@@ -21,9 +21,13 @@ import (
 type releaseTxn struct {
 	tx     *publish.Txn
 	leases *leaseSet
-	tracer trace.Tracer
-	tables Tables // nil: no table-format snapshots
-	logger *slog.Logger
+	// unleasedQuarantine are the quarantine partitions beginRelease
+	// found, under their data partition's lease, that the release need
+	// not write (needsQuarantine).
+	unleasedQuarantine map[string]bool
+	tracer             trace.Tracer
+	tables             Tables // nil: no table-format snapshots
+	logger             *slog.Logger
 }
 
 // beginRelease takes, in sorted order, the leases of every partition the
@@ -32,39 +36,76 @@ type releaseTxn struct {
 // at the same location wrote, which a correction may withdraw), and starts
 // its transaction. A data partition's quarantine is left out when the
 // release quarantined nothing there and there is nothing of the job's to
-// clear (needsQuarantine): then the release does not write it.
+// clear (needsQuarantine): then the release does not write it. That is
+// judged before the leases and checked again once the data partition's
+// lease is held (every writer of the job's quarantine there holds it too:
+// a rejected row's target is one of its data partitions), so a release
+// that quarantined rows there in between is seen; then the leases are
+// given back and taken again with every quarantine, in order.
 func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Release, col *collector, inputs []publish.Input, group string) (*releaseTxn, error) {
-	var paths []string
-	for _, d := range col.dataParts() {
-		paths = append(paths, d.p.Path)
-		need, err := r.needsQuarantine(ctx, job, col, d.p, group)
+	// The second pass skips no quarantine, so it always returns.
+	for skip := true; ; skip = false {
+		var paths []string
+		var skipped []schema.Partition
+		for _, d := range col.dataParts() {
+			paths = append(paths, d.p.Path)
+			need := !skip
+			if skip {
+				var err error
+				if need, err = r.needsQuarantine(ctx, job, col, d.p, group); err != nil {
+					return nil, err
+				}
+			}
+			if need {
+				paths = append(paths, schema.QuarantineOf(d.p).Path)
+			} else {
+				skipped = append(skipped, d.p)
+			}
+			if versioned(job, d.p) {
+				paths = append(paths, HistoryPartition(d.p).Path)
+			}
+		}
+		for p := range col.quarantine {
+			paths = append(paths, p)
+		}
+		prev, err := r.previousLocation(ctx, job, rel)
 		if err != nil {
 			return nil, err
 		}
-		if need {
-			paths = append(paths, schema.QuarantineOf(d.p).Path)
+		if prev != nil {
+			for _, dir := range prev.Partitions {
+				paths = append(paths, dir, schema.QuarantineOf(schema.Partition{Path: dir}).Path)
+			}
 		}
-		if versioned(job, d.p) {
-			paths = append(paths, HistoryPartition(d.p).Path)
+		leases, err := lockAll(ctx, r.opts.Locker, paths)
+		if err != nil {
+			return nil, err
 		}
-	}
-	for p := range col.quarantine {
-		paths = append(paths, p)
-	}
-	prev, err := r.previousLocation(ctx, job, rel)
-	if err != nil {
-		return nil, err
-	}
-	if prev != nil {
-		for _, dir := range prev.Partitions {
-			paths = append(paths, dir, schema.QuarantineOf(schema.Partition{Path: dir}).Path)
+		unleased := map[string]bool{}
+		changed := false
+		for _, p := range skipped {
+			qp := schema.QuarantineOf(p).Path
+			if leases.held[qp] {
+				continue // leased for another reason (a withdrawn month)
+			}
+			need, err := r.needsQuarantine(ctx, job, col, p, group)
+			if err != nil {
+				leases.release()
+				return nil, err
+			}
+			if need {
+				changed = true
+				break
+			}
+			unleased[qp] = true
 		}
+		if changed {
+			leases.release()
+			continue
+		}
+		return &releaseTxn{tx: r.pub.Begin(job.Name, rel.ReleaseID, inputs), leases: leases, unleasedQuarantine: unleased,
+			tracer: r.opts.Tracer, tables: r.opts.Tables, logger: r.logger}, nil
 	}
-	leases, err := lockAll(ctx, r.opts.Locker, paths)
-	if err != nil {
-		return nil, err
-	}
-	return &releaseTxn{tx: r.pub.Begin(job.Name, rel.ReleaseID, inputs), leases: leases, tracer: r.opts.Tracer, tables: r.opts.Tables, logger: r.logger}, nil
 }
 
 // needsQuarantine reports whether the release col holds writes the
@@ -72,12 +113,11 @@ func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Releas
 // the partition's committed state has files of the job that the release
 // drops (quarantineToClear). Most releases quarantine nothing in a
 // partition that never had a quarantined row; this read of its committed
-// state, without its lease, spares them the lease, its two writes and
-// the record load. It reads what a reader following commits sees: a
-// writer committing the job's quarantine there later (a release whose
-// month has only bad rows, under that partition's lease alone) comes
-// after this release in the serial order, as it would had it waited for
-// the lease; a staged record with no outcome is invisible, and the
+// state, without the quarantine's lease, spares them the lease, its two
+// writes and the record load. Read under p's lease (beginRelease's second
+// look), it sees what every earlier writer of the job's quarantine there
+// committed, and a later one waits for p's lease, so it comes after this
+// release; a staged record with no outcome is invisible, and the
 // partition's next lease holder aborts it.
 func (r *Runner) needsQuarantine(ctx context.Context, job *Job, col *collector, p schema.Partition, group string) (bool, error) {
 	if col.quarantineFor(p) != nil {

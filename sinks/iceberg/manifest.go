@@ -99,8 +99,11 @@ func avroHeaderLen(b []byte) (int, error) {
 		}
 		for range 2 * count {
 			l, err := varint()
-			if err != nil || l < 0 || l > int64(len(b)) {
-				return 0, fmt.Errorf("avro header: length %d: %v", l, err)
+			if err != nil {
+				return 0, fmt.Errorf("avro header: %w", err)
+			}
+			if l < 0 || l > int64(len(b)) {
+				return 0, fmt.Errorf("avro header: length %d of %d bytes", l, len(b))
 			}
 			if _, err := r.Discard(int(l)); err != nil {
 				return 0, fmt.Errorf("avro header: %w", err)

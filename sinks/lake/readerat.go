@@ -13,7 +13,8 @@ type ObjectReader interface {
 	// ReadAt reads len(p) bytes at off, as io.ReaderAt; it is safe for
 	// concurrent use. The bytes are those of the version opened: when the
 	// object has been replaced since, ReadAt returns them or an error,
-	// never bytes of the newer version.
+	// never bytes of the newer version (on a store that gives objects no
+	// ETag, S3-compatible ones without one, that cannot be checked).
 	io.ReaderAt
 	// Size is the size of the version opened.
 	Size() int64

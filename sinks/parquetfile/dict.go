@@ -36,9 +36,9 @@ type distinctCount struct {
 	ptr  bool
 	seen map[string]struct{}
 	over bool
-	// last is the value of the row before (a clone): rows come in their
-	// source's order, where an HS code and its description repeat for
-	// every partner, and a comparison is cheaper than hashing them.
+	// last is the last value added that was new (a clone): rows come in
+	// their source's order, where an HS code and its description repeat
+	// for every partner, and a comparison is cheaper than hashing them.
 	last    string
 	hasLast bool
 }

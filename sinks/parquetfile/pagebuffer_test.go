@@ -25,9 +25,10 @@ func TestSmallFilesKeepTheirPages(t *testing.T) {
 				SourceURI: "file:///" + long, SourceSHA256: strings.Repeat("ab", 32)}
 		},
 		"repeats": func(i int) schema.TradeFlowRecord {
-			// The same long description on runs of rows, but more than
-			// half distinct over the file, so the column stays PLAIN.
-			d := fmt.Sprintf("%s %d", long[:250], i/2+i%2*1_000_000) // 3,500 of them under 1 MiB
+			// The same long description on runs of two rows (the spool
+			// writes the second as a back-reference), but more than half
+			// distinct over the file, so the column stays PLAIN.
+			d := fmt.Sprintf("%s %d", long[:250], i-(i%3)/2) // 3,500 of them under 1 MiB
 			return schema.TradeFlowRecord{HSCode: fmt.Sprintf("%010d", i), Description: &d, SourceURI: long}
 		},
 		"empty": func(int) schema.TradeFlowRecord { return schema.TradeFlowRecord{} },
