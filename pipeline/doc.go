@@ -20,9 +20,9 @@
 //     refreshed; a failed partition fails the whole release. A data
 //     partition's quarantine is not among them when the release
 //     quarantined nothing there and its committed state has nothing of the
-//     job's to clear (needsQuarantine, judged again under the data
-//     partition's lease; when that changes, the leases are taken again
-//     with it): the release does not write it.
+//     job's to clear (needsQuarantine, read under the data partition's
+//     lease; when there is, the leases are taken again with it): the
+//     release does not write it.
 //   - inputs.go: where releases come from (inbox objects, local files,
 //     fetches), raw/ archive copies, failed/ (only the object the run
 //     took moves there: one replaced since is left in place).

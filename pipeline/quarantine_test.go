@@ -200,12 +200,11 @@ func (h *hookLocker) Lock(ctx context.Context, p string) (context.Context, func(
 	return h.Locker.Lock(ctx, p)
 }
 
-// TestQuarantinedWhileLeasingIsCleared: a clean release judges, before its
-// leases, that the job has nothing in a month's quarantine; another
-// release of the job quarantines a row there before the first holds the
-// month's lease. The first must still clear it once it holds the lease
-// (beginRelease's second look), or its corrected month would stand beside
-// the other's quarantined row.
+// TestQuarantinedWhileLeasingIsCleared: while a clean release waits for a
+// month's lease, another release of the job quarantines a row there. The
+// first must still clear it once it holds the lease (beginRelease reads
+// the quarantine under the month's lease), or its corrected month would
+// stand beside the other's quarantined row.
 func TestQuarantinedWhileLeasingIsCleared(t *testing.T) {
 	ctx := context.Background()
 	const month = "trade_flows/source=census/flow=export/year=2020/month=04"

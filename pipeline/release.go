@@ -35,13 +35,13 @@ type releaseTxn struct {
 // history, the undated quarantine, and the partitions the previous version
 // at the same location wrote, which a correction may withdraw), and starts
 // its transaction. A data partition's quarantine is left out when the
-// release quarantined nothing there and there is nothing of the job's to
-// clear (needsQuarantine): then the release does not write it. That is
-// judged before the leases and checked again once the data partition's
-// lease is held (every writer of the job's quarantine there holds it too:
-// a rejected row's target is one of its data partitions), so a release
-// that quarantined rows there in between is seen; then the leases are
-// given back and taken again with every quarantine, in order.
+// release quarantined nothing there and, read once the data partition's
+// lease is held, there is nothing of the job's to clear (needsQuarantine):
+// then the release does not write it. Every writer of the job's
+// quarantine there holds that lease too (a rejected row's target is one
+// of its data partitions), so the read sees every such commit before it.
+// When there is something to clear, the leases are given back and taken
+// again with every quarantine, in order.
 func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Release, col *collector, inputs []publish.Input, group string) (*releaseTxn, error) {
 	// The second pass skips no quarantine, so it always returns.
 	for skip := true; ; skip = false {
@@ -49,14 +49,7 @@ func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Releas
 		var skipped []schema.Partition
 		for _, d := range col.dataParts() {
 			paths = append(paths, d.p.Path)
-			need := !skip
-			if skip {
-				var err error
-				if need, err = r.needsQuarantine(ctx, job, col, d.p, group); err != nil {
-					return nil, err
-				}
-			}
-			if need {
+			if !skip || col.quarantineFor(d.p) != nil {
 				paths = append(paths, schema.QuarantineOf(d.p).Path)
 			} else {
 				skipped = append(skipped, d.p)
@@ -113,12 +106,11 @@ func (r *Runner) beginRelease(ctx context.Context, job *Job, rel *sources.Releas
 // the partition's committed state has files of the job that the release
 // drops (quarantineToClear). Most releases quarantine nothing in a
 // partition that never had a quarantined row; this read of its committed
-// state, without the quarantine's lease, spares them the lease, its two
-// writes and the record load. Read under p's lease (beginRelease's second
-// look), it sees what every earlier writer of the job's quarantine there
-// committed, and a later one waits for p's lease, so it comes after this
-// release; a staged record with no outcome is invisible, and the
-// partition's next lease holder aborts it.
+// state under p's lease, without the quarantine's, spares them the lease,
+// its two writes and the record load. It sees what every earlier writer
+// of the job's quarantine there committed, and a later one waits for p's
+// lease, so it comes after this release; a staged record with no outcome
+// is invisible, and the partition's next lease holder aborts it.
 func (r *Runner) needsQuarantine(ctx context.Context, job *Job, col *collector, p schema.Partition, group string) (bool, error) {
 	if col.quarantineFor(p) != nil {
 		return true, nil
