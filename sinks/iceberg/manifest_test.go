@@ -23,15 +23,7 @@ func TestManifestCodecMatchesIcebergGo(t *testing.T) {
 	w := &Writer{Base: "http://x"}
 	for _, d := range defs {
 		t.Run(d.Table.Name, func(t *testing.T) {
-			md, err := w.create(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			spec, sc := md.PartitionSpec(), md.CurrentSchema()
-			c, err := newManifestCodec(spec, sc)
-			if err != nil || c == nil {
-				t.Fatalf("no codec: %v", err)
-			}
+			spec, sc, c := codecFor(t, w, d)
 			fields := spec.PartitionType(sc).FieldList
 			var entries []ice.ManifestEntry
 			for i := range 6 {
@@ -127,15 +119,7 @@ func TestManifestCodecRefusesStatistics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md, err := (&Writer{Base: "http://x"}).create(defs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, sc := md.PartitionSpec(), md.CurrentSchema()
-	c, err := newManifestCodec(spec, sc)
-	if err != nil || c == nil {
-		t.Fatalf("no codec: %v", err)
-	}
+	spec, sc, c := codecFor(t, &Writer{Base: "http://x"}, defs[0])
 	pv := map[int]any{}
 	for _, f := range spec.PartitionType(sc).FieldList {
 		pv[f.ID] = nil
@@ -176,4 +160,20 @@ func avroMeta(t *testing.T, b []byte) map[string]string {
 			out[string(k)] = string(v)
 		}
 	}
+}
+
+// codecFor makes the table of d as w creates it and the manifest codec of
+// its partition spec and schema.
+func codecFor(t *testing.T, w *Writer, d Def) (ice.PartitionSpec, *ice.Schema, *manifestCodec) {
+	t.Helper()
+	md, err := w.create(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, sc := md.PartitionSpec(), md.CurrentSchema()
+	c, err := newManifestCodec(spec, sc)
+	if err != nil || c == nil {
+		t.Fatalf("no codec: %v", err)
+	}
+	return spec, sc, c
 }
