@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/tradepipe/tradepipe/internal/reference"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 	"github.com/tradepipe/tradepipe/sources"
@@ -32,6 +33,10 @@ func (r *Runner) publishPartition(ctx context.Context, rt *releaseTxn, job *Job,
 	}
 	old, err := rt.tx.Load(ctx, d.p.Path)
 	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
+	}
+	if err := partnerClash(job, old, d.p.Path, group); err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
@@ -84,7 +89,7 @@ func (r *Runner) publishPartition(ctx context.Context, rt *releaseTxn, job *Job,
 		Partition: d.p,
 		Group: publish.Group{
 			Name: group, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
-			ContentSHA256: contentOf(job, d), QuarantinedRows: d.quarantined,
+			ContentSHA256: contentOf(job, d), Partners: partnersOf(job), QuarantinedRows: d.quarantined,
 			Counters: col.counters, Warnings: col.warnings,
 		},
 		Local: local,
@@ -118,6 +123,63 @@ func staleGroups(job *Job, m *publish.Manifest, group string) []string {
 		}
 	}
 	return out
+}
+
+// partnersOf is the partner set job's groups record in the manifest
+// (publish.Group.Partners), nil for a job that is not partner-scoped.
+func partnersOf(job *Job) []string {
+	ps, ok := job.Parser.(sources.PartnerScoped)
+	if !ok || job.PerDelivery {
+		return nil
+	}
+	if p := ps.Partners(); p != nil {
+		return p
+	}
+	return []string{publish.EveryPartner}
+}
+
+// partnerClash refuses a partner-scoped job's file in partition m (dir)
+// when a group of another job there holds one of its partners: the two
+// files would both be read for the month, and their common partners'
+// rows counted twice. tradepipe validate catches that within one config;
+// this is the check for jobs of different configs, different daemons or
+// a renamed job, made under the partition's lease so that of two such
+// releases the second sees the first. A group of the same name is the
+// file this release replaces, and a group whose partners are unknown (a
+// layout before partners were recorded or named) is not judged.
+func partnerClash(job *Job, m *publish.Manifest, dir, group string) error {
+	ps, ok := job.Parser.(sources.PartnerScoped)
+	if !ok || job.PerDelivery || m == nil {
+		return nil
+	}
+	mine := ps.Partners()
+	for _, g := range m.Groups {
+		if g.Job == job.Name || g.Name == group || len(g.Files) == 0 {
+			continue
+		}
+		theirs, ok := groupPartners(ps, &g)
+		if !ok {
+			continue
+		}
+		if common := reference.PartnerOverlap(mine, theirs); common != "" {
+			// Two sets of every partner meet only under one name,
+			// partners-all, which is replaced above: common is a code.
+			return fmt.Errorf("partition %s: job %s writes partner %s, which file %s of job %s holds: the month would count those rows twice; give the jobs disjoint partners (a renamed job: its former name, whose files its releases replace)", dir, job.Name, common, g.Name, g.Job)
+		}
+	}
+	return nil
+}
+
+// groupPartners is the partner set of g (nil for every partner): the one
+// recorded in the manifest, else the one its name gives.
+func groupPartners(ps sources.PartnerScoped, g *publish.Group) ([]string, bool) {
+	switch {
+	case len(g.Partners) == 1 && g.Partners[0] == publish.EveryPartner:
+		return nil, true
+	case len(g.Partners) > 0:
+		return g.Partners, true
+	}
+	return ps.GroupPartners(g.Name)
 }
 
 // newestGroup returns the group among names with the newest release, or

@@ -17,6 +17,7 @@ import (
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 	"github.com/tradepipe/tradepipe/sinks/publish"
+	"github.com/tradepipe/tradepipe/sources"
 	"github.com/tradepipe/tradepipe/sources/census"
 )
 
@@ -340,4 +341,97 @@ func TestLegacyPartFileConverges(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, dir, "part-00000.parquet")); !os.IsNotExist(err) {
 		t.Errorf("part-00000.parquet still in the view: %v", err)
 	}
+}
+
+// hidePartners is a census parser as a version before partner sets were
+// recorded saw it: its groups carry no Partners in the manifest.
+type hidePartners struct{ sources.Parser }
+
+// Jobs of different configs (so validate never saw them together) whose
+// partners meet: the second to commit a month is refused under the
+// partition's lease, names the file and job it would double, and leaves
+// the lake as it was; a disjoint job still lands beside them. A group
+// written without a recorded partner set is judged by its name.
+func TestPartnerClashAcrossConfigs(t *testing.T) {
+	ctx := context.Background()
+	api := censustest.New()
+	t.Cleanup(api.Close)
+	root := t.TempDir()
+	l, _ := lake.NewDir(root)
+	r := newRunner(t, l, nil)
+	c := &clock{t: fixedNow}
+	apr := civil.Month{Year: 2020, Month: time.April}
+	dir := "trade_flows/source=census/flow=export/year=2020/month=04"
+	db := duckdbtest.Open(t)
+
+	cn := partnerJob(t, api, c, "census-china", census.Options{Flow: "export", Partner: "5700"})
+	wantStatus(t, "china", r.RunMonth(ctx, cn, apr), StatusWritten)
+	want := expected(t, "export", "HS6", apr, 0, "5700")
+
+	for _, tc := range []struct {
+		name string
+		o    census.Options
+		msg  string
+	}{
+		{"census-all", census.Options{Flow: "export", AllPartners: true}, "job census-all writes partner CN, which file partner-CN of job census-china holds"},
+		{"census-cn-hk", census.Options{Flow: "export", Partners: []string{"5820", "5700"}}, "job census-cn-hk writes partner CN, which file partner-CN of job census-china holds"},
+		{"census-china-2", census.Options{Flow: "export", Partner: "5700"}, ""}, // its file's name: it would replace it, not double it
+	} {
+		job := partnerJob(t, api, c, tc.name, tc.o)
+		rs := r.RunMonth(ctx, job, apr)
+		if tc.msg == "" {
+			wantStatus(t, tc.name, rs, StatusUnchanged) // the same answer
+			continue
+		}
+		if len(rs) != 1 || rs[0].Status != StatusFailed || rs[0].Err == nil || !strings.Contains(rs[0].Err.Error(), tc.msg) ||
+			!strings.Contains(rs[0].Err.Error(), "partition "+dir) {
+			t.Fatalf("%s: results %+v, want one failure saying %q", tc.name, rs, tc.msg)
+		}
+		if got := partitionViewNames(t, root, dir); strings.Join(got, " ") != "partner-CN.parquet" {
+			t.Fatalf("%s: view files %v", tc.name, got)
+		}
+		sameMap(t, tc.name+" refused", byPartner(t, db, root, "export", apr), want)
+	}
+
+	hk := partnerJob(t, api, c, "census-hk", census.Options{Flow: "export", Partner: "5820"})
+	wantStatus(t, "hong kong", r.RunMonth(ctx, hk, apr), StatusWritten)
+	sameMap(t, "disjoint job beside", byPartner(t, db, root, "export", apr), expected(t, "export", "HS6", apr, 0, "5700", "5820"))
+	m, err := publish.Load(ctx, l, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := m.Group("partner-HK").Partners; strings.Join(p, ",") != "HK" {
+		t.Errorf("partner-HK records partners %v", p)
+	}
+
+	// A month written by a version that did not record partners: the
+	// name partner-CN still says them.
+	may := civil.Month{Year: 2020, Month: time.May}
+	old := partnerJob(t, api, c, "census-china", census.Options{Flow: "export", Partner: "5700"})
+	old.Parser = hidePartners{old.Parser}
+	wantStatus(t, "china, unrecorded", r.RunMonth(ctx, old, may), StatusWritten)
+	mayDir := "trade_flows/source=census/flow=export/year=2020/month=05"
+	if m, err = publish.Load(ctx, l, mayDir); err != nil || m.Group("partner-CN") == nil || m.Group("partner-CN").Partners != nil {
+		t.Fatalf("unrecorded group: %v, %v", m, err)
+	}
+	all := partnerJob(t, api, c, "census-all", census.Options{Flow: "export", AllPartners: true})
+	if rs := r.RunMonth(ctx, all, may); len(rs) != 1 || rs[0].Status != StatusFailed || !strings.Contains(fmt.Sprint(rs[0].Err), "which file partner-CN of job census-china holds") {
+		t.Fatalf("all partners over an unrecorded partner-CN: %+v", rs)
+	}
+
+	// Two all-partner jobs write the same file name: the second's
+	// release replaces the first's file (as a renamed job's does), so
+	// no row is read twice.
+	jun := civil.Month{Year: 2020, Month: time.June}
+	wantStatus(t, "all partners, June", r.RunMonth(ctx, all, jun), StatusWritten)
+	junDir := "trade_flows/source=census/flow=export/year=2020/month=06"
+	if m, err = publish.Load(ctx, l, junDir); err != nil || strings.Join(m.Group("partners-all").Partners, ",") != publish.EveryPartner {
+		t.Fatalf("partners-all records %v (%v)", m, err)
+	}
+	every := partnerJob(t, api, c, "census-everything", census.Options{Flow: "export", AllPartners: true, Level: "HS10"})
+	wantStatus(t, "a second all-partner job", r.RunMonth(ctx, every, jun), StatusWritten)
+	if got := partitionViewNames(t, root, junDir); strings.Join(got, " ") != "partners-all.parquet" {
+		t.Fatalf("June view files %v", got)
+	}
+	sameMap(t, "June", byPartner(t, db, root, "export", jun), expected(t, "export", "HS10", jun, 0, ""))
 }

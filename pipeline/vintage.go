@@ -160,7 +160,7 @@ func (r *Runner) publishHistory(ctx context.Context, rt *releaseTxn, job *Job, r
 		Partition: hp,
 		Group: publish.Group{
 			Name: rel.ReleaseID, Job: job.Name, ReleaseID: rel.ReleaseID, Inputs: inputs,
-			ContentSHA256: contentOf(job, d), QuarantinedRows: d.quarantined,
+			ContentSHA256: contentOf(job, d), Partners: partnersOf(job), QuarantinedRows: d.quarantined,
 		},
 		Local: files,
 	})

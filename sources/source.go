@@ -78,6 +78,24 @@ type Parser interface {
 	Parse(ctx context.Context, r *Release, e Emitter) error
 }
 
+// PartnerScoped is a Parser whose releases hold the rows of a fixed set
+// of trade partners, with the set in the name of the file each release
+// writes (census: partner-CN, partners-CN-HK, partners-all), so jobs for
+// different partners share a partition. The pipeline records the set in
+// the manifest and refuses to commit a file beside another job's whose
+// partners meet its own: a read of the month would count those rows
+// twice. Both methods are pure and may be called at any time.
+type PartnerScoped interface {
+	Parser
+	// Partners returns the ISO codes of the partners the rows may hold,
+	// sorted; nil means every partner.
+	Partners() []string
+	// GroupPartners reads the partners from the name of a file group
+	// this kind of parser writes, whichever job or version wrote it (nil
+	// for every partner); ok is false when the name does not say.
+	GroupPartners(group string) (partners []string, ok bool)
+}
+
 // Fetcher reads a source's live endpoint.
 type Fetcher interface {
 	// Fetch retrieves the input for month m into a local file under dir

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tradepipe/tradepipe/internal/civil"
+	"github.com/tradepipe/tradepipe/internal/reference"
 	"github.com/tradepipe/tradepipe/sinks/lake"
 )
 
@@ -281,7 +282,7 @@ func (c *Config) checkOverlappingWriters() Problems {
 				clash = true
 				break
 			}
-			if common := overlap(me.partners, other.partners); common != "" {
+			if common := reference.PartnerOverlap(me.partners, other.partners); common != "" {
 				what := "partner " + common
 				if common == "all" {
 					what = "every partner"
@@ -296,25 +297,6 @@ func (c *Config) checkOverlappingWriters() Problems {
 		}
 	}
 	return ps
-}
-
-// overlap names a partner two partner sets share ("all" when either is
-// every partner), or "" when they are disjoint.
-func overlap(a, b []string) string {
-	switch {
-	case a == nil && b == nil:
-		return "all"
-	case a == nil && len(b) > 0:
-		return b[0]
-	case b == nil && len(a) > 0:
-		return a[0]
-	}
-	for _, p := range a {
-		if slices.Contains(b, p) {
-			return p
-		}
-	}
-	return ""
 }
 
 // Duration is a time.Duration written as "30s", "5m".

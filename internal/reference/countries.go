@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -42,4 +43,26 @@ func ScheduleC(code string) (Country, bool) {
 	}
 	c, ok := m[code]
 	return c, ok && c.ISO2 != ""
+}
+
+// PartnerOverlap names a partner that two partner sets share, or "" when
+// they are disjoint. A set is ISO codes; nil is every partner, and two
+// sets of which one is every partner share "all" when both are, else the
+// other's first code. Config validation and the commit both ask it, so a
+// clash found in one config and one found in the lake read the same.
+func PartnerOverlap(a, b []string) string {
+	switch {
+	case a == nil && b == nil:
+		return "all"
+	case a == nil && len(b) > 0:
+		return b[0]
+	case b == nil && len(a) > 0:
+		return a[0]
+	}
+	for _, p := range a {
+		if slices.Contains(b, p) {
+			return p
+		}
+	}
+	return ""
 }

@@ -46,6 +46,10 @@ type Manifest struct {
 	PublishedAt     time.Time `json:"published_at"`
 }
 
+// EveryPartner, alone in Group.Partners, is a group that may hold rows of
+// every trade partner.
+const EveryPartner = "*"
+
 // Group is one independently replaced set of files in a partition.
 type Group struct {
 	Name      string `json:"name"`
@@ -55,7 +59,13 @@ type Group struct {
 	// (release, URI, input hash, ingest time), independent of row order.
 	// A new input with the same fingerprint changes nothing, so the group
 	// is left as it is. Empty when not computed.
-	ContentSHA256   string           `json:"content_sha256,omitempty"`
+	ContentSHA256 string `json:"content_sha256,omitempty"`
+	// Partners are the trade partners the group's rows may hold, for a
+	// group whose files carry their partners in their identity (census):
+	// ISO codes, sorted, or EveryPartner alone. Empty when the writer did
+	// not say (other sources, and census groups written before it was
+	// recorded: GroupPartners reads those from the group's name).
+	Partners        []string         `json:"partners,omitempty"`
 	Files           []FileEntry      `json:"files"`
 	Inputs          []Input          `json:"inputs"`
 	Rows            int64            `json:"rows"`

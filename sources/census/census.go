@@ -53,6 +53,8 @@ type Options struct {
 	Now func() time.Time
 }
 
+var _ sources.PartnerScoped = (*Source)(nil)
+
 // Source is the census source: a Parser for saved or fetched responses and
 // a Fetcher for the live API.
 type Source struct {
@@ -179,23 +181,52 @@ func partnerCodes(o Options) ([]string, error) {
 // lake"). partner-CN for one partner, partners-CN-HK for a few (ISO
 // codes sorted), partners-<n>-<hash> for more than eight, partners-all.
 func (s *Source) FileGroup() string {
-	if s.codes == nil {
-		return "partners-all"
-	}
-	iso := make([]string, len(s.codes))
-	for i, c := range s.codes {
-		country, _ := reference.ScheduleC(c) // New checked every code
-		iso[i] = country.ISO2
-	}
-	slices.Sort(iso)
+	iso := s.Partners()
 	switch {
+	case iso == nil:
+		return groupAll
 	case len(iso) == 1:
-		return "partner-" + iso[0]
-	case len(iso) <= 8:
-		return "partners-" + strings.Join(iso, "-")
+		return groupOne + iso[0]
+	case len(iso) <= maxNamedPartners:
+		return groupFew + strings.Join(iso, "-")
 	}
 	sum := sha256.Sum256([]byte(strings.Join(iso, ",")))
-	return fmt.Sprintf("partners-%d-%s", len(iso), hex.EncodeToString(sum[:4]))
+	return fmt.Sprintf("%s%d-%s", groupFew, len(iso), hex.EncodeToString(sum[:4]))
+}
+
+// The names of FileGroup, read back by GroupPartners.
+const (
+	groupAll         = "partners-all"
+	groupOne         = "partner-"
+	groupFew         = "partners-"
+	maxNamedPartners = 8
+)
+
+// GroupPartners reads the partners from a group name FileGroup gives (by
+// any job, of any partner set): nil for partners-all, the ISO codes of
+// partner-CN or partners-CN-HK. ok is false for a hashed name
+// (partners-<n>-<hash>, more than eight partners) and for names
+// FileGroup does not give, such as part-00000 of the layout before
+// partners were in the file identity.
+func (s *Source) GroupPartners(group string) ([]string, bool) {
+	if group == groupAll {
+		return nil, true
+	}
+	var codes []string
+	if code, ok := strings.CutPrefix(group, groupOne); ok {
+		codes = []string{code}
+	} else if rest, ok := strings.CutPrefix(group, groupFew); ok {
+		codes = strings.Split(rest, "-")
+	}
+	if len(codes) == 0 || len(codes) > maxNamedPartners {
+		return nil, false
+	}
+	for _, c := range codes {
+		if len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' {
+			return nil, false
+		}
+	}
+	return codes, true
 }
 
 // Partners returns the ISO codes of the partners the source covers,

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -595,5 +596,30 @@ func TestFetchPartnerList(t *testing.T) {
 	}
 	if len(rec.flows) != 2 || rec.flows[0].Partner != "CN" || rec.flows[1].Partner != "HK" || rec.flows[1].ValueUSD.String() != "5800" {
 		t.Fatalf("flows %+v", rec.flows)
+	}
+}
+
+// GroupPartners reads back every name FileGroup gives, and nothing else.
+func TestGroupPartners(t *testing.T) {
+	var s *Source
+	for _, o := range []Options{
+		{Flow: "export", Partner: "5700"},
+		{Flow: "export", Partners: []string{"5820", "5700"}},
+		{Flow: "export", AllPartners: true},
+	} {
+		o.BaseURL = "http://127.0.0.1:1"
+		src, err := New(o, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := s.GroupPartners(src.FileGroup())
+		if !ok || !slices.Equal(got, src.Partners()) {
+			t.Errorf("GroupPartners(%q) = %v, %v; want %v", src.FileGroup(), got, ok, src.Partners())
+		}
+	}
+	for _, name := range []string{"part-00000", "partners-9-1a2b3c4d", "partner-", "partner-cn", "partners-CN--HK", "partners-CN-HKG", "partners-A-B-C-D-E-F-G-H-I", "partners-AA-BB-CC-DD-EE-FF-GG-HH-II"} {
+		if got, ok := s.GroupPartners(name); ok {
+			t.Errorf("GroupPartners(%q) = %v, want not ok", name, got)
+		}
 	}
 }
