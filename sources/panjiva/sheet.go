@@ -188,11 +188,16 @@ func (p *sheetParser) parseRow(b []byte) (used int, complete bool, err error) {
 	col := -1
 	pos := gt + 1
 	for {
-		lt := bytes.IndexByte(b[pos:], '<')
-		if lt < 0 || pos+lt+2 >= len(b) {
+		if pos >= len(b) || b[pos] != '<' { // a cell usually follows the last at once
+			lt := bytes.IndexByte(b[pos:], '<')
+			if lt < 0 {
+				return 0, false, nil
+			}
+			pos += lt
+		}
+		if pos+2 >= len(b) {
 			return 0, false, nil
 		}
-		pos += lt
 		switch {
 		case b[pos+1] == 'c' && (b[pos+2] == ' ' || b[pos+2] == '>' || b[pos+2] == '/'):
 			next, ok, err := p.parseCell(b, pos, &col)
@@ -539,6 +544,10 @@ func (p *sheetParser) slowCell(b []byte, pos, k int, typ []byte, col int) (int, 
 
 func (p *sheetParser) put(col int, c cell) {
 	if c.kind == kindEmpty {
+		return
+	}
+	if col == len(p.cells) { // the usual: cells in order, none missing
+		p.cells = append(p.cells, c)
 		return
 	}
 	for len(p.cells) <= col {
