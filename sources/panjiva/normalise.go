@@ -72,6 +72,63 @@ func serialDate(f float64, date1904 bool) (civil.Date, error) {
 	return civil.DateOf(t), nil
 }
 
+// wholeSerialDate reads the usual date cell, a whole serial day number of
+// at most seven digits, with integer arithmetic instead of strconv and
+// time. ok is false for anything else, and for a date serialDate refuses
+// or outside minYear–maxYear, which parseDate then reads as before.
+func wholeSerialDate(t []byte, date1904 bool) (civil.Date, bool) {
+	if len(t) == 0 || len(t) > 7 {
+		return civil.Date{}, false
+	}
+	n := 0
+	for _, ch := range t {
+		if ch < '0' || ch > '9' {
+			return civil.Date{}, false
+		}
+		n = n*10 + int(ch-'0')
+	}
+	// Days since 1970-01-01: serial 25569 is that day in the 1900 system
+	// (counting Excel's phantom 1900-02-29, so only serials after 60), and
+	// 1904-01-01 is day -24107.
+	var days int
+	switch {
+	case n < 1 || n > 2958465:
+		return civil.Date{}, false
+	case date1904:
+		days = n - 24107
+	case n <= 60:
+		return civil.Date{}, false
+	default:
+		days = n - 25569
+	}
+	d := dateOfDays(days)
+	if d.Year < minYear || d.Year > maxYear {
+		return civil.Date{}, false
+	}
+	return d, true
+}
+
+// dateOfDays is the proleptic Gregorian date days after 1970-01-01
+// (Howard Hinnant's civil_from_days; days >= -719468, 0000-03-01).
+func dateOfDays(days int) civil.Date {
+	z := days + 719468
+	era := z / 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return civil.Date{Year: y, Month: time.Month(m), Day: d}
+}
+
 // textDateLayouts are the text forms seen in exports, tried in order.
 // Slashed dates are read month first (US exports); day first only when
 // the first number cannot be a month.
@@ -93,6 +150,9 @@ func parseDate(c cell, date1904 bool) (d civil.Date, ok bool, err error) {
 	if c.kind == kindNumber {
 		// The common serial day number, without a string.
 		t := bytes.TrimSpace(c.v)
+		if d, ok := wholeSerialDate(t, date1904); ok {
+			return d, true, nil
+		}
 		if f, err := strconv.ParseFloat(view(t), 64); err == nil && f >= 1 && f < 19000101 {
 			if d, err = serialDate(f, date1904); err == nil && d.Year >= minYear && d.Year <= maxYear {
 				return d, true, nil

@@ -2,6 +2,7 @@ package panjiva
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -268,6 +269,27 @@ func TestAppendUnescaped(t *testing.T) {
 	} {
 		if got := string(appendUnescaped(nil, []byte(in))); got != want {
 			t.Errorf("appendUnescaped(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Every whole serial, in both date systems, reads as serialDate reads it,
+// or is left to parseDate's general path.
+func TestWholeSerialDate(t *testing.T) {
+	for _, date1904 := range []bool{false, true} {
+		for n := 0; n <= 2958466; n++ {
+			s := strconv.Itoa(n)
+			got, ok := wholeSerialDate([]byte(s), date1904)
+			want, err := serialDate(float64(n), date1904)
+			inRange := err == nil && want.Year >= minYear && want.Year <= maxYear
+			if ok != (inRange && n >= 1) || ok && got != want {
+				t.Fatalf("serial %s (1904 %v): got %v %v, serialDate %v %v", s, date1904, got, ok, want, err)
+			}
+		}
+	}
+	for _, s := range []string{"", "12345678", "4417a", "-1", "44171.5", " 44171"} {
+		if d, ok := wholeSerialDate([]byte(s), false); ok {
+			t.Errorf("%q read as %v", s, d)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package panjiva
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -187,11 +188,16 @@ func (p *sheetParser) parseRow(b []byte) (used int, complete bool, err error) {
 	col := -1
 	pos := gt + 1
 	for {
-		lt := bytes.IndexByte(b[pos:], '<')
-		if lt < 0 || pos+lt+2 >= len(b) {
+		if pos >= len(b) || b[pos] != '<' { // a cell usually follows the last at once
+			lt := bytes.IndexByte(b[pos:], '<')
+			if lt < 0 {
+				return 0, false, nil
+			}
+			pos += lt
+		}
+		if pos+2 >= len(b) {
 			return 0, false, nil
 		}
-		pos += lt
 		switch {
 		case b[pos+1] == 'c' && (b[pos+2] == ' ' || b[pos+2] == '>' || b[pos+2] == '/'):
 			next, ok, err := p.parseCell(b, pos, &col)
@@ -235,57 +241,26 @@ var (
 // column. It returns the position after the element; ok is false when b
 // ends first.
 func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool, err error) {
-	// Attributes: r (reference) and t (type); s (style) is not needed.
-	// Byte loops rather than IndexByte: the distances are a few bytes.
-	j := pos + 2
-	var ref, typ []byte
-	for {
-		for j < len(b) && isSpace(b[j]) {
-			j++
-		}
-		if j >= len(b) {
-			return 0, false, nil
-		}
-		if b[j] == '>' || b[j] == '/' {
-			break
-		}
-		eq := j
-		for eq < len(b) && b[eq] != '=' {
-			eq++
-		}
-		if eq+1 >= len(b) {
-			return 0, false, nil
-		}
-		name := b[j:eq]
-		q := b[eq+1]
-		if q != '"' && q != '\'' {
-			return 0, false, fmt.Errorf("malformed attribute in %.40q", b[pos:])
-		}
-		e := eq + 2
-		for e < len(b) && b[e] != q {
-			e++
-		}
-		if e >= len(b) {
-			return 0, false, nil
-		}
-		if len(name) == 1 {
-			switch name[0] {
-			case 'r':
-				ref = b[eq+2 : e]
-			case 't':
-				typ = b[eq+2 : e]
-			}
-		}
-		j = e + 1
-	}
-	if ref != nil {
-		c, ok := columnIndex(ref)
-		if !ok {
-			return 0, false, fmt.Errorf("bad cell reference %.20q", ref)
-		}
+	j, c, ref, typ, fast := fastAttrs(b, pos)
+	if fast {
 		*col = c
+		if next, ok := p.fastValue(b, j, c, typ); ok {
+			return next, true, nil
+		}
 	} else {
-		*col++
+		j, ref, typ, ok, err = cellAttrs(b, pos)
+		if err != nil || !ok {
+			return 0, ok, err
+		}
+		if ref != nil {
+			c, ok := columnIndex(ref)
+			if !ok {
+				return 0, false, fmt.Errorf("bad cell reference %.20q", ref)
+			}
+			*col = c
+		} else {
+			*col++
+		}
 	}
 	if b[j] == '/' { // <c .../>: styled but empty
 		if j+1 >= len(b) {
@@ -294,7 +269,7 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 		return j + 2, true, nil
 	}
 	k := j + 1 // content starts
-	var c cell
+	var cv cell
 	switch {
 	case bytes.Equal(typ, inlineStrType) && bytes.HasPrefix(b[k:], isStart):
 		gt := bytes.IndexByte(b[k+len(isStart):], '>')
@@ -313,9 +288,9 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 			return 0, false, fmt.Errorf("cell %.20s: %w", ref, err)
 		}
 		if p.lazy(*col) {
-			c = cell{kind: kindText, v: b[ts : ts+lt], lazy: true}
+			cv = cell{kind: kindText, v: b[ts : ts+lt], lazy: true}
 		} else {
-			c = p.textCell(kindText, b[ts:ts+lt])
+			cv = p.textCell(kindText, b[ts:ts+lt])
 		}
 		next = ts + lt + len(isEnd)
 	case !bytes.Equal(typ, inlineStrType) && bytes.HasPrefix(b[k:], vStart):
@@ -330,7 +305,7 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 		if !bytes.HasPrefix(b[vs+lt:], vEnd) {
 			return p.slowCell(b, pos, k, typ, *col)
 		}
-		c, err = p.typedCell(typ, b[vs:vs+lt], p.lazy(*col))
+		cv, err = p.typedCell(typ, b[vs:vs+lt], p.lazy(*col))
 		if err != nil {
 			return 0, false, fmt.Errorf("cell %.20s: %w", ref, err)
 		}
@@ -338,8 +313,218 @@ func (p *sheetParser) parseCell(b []byte, pos int, col *int) (next int, ok bool,
 	default:
 		return p.slowCell(b, pos, k, typ, *col)
 	}
-	p.put(*col, c)
+	p.put(*col, cv)
 	return next, true, nil
+}
+
+// fastAttrs reads, in one pass, the start tag that Excel, LibreOffice
+// and excelize write, <c r="B5" s="1" t="s">, s and t optional and in
+// that order, taking the column from the reference's letters as they go
+// by. j is at the '>' or '/' that ends the tag. fast is false for any
+// other tag (more attributes, another order, other spacing or quotes, a
+// reference without letters or past XFD, the end of b): cellAttrs then
+// reads it, and reports what is wrong with it.
+func fastAttrs(b []byte, pos int) (j, col int, ref, typ []byte, fast bool) {
+	j = pos + 2
+	if j+4 > len(b) || b[j] != ' ' || b[j+1] != 'r' || b[j+2] != '=' || b[j+3] != '"' {
+		return 0, 0, nil, nil, false
+	}
+	j += 4
+	rs := j
+	n := 0
+	for j < len(b) && b[j] >= 'A' && b[j] <= 'Z' {
+		n = n*26 + int(b[j]-'A'+1)
+		if n > maxColumns {
+			return 0, 0, nil, nil, false
+		}
+		j++
+	}
+	if j == rs {
+		return 0, 0, nil, nil, false
+	}
+	// The row number is not read: cellAttrs's columnIndex does not read
+	// it either.
+	for j < len(b) && b[j] != '"' {
+		j++
+	}
+	if j >= len(b) {
+		return 0, 0, nil, nil, false
+	}
+	ref = b[rs:j]
+	j++
+	if j+4 < len(b) && b[j] == ' ' && b[j+1] == 's' && b[j+2] == '=' && b[j+3] == '"' {
+		j += 4
+		for j < len(b) && b[j] != '"' {
+			j++
+		}
+		if j >= len(b) {
+			return 0, 0, nil, nil, false
+		}
+		j++
+	}
+	if j+4 < len(b) && b[j] == ' ' && b[j+1] == 't' && b[j+2] == '=' && b[j+3] == '"' {
+		j += 4
+		ts := j
+		for j < len(b) && b[j] != '"' {
+			j++
+		}
+		if j >= len(b) {
+			return 0, 0, nil, nil, false
+		}
+		typ = b[ts:j]
+		j++
+	}
+	if j >= len(b) || b[j] != '>' && b[j] != '/' {
+		return 0, 0, nil, nil, false
+	}
+	return j, n - 1, ref, typ, true
+}
+
+// cellAttrs reads the attributes of any <c> start tag at b[pos:]: r
+// (reference) and t (type); s (style) is not needed. j is at the '>' or
+// '/' that ends the tag; ok is false when b ends first.
+func cellAttrs(b []byte, pos int) (j int, ref, typ []byte, ok bool, err error) {
+	// Byte loops rather than IndexByte: the distances are a few bytes.
+	j = pos + 2
+	for {
+		for j < len(b) && isSpace(b[j]) {
+			j++
+		}
+		if j >= len(b) {
+			return 0, nil, nil, false, nil
+		}
+		if b[j] == '>' || b[j] == '/' {
+			return j, ref, typ, true, nil
+		}
+		eq := j
+		for eq < len(b) && b[eq] != '=' {
+			eq++
+		}
+		if eq+1 >= len(b) {
+			return 0, nil, nil, false, nil
+		}
+		name := b[j:eq]
+		q := b[eq+1]
+		if q != '"' && q != '\'' {
+			return 0, nil, nil, false, fmt.Errorf("malformed attribute in %.40q", b[pos:])
+		}
+		e := eq + 2
+		for e < len(b) && b[e] != q {
+			e++
+		}
+		if e >= len(b) {
+			return 0, nil, nil, false, nil
+		}
+		if len(name) == 1 {
+			switch name[0] {
+			case 'r':
+				ref = b[eq+2 : e]
+			case 't':
+				typ = b[eq+2 : e]
+			}
+		}
+		j = e + 1
+	}
+}
+
+// fastValue stores the value of the common cells, a shared string
+// <v>12</v>, a number <v>1.5</v> or an inline string <is><t>..</t></is>
+// each followed by </c>, at column col, reading it in one pass. b[j] is
+// the '>' or '/' that ends the start tag. ok is false for anything else
+// (and when b ends first), which parseCell then reads, errors and all.
+func (p *sheetParser) fastValue(b []byte, j, col int, typ []byte) (next int, ok bool) {
+	k := j + 1
+	switch {
+	case len(typ) == 1 && typ[0] == 's':
+		// At most 9 digits: sharedIndex's own bound, so no overflow.
+		if k+3 > len(b) || b[j] != '>' || b[k] != '<' || b[k+1] != 'v' || b[k+2] != '>' {
+			return 0, false
+		}
+		vs := k + 3
+		e, idx := vs, 0
+		for e < len(b) && e-vs < 10 && b[e]-'0' < 10 {
+			idx = idx*10 + int(b[e]-'0')
+			e++
+		}
+		if e == vs || e-vs > 9 || idx >= p.wb.shared.len() || !bytes.HasPrefix(b[e:], vEnd) {
+			return 0, false
+		}
+		if p.lazy(col) {
+			p.put(col, cell{kind: kindText, shared: true, ao: int32(idx), lazy: true})
+		} else {
+			p.put(col, cell{kind: kindText, v: p.wb.shared.at(idx), shared: true, ao: int32(idx)})
+		}
+		return e + len(vEnd), true
+	case len(typ) == 0 || len(typ) == 1 && typ[0] == 'n':
+		if k+3 > len(b) || b[j] != '>' || b[k] != '<' || b[k+1] != 'v' || b[k+2] != '>' {
+			return 0, false
+		}
+		vs := k + 3
+		lt, esc := textEnd(b, vs)
+		if lt < 0 || lt-vs > maxCellBytes || !bytes.HasPrefix(b[lt:], vEnd) {
+			return 0, false
+		}
+		v := b[vs:lt]
+		switch {
+		case p.lazy(col):
+			p.put(col, cell{kind: kindNumber, v: v, lazy: true})
+		case esc:
+			p.put(col, p.textCell(kindNumber, v))
+		default:
+			p.put(col, cell{kind: kindNumber, v: v})
+		}
+		return lt + len(vEnd), true
+	case bytes.Equal(typ, inlineStrType):
+		const is = "><is><t>"
+		if k+len(is)-1 > len(b) || string(b[j:k+len(is)-1]) != is {
+			return 0, false
+		}
+		ts := k + len(is) - 1
+		lt, esc := textEnd(b, ts)
+		if lt < 0 || lt-ts > maxCellBytes || !bytes.HasPrefix(b[lt:], isEnd) {
+			return 0, false
+		}
+		v := b[ts:lt]
+		switch {
+		case p.lazy(col):
+			p.put(col, cell{kind: kindText, v: v, lazy: true})
+		case esc:
+			p.put(col, p.textCell(kindText, v))
+		default:
+			p.put(col, cell{kind: kindText, v: v})
+		}
+		return lt + len(isEnd), true
+	}
+	return 0, false
+}
+
+// textEnd returns the index of the first '<' in b from i on, or -1, and
+// whether a '&' or a '_' (what starts an entity or an _xHHHH_ escape)
+// comes before it: one pass, eight bytes at a time, instead of a search
+// for the end and two for escapes.
+func textEnd(b []byte, i int) (lt int, esc bool) {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		l, a, u := w^(ones*'<'), w^(ones*'&'), w^(ones*'_')
+		// (x - ones) &^ x has a high bit set in some byte exactly when x has
+		// a zero byte: here, a byte equal to '<', '&' or '_'.
+		if ((l-ones)&^l|(a-ones)&^a|(u-ones)&^u)&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '<':
+			return i, esc
+		case '&', '_':
+			esc = true
+		}
+	}
+	return -1, esc
 }
 
 // slowCell handles any other cell layout: formulas, rich text, phonetic
@@ -359,6 +544,10 @@ func (p *sheetParser) slowCell(b []byte, pos, k int, typ []byte, col int) (int, 
 
 func (p *sheetParser) put(col int, c cell) {
 	if c.kind == kindEmpty {
+		return
+	}
+	if col == len(p.cells) { // the usual: cells in order, none missing
+		p.cells = append(p.cells, c)
 		return
 	}
 	for len(p.cells) <= col {
