@@ -3,6 +3,7 @@
 package parquetfile
 
 import (
+	"errors"
 	"io"
 	"os"
 )
@@ -15,3 +16,8 @@ func mapFile(f *os.File, n int64) (data []byte, release func(), err error) {
 	}
 	return data, func() {}, nil
 }
+
+// mapAnon fails where mmap is not available: offheap stays on the heap.
+func mapAnon(int) ([]byte, error) { return nil, errors.ErrUnsupported }
+
+func unmapAnon([]byte) {}

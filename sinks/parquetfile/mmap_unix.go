@@ -21,3 +21,11 @@ func mapFile(f *os.File, n int64) (data []byte, release func(), err error) {
 	}
 	return data, func() { _ = syscall.Munmap(data) }, nil
 }
+
+// mapAnon maps n bytes of zeroed private memory outside the Go heap
+// (offheap).
+func mapAnon(n int) ([]byte, error) {
+	return syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+}
+
+func unmapAnon(b []byte) { _ = syscall.Munmap(b) }

@@ -60,7 +60,9 @@ const nullKey = math.MinInt32
 // ranks, so comparing two rows compares a few integers.
 type sorter struct {
 	cols []sortColumn
-	keys []int32 // row-major: len(cols) keys per row
+	// keys are row-major, len(cols) a row; off the heap (offheap),
+	// freed by reset.
+	keys offheap[int32]
 	rows int
 	perm []int32
 }
@@ -117,17 +119,17 @@ func (s *sorter) add(p unsafe.Pointer) {
 		q := unsafe.Add(p, c.off)
 		if c.ptr {
 			if q = *(*unsafe.Pointer)(q); q == nil {
-				s.keys = append(s.keys, nullKey)
+				s.keys.append(nullKey)
 				continue
 			}
 		}
 		if c.kind != reflect.String {
-			s.keys = append(s.keys, *(*int32)(q))
+			s.keys.append(*(*int32)(q))
 			continue
 		}
 		str := *(*string)(q)
 		if c.last >= 0 && str == c.vals[c.last] {
-			s.keys = append(s.keys, c.last)
+			s.keys.append(c.last)
 			continue
 		}
 		id, ok := c.ids[str]
@@ -138,7 +140,7 @@ func (s *sorter) add(p unsafe.Pointer) {
 			c.vals = append(c.vals, str)
 		}
 		c.last = id
-		s.keys = append(s.keys, id)
+		s.keys.append(id)
 	}
 }
 
@@ -147,6 +149,7 @@ func (s *sorter) add(p unsafe.Pointer) {
 // bytes depend only on its rows and their order.
 func (s *sorter) order() []int32 {
 	n := len(s.cols)
+	keys := s.keys.s
 	for i := range s.cols {
 		c := &s.cols[i]
 		if c.kind != reflect.String {
@@ -162,9 +165,9 @@ func (s *sorter) order() []int32 {
 		for r, id := range byValue {
 			rank[id] = int32(r)
 		}
-		for k := i; k < len(s.keys); k += n {
-			if s.keys[k] != nullKey {
-				s.keys[k] = rank[s.keys[k]]
+		for k := i; k < len(keys); k += n {
+			if keys[k] != nullKey {
+				keys[k] = rank[keys[k]]
 			}
 		}
 	}
@@ -184,9 +187,9 @@ func (s *sorter) order() []int32 {
 
 // sortCompare sorts perm by comparing the rows' keys column by column.
 func (s *sorter) sortCompare() {
-	n := len(s.cols)
+	n, keys := len(s.cols), s.keys.s
 	slices.SortFunc(s.perm, func(a, b int32) int {
-		ka, kb := s.keys[int(a)*n:int(a)*n+n], s.keys[int(b)*n:int(b)*n+n]
+		ka, kb := keys[int(a)*n:int(a)*n+n], keys[int(b)*n:int(b)*n+n]
 		if c := slices.Compare(ka, kb); c != 0 {
 			return c
 		}
@@ -202,7 +205,7 @@ func (s *sorter) sortCompare() {
 // comparing keys (docs/BENCHMARKS.md). It reports false, leaving perm
 // alone, when the keys do not fit.
 func (s *sorter) sortPacked() bool {
-	n := len(s.cols)
+	n, keys := len(s.cols), s.keys.s
 	type span struct {
 		lo    int64
 		width uint
@@ -211,8 +214,8 @@ func (s *sorter) sortPacked() bool {
 	total := uint(bits.Len(uint(max(s.rows-1, 0))))
 	for i := range spans {
 		lo, hi := int64(math.MaxInt32), int64(math.MinInt32)
-		for k := i; k < len(s.keys); k += n {
-			if v := s.keys[k]; v != nullKey {
+		for k := i; k < len(keys); k += n {
+			if v := keys[k]; v != nullKey {
 				lo, hi = min(lo, int64(v)), max(hi, int64(v))
 			}
 		}
@@ -231,7 +234,7 @@ func (s *sorter) sortPacked() bool {
 		var key uint64
 		for i, sp := range spans {
 			var v uint64 // null
-			if k := s.keys[r*n+i]; k != nullKey {
+			if k := keys[r*n+i]; k != nullKey {
 				v = uint64(int64(k)-sp.lo) + 1
 			}
 			key = key<<sp.width | v
@@ -246,9 +249,10 @@ func (s *sorter) sortPacked() bool {
 	return true
 }
 
-// reset forgets the rows and strings.
+// reset forgets the rows and strings and frees the keys.
 func (s *sorter) reset() {
-	s.keys, s.rows = s.keys[:0], 0
+	s.keys.free()
+	s.rows = 0
 	for i := range s.cols {
 		if s.cols[i].ids != nil {
 			clear(s.cols[i].ids)

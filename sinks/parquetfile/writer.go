@@ -126,8 +126,8 @@ type Writer[T any] struct {
 	rowsFile *os.File
 	rowsBuf  *bufio.Writer
 	enc      []byte
-	offsets  []int64 // of each row in rowsFile, in input order
-	size     int64   // bytes written to rowsFile
+	offsets  rowOffsets // of each row in rowsFile, in input order
+	size     int64      // bytes written to rowsFile
 
 	// opts make the Parquet writer, at Close.
 	opts      []parquet.WriterOption
@@ -265,7 +265,7 @@ func (w *Writer[T]) Write(row T) error {
 	w.rows++
 	p := unsafe.Pointer(&row)
 	w.enc = w.codec.append(w.enc[:0], p, w.size)
-	w.offsets = append(w.offsets, w.size)
+	w.offsets.append(w.size)
 	w.size += int64(len(w.enc))
 	w.sorter.add(p)
 	for _, d := range w.repeats {
@@ -322,7 +322,7 @@ func (w *Writer[T]) writeSorted() error {
 	dec := &decoder{c: w.codec, data: data, slabLen: batchSize}
 	for _, i := range w.sorter.order() {
 		w.batch = w.batch[:len(w.batch)+1]
-		if err := dec.read(data[w.offsets[i]:], unsafe.Pointer(&w.batch[len(w.batch)-1])); err != nil {
+		if err := dec.read(data[w.offsets.at(int(i)):], unsafe.Pointer(&w.batch[len(w.batch)-1])); err != nil {
 			return fmt.Errorf("read row spool: row %d: %w", i, err)
 		}
 		if len(w.batch) == cap(w.batch) {
@@ -395,6 +395,38 @@ func (w *Writer[T]) dropRowSpool() {
 	}
 	_ = w.rowsFile.Close()
 	_ = os.Remove(w.rowsFile.Name())
-	w.rowsFile, w.offsets, w.enc = nil, nil, nil
+	w.rowsFile, w.enc = nil, nil
+	w.offsets.free()
 	w.sorter.reset()
+}
+
+// rowOffsets are where the rows start in the row spool, 4 bytes a row
+// off the heap instead of an int64 on it: the low 32 bits of each, and
+// the rows from which the high bits go up by one (a row spool passes
+// 4 GiB rarely, so high is almost always empty).
+type rowOffsets struct {
+	low  offheap[uint32]
+	high []int32 // the first row of each further 4 GiB, ascending
+}
+
+// append adds the offset of the next row; offsets never decrease.
+func (o *rowOffsets) append(off int64) {
+	for int64(len(o.high)) < off>>32 {
+		o.high = append(o.high, int32(o.low.len()))
+	}
+	o.low.append(uint32(off))
+}
+
+// at is the offset of row i.
+func (o *rowOffsets) at(i int) int64 {
+	hi := 0
+	if len(o.high) > 0 {
+		hi, _ = slices.BinarySearch(o.high, int32(i+1))
+	}
+	return int64(hi)<<32 | int64(o.low.s[i])
+}
+
+func (o *rowOffsets) free() {
+	o.low.free()
+	o.high = nil
 }
