@@ -83,11 +83,8 @@ func (d *Dir) confined(p string) error {
 	// them (noLinkOnTheWay), else one lstat per component below the root
 	// (the root is resolved once, in NewDir), where EvalSymlinks would
 	// lstat every component from "/" and allocate.
-	switch d.noLinkOnTheWay(p) {
-	case walkNoLink:
+	if d.noLinkOnTheWay(p) {
 		return nil
-	case walkLink:
-		return d.resolved(p)
 	}
 	return d.walk(p, rel)
 }
