@@ -103,7 +103,7 @@ func (s *Source) Parse(ctx context.Context, r *sources.Release, e sources.Emitte
 	// and the flow are: cells are (the scanner's fast path checks them,
 	// encoding/json replaces invalid bytes, one-byte escapes give ASCII,
 	// TrimSpace cuts whole runes), the HS code is digits, the partner an
-	// ISO code of internal/reference (TestScheduleCCodesAreISO) and the rest are
+	// ISO code of internal/reference (TestScheduleCCodesAreISO), the rest
 	// constants. Such a row skips SafeParse's check of its eleven strings.
 	emit := e.TradeFlow
 	if checked, ok := e.(sources.CheckedEmitter); ok && utf8.ValidString(r.ReleaseID) && utf8.ValidString(r.URI) &&
