@@ -6,8 +6,9 @@
 // The engine calls a parser through SafeParse only: a panic becomes the
 // input's permanent error and every emitted string is valid UTF-8
 // (repaired and counted as invalid_utf8_repaired). A parser that has
-// itself found a shipment's strings valid may pass it to
-// CheckedEmitter.ShipmentValidUTF8 to skip the second check.
+// itself found a row's strings valid may pass it to
+// CheckedEmitter.ShipmentValidUTF8 or TradeFlowValidUTF8 to skip the
+// second check.
 //
 // Implementations live in sources/census, sources/gacc and sources/panjiva.
 package sources

@@ -67,16 +67,18 @@ func firstFrames(stack []byte) string {
 }
 
 // CheckedEmitter is implemented by the emitter SafeParse hands a parser.
-// ShipmentValidUTF8 is Shipment for a row whose every string the parser
-// has itself found valid UTF-8, where that is cheaper than checking the
-// row again (a string the parser checked once and then reuses for many
-// rows: a shared string, a cached name, the provenance): it skips the
-// check. A parser must send any row it has not vouched for whole through
-// Shipment, which repairs and counts as always; a row with invalid UTF-8
-// sent here would break SafeParse's guarantee.
+// ShipmentValidUTF8 and TradeFlowValidUTF8 are Shipment and TradeFlow for
+// a row whose every string the parser has itself found valid UTF-8, where
+// that is cheaper than checking the row again (a string the parser
+// checked once and then reuses for many rows: a shared string, a cached
+// name, the provenance; a cell its scanner already found valid): they
+// skip the check. A parser must send any row it has not vouched for whole
+// through Shipment or TradeFlow, which repair and count as always; a row
+// with invalid UTF-8 sent here would break SafeParse's guarantee.
 type CheckedEmitter interface {
 	Emitter
 	ShipmentValidUTF8(r *schema.Shipment) error
+	TradeFlowValidUTF8(r *schema.TradeFlow) error
 }
 
 // utf8Emitter repairs strings before they reach the engine.
@@ -88,6 +90,9 @@ var _ CheckedEmitter = (*utf8Emitter)(nil)
 
 // ShipmentValidUTF8 implements CheckedEmitter.
 func (u *utf8Emitter) ShipmentValidUTF8(r *schema.Shipment) error { return u.Emitter.Shipment(r) }
+
+// TradeFlowValidUTF8 implements CheckedEmitter.
+func (u *utf8Emitter) TradeFlowValidUTF8(r *schema.TradeFlow) error { return u.Emitter.TradeFlow(r) }
 
 func (u *utf8Emitter) fix(s *string) {
 	if !utf8.ValidString(*s) {

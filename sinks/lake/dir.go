@@ -75,13 +75,23 @@ func (d *Dir) path(key string) (string, error) {
 // link swapped in between this check and the use is not defended
 // against: the lake directory is the operator's, not an attacker's.)
 func (d *Dir) confined(p string) error {
-	// Most keys have no link on the way: one lstat per component below
-	// the root (the root is resolved once, in NewDir) settles them, where
-	// EvalSymlinks would lstat every component from "/" and allocate.
 	rel, ok := strings.CutPrefix(p, d.root+string(filepath.Separator))
 	if !ok {
 		return d.resolved(p)
 	}
+	// Most keys have no link on the way: on Linux one openat2 settles
+	// them (noLinkOnTheWay), else one lstat per component below the root
+	// (the root is resolved once, in NewDir), where EvalSymlinks would
+	// lstat every component from "/" and allocate.
+	if d.noLinkOnTheWay(p) {
+		return nil
+	}
+	return d.walk(p, rel)
+}
+
+// walk is confined's lstat of each component of rel, p below the root,
+// up to the first that does not exist.
+func (d *Dir) walk(p, rel string) error {
 	q := d.root
 	for rel != "" {
 		var c string

@@ -8,7 +8,8 @@ import (
 
 // FuzzCensusJSON parses arbitrary bytes as a Census API response, for
 // exports of one partner and imports of all partners (groupings dropped,
-// both import values). No panic; every row keeps the source's promises.
+// both import values). No panic; every row keeps the source's promises,
+// and every row vouched for as valid UTF-8 is.
 func FuzzCensusJSON(f *testing.F) {
 	f.Add([]byte(`[["E_COMMODITY","E_COMMODITY_LDESC","ALL_VAL_MO","QTY_1_MO","UNIT_QY1","CTY_CODE","COMM_LVL","time"],["120190","SOYBEANS","1540731090","4054555501","KG","5700","HS6","2017-01"]]`), false)
 	f.Add([]byte(`[["I_COMMODITY","GEN_VAL_MO","CTY_CODE","time"],["0201",1.000000000000000000000000000000000001,"5700","2017-01"],[null,{"a":1}]]`), true)
@@ -29,6 +30,6 @@ func FuzzCensusJSON(f *testing.F) {
 		if imports {
 			src = imp
 		}
-		_ = src.Parse(t.Context(), fuzztest.Release(t, "census", "response.json", data), &fuzztest.Emitter{T: t})
+		_ = src.Parse(t.Context(), fuzztest.Release(t, "census", "response.json", data), &checkedEmitter{Emitter: &fuzztest.Emitter{T: t}, t: t})
 	})
 }

@@ -35,6 +35,12 @@ func (c *checkedEmitter) ShipmentValidUTF8(s *schema.Shipment) error {
 	return c.Emitter.Shipment(s)
 }
 
+// TradeFlowValidUTF8 is never called: the reader emits shipments only.
+func (c *checkedEmitter) TradeFlowValidUTF8(f *schema.TradeFlow) error {
+	c.t.Errorf("trade flow vouched for by the shipments reader: %+v", f)
+	return c.Emitter.TradeFlow(f)
+}
+
 var _ sources.CheckedEmitter = (*checkedEmitter)(nil)
 
 // The reader vouches for a row's UTF-8 only when every string of it is
