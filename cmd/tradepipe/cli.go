@@ -14,6 +14,7 @@ import (
 
 	"github.com/tradepipe/tradepipe/internal/buildinfo"
 	"github.com/tradepipe/tradepipe/internal/config"
+	"github.com/tradepipe/tradepipe/internal/gctune"
 	"github.com/tradepipe/tradepipe/internal/redact"
 )
 
@@ -40,6 +41,7 @@ type globals struct {
 	logLevel       string
 	console        *console // stderr shared by logs and progress bar, on a terminal
 	closers        []func() // run calls them when the command is done
+	gc             *gctune.Tuner
 	// code is the exit code a command that ran chose (0 or 1); errors map
 	// to codes in run.
 	code int

@@ -20,6 +20,7 @@ import (
 	"github.com/tradepipe/tradepipe/internal/buildinfo"
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/config"
+	"github.com/tradepipe/tradepipe/internal/gctune"
 	"github.com/tradepipe/tradepipe/internal/lineage"
 	"github.com/tradepipe/tradepipe/internal/money"
 	"github.com/tradepipe/tradepipe/internal/redact"
@@ -99,6 +100,13 @@ func (g *globals) open(reg prometheus.Registerer) (*app, error) {
 		// The process's, so set here, where a command starts, not in
 		// newApp, which tests call many times in one process.
 		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
+	if g.gc == nil {
+		// Like the memory limit, the process's: one tuner a command,
+		// stopped with it (run's closers).
+		if g.gc = gctune.Start(uint64(cfg.GCHeadroom)); g.gc != nil {
+			g.closers = append(g.closers, g.gc.Stop)
+		}
 	}
 	logger, err := g.logger()
 	if err != nil {

@@ -32,6 +32,13 @@ type Config struct {
 	// grows to twice what is live, which on a 2M-row shared-strings
 	// workbook is most of the peak (docs/BENCHMARKS.md).
 	MemoryLimit int64 `yaml:"memory_limit"`
+	// GCHeadroom (bytes) is how far the heap may grow over what is live
+	// before the next collection, or 60% of the live heap when that is
+	// more (internal/gctune): short runs with a small live heap collect
+	// less often, a large heap peaks at 1.6 times its live part instead
+	// of twice. Zero turns it off (Go's GOGC=100); GOGC in the
+	// environment overrides it.
+	GCHeadroom int64 `yaml:"gc_headroom"`
 
 	root *yaml.Node // the document, for the lines of Validate's problems
 }
@@ -132,8 +139,15 @@ func Default() Config {
 		S3:      S3{Region: "us-east-1"},
 		Server:  Server{Listen: "127.0.0.1:8080", TokenEnv: "TRADEPIPE_TOKEN", ShutdownGrace: Duration(30 * time.Second)},
 		Iceberg: Iceberg{Namespace: "tradepipe", Expire: DefaultIcebergExpire()},
+		// 51 collections of a 40-release Census run became 14 (13% less
+		// CPU), and the 2M-row workbook's peak 254 → 235–238 MB
+		// (docs/BENCHMARKS.md, "GC headroom").
+		GCHeadroom: DefaultGCHeadroom,
 	}
 }
+
+// DefaultGCHeadroom is gc_headroom's default, 64 MiB.
+const DefaultGCHeadroom = 64 << 20
 
 // Path resolves the config path: the flag, else $TRADEPIPE_CONFIG, else
 // ./tradepipe.yaml.

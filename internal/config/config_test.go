@@ -18,7 +18,7 @@ func TestBadConfigs(t *testing.T) {
 		"bad_schedule.bad.yaml":   {"jobs.census-exports.schedule: \"61 * * * *\""},
 		"unknown_source.bad.yaml": {"jobs.x.source: unknown source \"comtrade\""},
 		"bad_lake.bad.yaml":       {"lake: ", "scheme \"gs\""},
-		"memory_limit.bad.yaml":   {":2: memory_limit: must be 0 (no limit) or more bytes"},
+		"memory_limit.bad.yaml":   {":2: memory_limit: must be 0 (no limit) or more bytes", ":3: gc_headroom: must be 0 (off) or more bytes"},
 		"duplicate_job.bad.yaml":  {"jobs.census-exports: job defined more than once"},
 		"after_cycle.bad.yaml":    {"jobs: after: cycle a -> b -> a"},
 		"overlapping_writers.bad.yaml": {

@@ -84,6 +84,9 @@ func (c *Config) Validate() error {
 	if c.MemoryLimit < 0 {
 		add("memory_limit", "must be 0 (no limit) or more bytes")
 	}
+	if c.GCHeadroom < 0 {
+		add("gc_headroom", "must be 0 (off) or more bytes")
+	}
 	if c.S3.Endpoint != "" {
 		if u, err := url.Parse(c.S3.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add("s3.endpoint", "%q is not an http(s) URL", c.S3.Endpoint)
