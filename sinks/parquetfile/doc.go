@@ -54,17 +54,19 @@
 // memory. Each row goes, in a flat byte form (rowCodec), to a row spool
 // file beside the Parquet file; memory keeps only where each row starts
 // (the low 4 bytes; the rows where the high bits go up are listed) and
-// one int32 per sort column (the value, or an id of the string among the
-// file's distinct strings), both in anonymous mappings outside the Go
-// heap once they pass 64 KiB (offheap.go), freed at Close and Abort, so
-// the collector's heap goal does not double them. At Close the keys are
-// sorted, the row spool is mapped (mmap: page cache, not heap) and read
+// one key per sort column (the value, or an id of the string among the
+// file's distinct strings), in 2 bytes while the column's keys fit (fewer
+// than 65535 distinct strings, integers within 32767 of the file's first)
+// and 4 from the first that does not, all in anonymous mappings outside
+// the Go heap once they pass 64 KiB (offheap.go), freed at Close and
+// Abort, so the collector's heap goal does not double them. At Close the
+// keys are sorted, the row spool is mapped (mmap: page cache, not heap) and read
 // back in that order, and the rows go through parquet-go's encoder once,
 // in row groups of the table's size. So an open writer costs about
-// 16 bytes a row for a shipments file whatever the width of the rows
-// (4 + 3 sort columns × 4), outside the heap, every row is
-// encoded once, and the Parquet file is written only at Close; the row
-// spool is removed then (or by Abort). Tables without SortBy (quarantine,
+// 10 bytes a row for a shipments file whatever the width of the rows
+// (4 + 3 sort columns × 2; 16 bytes if every column widens), outside the
+// heap, every row is encoded once, and the Parquet file is written only
+// at Close; the row spool is removed then (or by Abort). Tables without SortBy (quarantine,
 // kept in input order) go through the row spool too, read back in input
 // order: written straight through, each open one held a row group of
 // parquet-go's buffers in memory. Spool files are not synced: the lake's Put syncs the copy it publishes. Figures:

@@ -4,7 +4,7 @@ import "unsafe"
 
 // offheap is a growing array of pointer-free elements, kept outside the
 // Go heap once it is large: the row offsets and sort keys of an open
-// writer (about 16 bytes a row) live from the first row to Close, and on
+// writer (about 10 bytes a row for shipments) live from the first row to Close, and on
 // the heap the collector's goal (twice the live heap at GOGC=100) made
 // each of their bytes cost two of peak memory while a delivery's
 // partitions were open (docs/BENCHMARKS.md, issue 15, sixth session).
@@ -17,7 +17,7 @@ import "unsafe"
 // (TestOffheapFreedIsEmpty, TestWriterFreesOffheap). The owner must free
 // it (Writer.Close and Abort do, through dropRowSpool); the garbage
 // collector does not.
-type offheap[E int32 | uint32] struct {
+type offheap[E uint16 | int32 | uint32] struct {
 	s   []E
 	mem []byte // the mapping s is in; nil while s is on the heap
 }

@@ -80,8 +80,8 @@ func TestWriterFreesOffheap(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if w.offsets.low.mapped() == 0 || w.sorter.keys.mapped() == 0 {
-			t.Fatalf("%d rows: %d bytes of offsets and %d of keys mapped, want both mapped", len(rows), w.offsets.low.mapped(), w.sorter.keys.mapped())
+		if w.offsets.low.mapped() == 0 || w.sorter.keysMapped() == 0 {
+			t.Fatalf("%d rows: %d bytes of offsets and %d of keys mapped, want both mapped", len(rows), w.offsets.low.mapped(), w.sorter.keysMapped())
 		}
 		if close {
 			if _, err := w.Close(); err != nil {
@@ -90,8 +90,8 @@ func TestWriterFreesOffheap(t *testing.T) {
 		} else {
 			w.Abort()
 		}
-		if w.offsets.low.mapped() != 0 || w.sorter.keys.mapped() != 0 || w.offsets.low.len() != 0 || w.sorter.keys.len() != 0 {
-			t.Errorf("close %v: %d bytes of offsets and %d of keys still mapped", close, w.offsets.low.mapped(), w.sorter.keys.mapped())
+		if w.offsets.low.mapped() != 0 || w.sorter.keysMapped() != 0 || w.offsets.low.len() != 0 || w.sorter.keysLen() != 0 {
+			t.Errorf("close %v: %d bytes of offsets and %d of keys still mapped", close, w.offsets.low.mapped(), w.sorter.keysMapped())
 		}
 	}
 }

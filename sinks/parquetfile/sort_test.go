@@ -1,8 +1,11 @@
 package parquetfile
 
 import (
+	"cmp"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 )
@@ -162,4 +165,132 @@ func TestSorterPackedMatchesCompare(t *testing.T) {
 			}
 		}
 	})
+}
+
+// referenceOrder sorts rows' indexes by code (nulls first, bytewise),
+// then day, ties in input order, without the sorter's keys.
+func referenceOrder(rows []sortRow) []int32 {
+	idx := make([]int32, len(rows))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int {
+		ca, cb := rows[a].Code, rows[b].Code
+		switch {
+		case ca == nil && cb != nil:
+			return -1
+		case ca != nil && cb == nil:
+			return 1
+		case ca != nil:
+			if c := strings.Compare(*ca, *cb); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(rows[a].Day, rows[b].Day)
+	})
+	return idx
+}
+
+// TestSorterNarrowKeys checks that keys are held in 2 bytes while they
+// fit, widen to 4 the first time one does not (mid-file), and that
+// either way both sorts give the reference order.
+func TestSorterNarrowKeys(t *testing.T) {
+	str := func(v string) *string { return &v }
+	gen := func(n int, f func(i int, r *sortRow)) []sortRow {
+		rows := make([]sortRow, n)
+		for i := range rows {
+			f(i, &rows[i])
+		}
+		return rows
+	}
+	codes := []string{"b", "a", "ab", "B"}
+	few := func(i int) *string {
+		if i%5 == 0 {
+			return nil
+		}
+		return &codes[(i*13)%len(codes)]
+	}
+	tests := []struct {
+		name                string
+		rows                []sortRow
+		wideCodes, wideDays bool
+	}{
+		{"narrow", gen(5000, func(i int, r *sortRow) {
+			r.Code, r.Day = few(i), int32(18262+(i*7)%1000-500)
+		}), false, false},
+		{"nulls only", gen(100, func(i int, r *sortRow) {}), false, false},
+		{"nulls, then values", gen(3000, func(i int, r *sortRow) {
+			if i >= 1000 {
+				r.Code = few(i)
+			}
+			r.Day = int32(-(i % 17))
+		}), false, false},
+		{"days at the edge of 2 bytes", gen(3000, func(i int, r *sortRow) {
+			r.Code, r.Day = few(i), []int32{100, 100 + 32767, 100 - 32767, int32(100 + (i*31)%1000)}[i%4]
+		}), false, false},
+		{"days one past the edge, mid-file", gen(3000, func(i int, r *sortRow) {
+			r.Code, r.Day = few(i), int32(100+(i*31)%1000)
+			if i == 1500 {
+				r.Day = 100 + 32768
+			}
+		}), false, true},
+		{"days far apart, mid-file", gen(5000, func(i int, r *sortRow) {
+			r.Code, r.Day = few(i), int32(18262+(i*7)%31)
+			if i >= 2000 {
+				r.Day = []int32{math.MinInt32 + 1, math.MaxInt32, -40000, 40000, 18262}[i%5]
+			}
+		}), false, true},
+		{"65535 distinct strings", gen(70000, func(i int, r *sortRow) {
+			// Each of 0..65534 once, scrambled, then repeats and nulls.
+			if i < 65535 || i%7 != 3 {
+				r.Code = str(strconv.Itoa((i * 7919) % 65535))
+			}
+			r.Day = int32(i % 3)
+		}), false, false},
+		{"65536 distinct strings, widened mid-file", gen(80000, func(i int, r *sortRow) {
+			if i%7 != 3 {
+				// Each of 0..100002 once, scrambled, so the 65536th
+				// distinct string comes late in the file.
+				r.Code = str(strconv.Itoa((i * 7919) % 100003))
+			}
+			r.Day = int32(i % 3)
+		}), true, false},
+		{"both widen", gen(80000, func(i int, r *sortRow) {
+			if i%7 != 3 {
+				r.Code = str(strconv.Itoa((i * 7919) % 100003))
+			}
+			r.Day = int32(i % 3)
+			if i > 70000 {
+				r.Day = int32(i * 1000)
+			}
+		}), true, true},
+	}
+	st, err := newSorter[sortRow]([]string{"code", "day"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One sorter for all, in both directions: reset must forget the
+	// width as well as the strings.
+	for _, tt := range append(tests, slices.Clone(tests)...) {
+		t.Run(tt.name, func(t *testing.T) {
+			for i := range tt.rows {
+				st.add(unsafe.Pointer(&tt.rows[i]))
+			}
+			if got := st.cols[0].keys.isWide; got != tt.wideCodes {
+				t.Errorf("code keys wide %v, want %v", got, tt.wideCodes)
+			}
+			if got := st.cols[1].keys.isWide; got != tt.wideDays {
+				t.Errorf("day keys wide %v, want %v", got, tt.wideDays)
+			}
+			want := referenceOrder(tt.rows)
+			if got := st.order(); !slices.Equal(got, want) {
+				t.Errorf("order differs from the reference sort")
+			}
+			st.reset()
+			packed, _, compare := sortBoth(t, []string{"code", "day"}, tt.rows)
+			if !slices.Equal(packed, want) || !slices.Equal(compare, want) {
+				t.Errorf("packed sort same as reference %v, compare sort %v", slices.Equal(packed, want), slices.Equal(compare, want))
+			}
+		})
+	}
 }
