@@ -46,6 +46,20 @@ func partnerJob(t *testing.T, api *censustest.Server, c *clock, name string, o c
 	return &Job{Name: name, Source: "census", Parser: src, Fetcher: src, FileGroup: src.FileGroup()}
 }
 
+// partnerLake is the fake Census API, a directory lake in root and a
+// runner over it, for the tests of partners in the lake.
+func partnerLake(t *testing.T) (*censustest.Server, string, lake.Lake, *Runner) {
+	t.Helper()
+	api := censustest.New()
+	t.Cleanup(api.Close)
+	root := t.TempDir()
+	l, err := lake.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api, root, l, newRunner(t, l, nil)
+}
+
 // byPartner is what DuckDB's glob over trade_flows holds for one flow and
 // month: rows, value and consumption value per partner.
 func byPartner(t *testing.T, db *sql.DB, root, flow string, m civil.Month) map[string]string {
@@ -155,11 +169,7 @@ func sameMap(t *testing.T, what string, got, want map[string]string) {
 
 func TestPartnerJobsShareAMonth(t *testing.T) {
 	ctx := context.Background()
-	api := censustest.New()
-	t.Cleanup(api.Close)
-	root := t.TempDir()
-	l, _ := lake.NewDir(root)
-	r := newRunner(t, l, nil)
+	api, root, l, r := partnerLake(t)
 	c := &clock{t: fixedNow}
 	cn := partnerJob(t, api, c, "census-china", census.Options{Flow: "export", Partner: "5700"})
 	hk := partnerJob(t, api, c, "census-hk", census.Options{Flow: "export", Partners: []string{"5820"}})
@@ -219,11 +229,7 @@ func TestPartnerJobsShareAMonth(t *testing.T) {
 
 func TestAllPartnersJobLands(t *testing.T) {
 	ctx := context.Background()
-	api := censustest.New()
-	t.Cleanup(api.Close)
-	root := t.TempDir()
-	l, _ := lake.NewDir(root)
-	r := newRunner(t, l, nil)
+	api, root, l, r := partnerLake(t)
 	job := partnerJob(t, api, &clock{t: fixedNow}, "census-all", census.Options{Flow: "export", AllPartners: true, Level: "HS10"})
 	apr := civil.Month{Year: 2020, Month: time.April}
 	wantStatus(t, "all partners", r.RunMonth(ctx, job, apr), StatusWritten)
@@ -263,11 +269,7 @@ func TestAllPartnersJobLands(t *testing.T) {
 
 func TestHS10ImportsKeepBothValues(t *testing.T) {
 	ctx := context.Background()
-	api := censustest.New()
-	t.Cleanup(api.Close)
-	root := t.TempDir()
-	l, _ := lake.NewDir(root)
-	r := newRunner(t, l, nil)
+	api, root, _, r := partnerLake(t)
 	job := partnerJob(t, api, &clock{t: fixedNow}, "census-imports", census.Options{Flow: "import", Partners: []string{"5820", "5700"}, Level: "HS10"})
 	if job.FileGroup != "partners-CN-HK" {
 		t.Fatalf("file group %q", job.FileGroup)
@@ -304,11 +306,7 @@ func TestHS10ImportsKeepBothValues(t *testing.T) {
 // vintages.
 func TestLegacyPartFileConverges(t *testing.T) {
 	ctx := context.Background()
-	api := censustest.New()
-	t.Cleanup(api.Close)
-	root := t.TempDir()
-	l, _ := lake.NewDir(root)
-	r := newRunner(t, l, nil)
+	api, root, _, r := partnerLake(t)
 	c := &clock{t: fixedNow}
 	job := partnerJob(t, api, c, "census-exports", census.Options{Flow: "export", Partner: "5700"})
 	job.FileGroup = "" // the former layout
@@ -354,11 +352,7 @@ type hidePartners struct{ sources.Parser }
 // written without a recorded partner set is judged by its name.
 func TestPartnerClashAcrossConfigs(t *testing.T) {
 	ctx := context.Background()
-	api := censustest.New()
-	t.Cleanup(api.Close)
-	root := t.TempDir()
-	l, _ := lake.NewDir(root)
-	r := newRunner(t, l, nil)
+	api, root, l, r := partnerLake(t)
 	c := &clock{t: fixedNow}
 	apr := civil.Month{Year: 2020, Month: time.April}
 	dir := "trade_flows/source=census/flow=export/year=2020/month=04"
