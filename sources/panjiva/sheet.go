@@ -459,43 +459,36 @@ func (p *sheetParser) fastValue(b []byte, j, col int, typ []byte) (next int, ok 
 		if k+3 > len(b) || b[j] != '>' || b[k] != '<' || b[k+1] != 'v' || b[k+2] != '>' {
 			return 0, false
 		}
-		vs := k + 3
-		lt, esc := textEnd(b, vs)
-		if lt < 0 || lt-vs > maxCellBytes || !bytes.HasPrefix(b[lt:], vEnd) {
-			return 0, false
-		}
-		v := b[vs:lt]
-		switch {
-		case p.lazy(col):
-			p.put(col, cell{kind: kindNumber, v: v, lazy: true})
-		case esc:
-			p.put(col, p.textCell(kindNumber, v))
-		default:
-			p.put(col, cell{kind: kindNumber, v: v})
-		}
-		return lt + len(vEnd), true
+		return p.fastText(b, col, kindNumber, k+3, vEnd)
 	case bytes.Equal(typ, inlineStrType):
 		const is = "><is><t>"
 		if k+len(is)-1 > len(b) || string(b[j:k+len(is)-1]) != is {
 			return 0, false
 		}
-		ts := k + len(is) - 1
-		lt, esc := textEnd(b, ts)
-		if lt < 0 || lt-ts > maxCellBytes || !bytes.HasPrefix(b[lt:], isEnd) {
-			return 0, false
-		}
-		v := b[ts:lt]
-		switch {
-		case p.lazy(col):
-			p.put(col, cell{kind: kindText, v: v, lazy: true})
-		case esc:
-			p.put(col, p.textCell(kindText, v))
-		default:
-			p.put(col, cell{kind: kindText, v: v})
-		}
-		return lt + len(isEnd), true
+		return p.fastText(b, col, kindText, k+len(is)-1, isEnd)
 	}
 	return 0, false
+}
+
+// fastText puts the value of kind that starts at b[start] and ends before
+// end (</v>, </t></is>) in column col, and returns where the value's end
+// tag ends; false when the value is too long or does not end so (the
+// general loop then reads the cell).
+func (p *sheetParser) fastText(b []byte, col int, kind byte, start int, end []byte) (int, bool) {
+	lt, esc := textEnd(b, start)
+	if lt < 0 || lt-start > maxCellBytes || !bytes.HasPrefix(b[lt:], end) {
+		return 0, false
+	}
+	v := b[start:lt]
+	switch {
+	case p.lazy(col):
+		p.put(col, cell{kind: kind, v: v, lazy: true})
+	case esc:
+		p.put(col, p.textCell(kind, v))
+	default:
+		p.put(col, cell{kind: kind, v: v})
+	}
+	return lt + len(end), true
 }
 
 // textEnd returns the index of the first '<' in b from i on, or -1, and
