@@ -7,6 +7,7 @@ package pipeline
 import (
 	"context"
 	"os"
+	"slices"
 
 	"github.com/tradepipe/tradepipe/internal/lineage"
 	"github.com/tradepipe/tradepipe/internal/schema"
@@ -47,7 +48,10 @@ const derivedGroup = "part-00000"
 // then one transaction for the run: every computed partition is staged
 // under its lease (a partition whose new file has the same bytes as the
 // committed one is unchanged) and one outcome record makes them current
-// together, as for an ingested release.
+// together, as for an ingested release. A run's partitions are the whole
+// of what the job computes in their datasets: a partition the job wrote
+// before and computes no more (a basis or year whose inputs went, e.g.
+// after `tradepipe retire`) loses its file in the same transaction.
 func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 	fail := func(err error) []Result {
 		r.logger.Error("derived job failed", "job", job.Name, "err", err)
@@ -74,6 +78,11 @@ func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 		paths[i] = d.Partition.Path
 		inputs = append(inputs, d.Inputs...)
 	}
+	gone, err := r.notDerived(ctx, job, parts)
+	if err != nil {
+		return fail(err)
+	}
+	paths = append(paths, gone...)
 	leases, err := lockAll(ctx, r.opts.Locker, paths)
 	if err != nil {
 		return fail(err)
@@ -85,10 +94,49 @@ func (r *Runner) RunDerived(ctx context.Context, job *Job) []Result {
 	for _, d := range parts {
 		out = append(out, r.derivedPartition(tctx, rt.tx, job, d))
 	}
+	for _, dir := range gone {
+		if _, res := r.retirePartition(tctx, rt, job.Name, dir); res.Status != "" {
+			out = append(out, res)
+		}
+	}
 	out = rt.finish(tctx, out)
 	t, cause := lineageOutcome(out)
 	r.emitLineage(ctx, t, job, rt.tx, "", inputs, snapshotsOf(out), cause)
 	return r.record(job, out)
+}
+
+// notDerived are the partitions of the datasets of parts that hold files
+// of job and are not among parts, read without their leases
+// (retirePartition reads them again under them).
+func (r *Runner) notDerived(ctx context.Context, job *Job, parts []Derived) ([]string, error) {
+	computed := map[string]bool{}
+	var datasets []string
+	for _, d := range parts {
+		computed[d.Partition.Path] = true
+		if !slices.Contains(datasets, d.Partition.Dataset) {
+			datasets = append(datasets, d.Partition.Dataset)
+		}
+	}
+	var out []string
+	for _, ds := range datasets {
+		dirs, err := publish.Partitions(ctx, r.opts.Lake, ds+"/")
+		if err != nil {
+			return nil, err
+		}
+		for _, dir := range dirs {
+			if computed[dir] {
+				continue
+			}
+			m, err := publish.Load(ctx, r.opts.Lake, dir)
+			if err != nil {
+				return nil, err
+			}
+			if _, ok := jobFiles(m, job.Name); ok {
+				out = append(out, dir)
+			}
+		}
+	}
+	return out, nil
 }
 
 // derivedPartition stages one computed partition, traced as an ingested

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,6 +90,50 @@ func TestDerivedRunIsOneCommit(t *testing.T) {
 		if got := m.Group(derivedGroup).Files[0].SHA256; got != before[i] {
 			t.Errorf("%s after the kill: %s, want v1's %s (a partition of the killed run became visible)", year, got, before[i])
 		}
+	}
+}
+
+// A partition the job no longer computes loses its file in the run's
+// transaction; one of another job in the dataset keeps its own.
+func TestDerivedRunDropsWhatItNoLongerComputes(t *testing.T) {
+	ctx := context.Background()
+	l, _ := lake.NewDir(t.TempDir())
+	r := newRunner(t, l, nil)
+	job := &Job{Name: "compliance", Source: "compliance", Derive: twoYears("v1")}
+	other := &Job{Name: "compliance-2", Source: "compliance", Derive: DeriverFunc(func(ctx context.Context, spool string) ([]Derived, error) {
+		ds, err := twoYears("other").Derive(ctx, spool)
+		for i := range ds {
+			ds[i].Partition.Path = strings.Replace(ds[i].Partition.Path, "us_exports", "cn_imports", 1)
+		}
+		return ds, err
+	})}
+	for _, j := range []*Job{job, other} {
+		if rs := r.RunDerived(ctx, j); anyFailed(rs) || len(rs) != 2 {
+			t.Fatalf("%s: %+v", j.Name, rs)
+		}
+	}
+	job.Derive = DeriverFunc(func(ctx context.Context, spool string) ([]Derived, error) {
+		ds, err := twoYears("v2").Derive(ctx, spool)
+		return ds[:1], err
+	})
+	rs := r.RunDerived(ctx, job)
+	if anyFailed(rs) || len(rs) != 2 || rs[1].Partition != "compliance/basis=us_exports/year=2021" || rs[1].Status != StatusWritten {
+		t.Fatalf("run without 2021: %+v", rs)
+	}
+	for dir, want := range map[string]int{
+		"compliance/basis=us_exports/year=2020": 1, "compliance/basis=us_exports/year=2021": 0,
+		"compliance/basis=cn_imports/year=2020": 1, "compliance/basis=cn_imports/year=2021": 1,
+	} {
+		m, err := publish.Load(ctx, l, dir)
+		if err != nil || m == nil {
+			t.Fatalf("load %s: %v", dir, err)
+		}
+		if got := len(m.Group(derivedGroup).Files); got != want {
+			t.Errorf("%s: %d files, want %d", dir, got, want)
+		}
+	}
+	if rs := r.RunDerived(ctx, job); anyFailed(rs) || len(rs) != 1 || rs[0].Status != StatusUnchanged {
+		t.Errorf("second run without 2021: %+v, want 2020 unchanged alone", rs)
 	}
 }
 

@@ -35,6 +35,7 @@ const (
 	TriggerUpstream = "upstream"
 	TriggerResume   = "resume"
 	TriggerIngest   = "ingest"
+	TriggerRetire   = "retire" // derived jobs after `tradepipe retire`
 )
 
 // Entry is the ledger's record of one (job, month).

@@ -164,7 +164,7 @@ func partnerClash(job *Job, m *publish.Manifest, dir, group string) error {
 		if common := reference.PartnerOverlap(mine, theirs); common != "" {
 			// Two sets of every partner meet only under one name,
 			// partners-all, which is replaced above: common is a code.
-			return fmt.Errorf("partition %s: job %s writes partner %s, which file %s of job %s holds: the month would count those rows twice; give the jobs disjoint partners (a renamed job: its former name, whose files its releases replace)", dir, job.Name, common, g.Name, g.Job)
+			return fmt.Errorf("partition %s: job %s writes partner %s, which file %s of job %s holds: the month would count those rows twice; give the jobs disjoint partners, or, if job %s is gone from the config (renamed, or given other partners), take its files out with tradepipe retire %s", dir, job.Name, common, g.Name, g.Job, g.Job, g.Job)
 		}
 	}
 	return nil

@@ -142,6 +142,7 @@ Exit codes: 0 success; 1 a job or partition failed; 2 usage or config error.`,
 	root.AddCommand(
 		newRunCmd(g), newIngestCmd(g), newBackfillCmd(g), newStatusCmd(g),
 		newComplianceCmd(g), newValidateCmd(g), newVersionCmd(g), newSchemaCmd(g), newTablesCmd(g),
+		newRetireCmd(g),
 	)
 	return root
 }
