@@ -26,9 +26,8 @@ type fingerprint struct {
 	unknown bool
 	// buf is reused between rows for the canonical encoding.
 	buf []byte
-	// plainDesc is the last trade-flow description found to need no
-	// JSON escapes (appendTradeFlowPlain).
-	plainDesc string
+	// flows encodes the trade flows.
+	flows flowEnc
 }
 
 // add folds one record into the digest.
@@ -51,9 +50,9 @@ func (f *fingerprint) addFlow(r *schema.TradeFlowRecord) {
 	if f.unknown {
 		return
 	}
-	c := *r // on the stack: appendTradeFlow keeps no pointer
+	c := *r // on the stack: flowEnc keeps no pointer
 	c.ReleaseID, c.SourceURI, c.SourceSHA256, c.IngestedAt = "", "", "", 0
-	b, ok := appendTradeFlowPlain(append(f.buf[:0], "trade_flow\n"...), &c, &f.plainDesc)
+	b, ok := f.flows.append(append(f.buf[:0], "trade_flow\n"...), &c)
 	f.buf = b[:0]
 	if !ok {
 		f.unknown = true
@@ -87,7 +86,7 @@ func (f *fingerprint) hex() string {
 // for NaN or infinite quantities, which then leave the partition without a
 // fingerprint.
 //
-// Trade flows, nearly every row of a lake, are encoded by appendTradeFlow
+// Trade flows, nearly every row of a lake, are encoded by flowEnc
 // to the very bytes json.Marshal gives, without reflection: the
 // fingerprints of partitions already published stay the same.
 func (f *fingerprint) canonical(rec any) ([]byte, bool) {
@@ -96,7 +95,7 @@ func (f *fingerprint) canonical(rec any) ([]byte, bool) {
 	switch r := rec.(type) {
 	case schema.TradeFlowRecord:
 		r.ReleaseID, r.SourceURI, r.SourceSHA256, r.IngestedAt = "", "", "", 0
-		b, ok := appendTradeFlow(append(f.buf[:0], "trade_flow\n"...), &r)
+		b, ok := f.flows.append(append(f.buf[:0], "trade_flow\n"...), &r)
 		f.buf = b[:0]
 		return b, ok
 	case schema.TradeTotalRecord:
@@ -115,28 +114,53 @@ func (f *fingerprint) canonical(rec any) ([]byte, bool) {
 	return append([]byte(tag), b...), true
 }
 
-// appendTradeFlow appends json.Marshal(*r) to b; false for a NaN or
-// infinite quantity, which json.Marshal refuses.
-func appendTradeFlow(b []byte, r *schema.TradeFlowRecord) ([]byte, bool) {
-	var plain string
-	return appendTradeFlowPlain(b, r, &plain)
+// flowEnc appends a trade flow as json.Marshal encodes it. The fields
+// that repeat from row to row of a partition (its period, flow and source
+// are the partition's; the fingerprint's provenance is always empty) are
+// kept encoded in three runs, head, mid and tail, each encoded again only
+// when one of its values changes.
+type flowEnc struct {
+	head     []byte // {"Period":…,"Reporter":…,"Partner":
+	period   int32
+	reporter string
+	mid      []byte // ,"Flow":…,"HSCode":
+	flow     string
+	tail     []byte // ,"Source":… to the closing brace
+	source   string
+	prov     [3]string // release id, source URI, source sha256
+	ingested int64
+	// plainDesc is the last description found to need no JSON escapes.
+	plainDesc string
 }
 
-// appendTradeFlowPlain is appendTradeFlow where *plain is a description
-// known to need no escapes: one equal to it is copied without the check
-// (a comparison, free when it is the same string in memory, as sources
-// give a commodity's rows), and one found plain becomes *plain.
-func appendTradeFlowPlain(b []byte, r *schema.TradeFlowRecord, plain *string) ([]byte, bool) {
-	b = append(b, `{"Period":`...)
-	b = strconv.AppendInt(b, int64(r.Period), 10)
-	b = appendField(b, `,"Reporter":`, r.Reporter)
-	b = appendField(b, `,"Partner":`, r.Partner)
-	b = appendField(b, `,"Flow":`, r.Flow)
-	b = appendField(b, `,"HSCode":`, r.HSCode)
+// append appends json.Marshal(*r) to b; false for a NaN or infinite
+// quantity, which json.Marshal refuses.
+func (e *flowEnc) append(b []byte, r *schema.TradeFlowRecord) ([]byte, bool) {
+	if len(e.head) == 0 || r.Period != e.period || r.Reporter != e.reporter {
+		e.period, e.reporter = r.Period, r.Reporter
+		e.head = strconv.AppendInt(append(e.head[:0], `{"Period":`...), int64(r.Period), 10)
+		e.head = append(appendField(e.head, `,"Reporter":`, r.Reporter), `,"Partner":`...)
+	}
+	if len(e.mid) == 0 || r.Flow != e.flow {
+		e.flow = r.Flow
+		e.mid = append(appendField(e.mid[:0], `,"Flow":`, r.Flow), `,"HSCode":`...)
+	}
+	if prov := [3]string{r.ReleaseID, r.SourceURI, r.SourceSHA256}; len(e.tail) == 0 || r.Source != e.source ||
+		prov != e.prov || r.IngestedAt != e.ingested {
+		e.source, e.prov, e.ingested = r.Source, prov, r.IngestedAt
+		t := appendField(e.tail[:0], `,"Source":`, r.Source)
+		t = appendField(t, `,"ReleaseID":`, r.ReleaseID)
+		t = appendField(t, `,"SourceURI":`, r.SourceURI)
+		t = appendField(t, `,"SourceSHA256":`, r.SourceSHA256)
+		t = strconv.AppendInt(append(t, `,"IngestedAt":`...), r.IngestedAt, 10)
+		e.tail = append(t, '}')
+	}
+	b = appendString(append(b, e.head...), r.Partner)
+	b = appendString(append(b, e.mid...), r.HSCode)
 	b = append(b, `,"HSLevel":`...)
 	b = strconv.AppendInt(b, int64(r.HSLevel), 10)
-	if d := r.Description; d != nil && (*d == *plain || isPlainJSON(*d)) {
-		*plain = *d
+	if d := r.Description; d != nil && (*d == e.plainDesc || isPlainJSON(*d)) {
+		e.plainDesc = *d
 		b = append(append(append(b, `,"Description":"`...), *d...), '"')
 	} else {
 		b = appendOptional(b, `,"Description":`, d)
@@ -167,13 +191,7 @@ func appendTradeFlowPlain(b []byte, r *schema.TradeFlowRecord, plain *string) ([
 	if r.RegisteredPlace != nil {
 		b = appendOptional(b, `,"RegisteredPlace":`, r.RegisteredPlace)
 	}
-	b = appendField(b, `,"Source":`, r.Source)
-	b = appendField(b, `,"ReleaseID":`, r.ReleaseID)
-	b = appendField(b, `,"SourceURI":`, r.SourceURI)
-	b = appendField(b, `,"SourceSHA256":`, r.SourceSHA256)
-	b = append(b, `,"IngestedAt":`...)
-	b = strconv.AppendInt(b, r.IngestedAt, 10)
-	return append(b, '}'), true
+	return append(b, e.tail...), true
 }
 
 func appendOptional(b []byte, name string, s *string) []byte {
@@ -183,11 +201,15 @@ func appendOptional(b []byte, name string, s *string) []byte {
 	return appendField(b, name, *s)
 }
 
-// appendField appends name and s as a JSON string. Printable ASCII other
-// than " \\ < > & is copied; anything else goes through json.Marshal, so
-// its escapes are exactly encoding/json's.
+// appendField appends name and s as a JSON string (appendString).
 func appendField(b []byte, name, s string) []byte {
-	b = append(b, name...)
+	return appendString(append(b, name...), s)
+}
+
+// appendString appends s as a JSON string. Printable ASCII other than
+// " \\ < > & is copied; anything else goes through json.Marshal, so its
+// escapes are exactly encoding/json's.
+func appendString(b []byte, s string) []byte {
 	if !isPlainJSON(s) {
 		q, _ := json.Marshal(s) // a string always encodes
 		return append(b, q...)

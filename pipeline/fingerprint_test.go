@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math"
+	"path/filepath"
 	"testing"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
+	"github.com/tradepipe/tradepipe/sources"
+	"github.com/tradepipe/tradepipe/sources/census"
 )
 
 func TestFingerprint(t *testing.T) {
@@ -61,14 +64,16 @@ func TestFingerprint(t *testing.T) {
 	}
 }
 
-// appendTradeFlow must give json.Marshal's bytes exactly, or the
-// fingerprints of published partitions would change and every partition be
-// re-published once.
+// flowEnc must give json.Marshal's bytes exactly, or the fingerprints of
+// published partitions would change and every partition be re-published
+// once: for each row alone, and for the rows one after another through one
+// encoder, whose kept runs must follow every change.
 func TestAppendTradeFlowIsJSON(t *testing.T) {
 	str := func(s string) *string { return &s }
 	num := func(f float64) *float64 { return &f }
 	base := schema.TradeFlowRecord{Period: 18352, Reporter: "US", Partner: "CN", Flow: "export", HSCode: "120190", HSLevel: 6,
 		ValueUSD: 12345678, Valuation: "FAS", CoversMonths: 1, Source: "census", ReleaseID: "r", SourceURI: "file:///x", SourceSHA256: "ab", IngestedAt: -7}
+	var shared flowEnc
 	for _, tc := range []struct {
 		name string
 		edit func(*schema.TradeFlowRecord)
@@ -89,6 +94,10 @@ func TestAppendTradeFlowIsJSON(t *testing.T) {
 		{"quantity just below 1e21", func(r *schema.TradeFlowRecord) { r.Quantity = num(999999999999999900000) }},
 		{"quantity max", func(r *schema.TradeFlowRecord) { r.Quantity = num(-math.MaxFloat64) }},
 		{"customs regime and place", func(r *schema.TradeFlowRecord) { r.CustomsRegime, r.RegisteredPlace = str("general"), str("") }},
+		{"other reporter, source and provenance", func(r *schema.TradeFlowRecord) {
+			r.Reporter, r.Source, r.ReleaseID, r.SourceURI, r.SourceSHA256 = "CN", "gacc", "r2", "file:///y", "cd"
+		}},
+		{"other source URI only", func(r *schema.TradeFlowRecord) { r.SourceURI = "file:///z" }},
 		{"extreme ints", func(r *schema.TradeFlowRecord) {
 			r.Period, r.HSLevel, r.CoversMonths, r.ValueUSD, r.IngestedAt = math.MinInt32, math.MaxInt32, -1, math.MinInt64, math.MaxInt64
 		}},
@@ -99,15 +108,17 @@ func TestAppendTradeFlowIsJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := appendTradeFlow(nil, &r)
-		if !ok || !bytes.Equal(got, want) {
-			t.Errorf("%s:\n got %s (ok %v)\nwant %s", tc.name, got, ok, want)
+		for _, enc := range []*flowEnc{new(flowEnc), &shared} {
+			got, ok := enc.append(nil, &r)
+			if !ok || !bytes.Equal(got, want) {
+				t.Errorf("%s (shared encoder %v):\n got %s (ok %v)\nwant %s", tc.name, enc == &shared, got, ok, want)
+			}
 		}
 	}
 	for _, q := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
 		r := base
 		r.Quantity = &q
-		if _, ok := appendTradeFlow(nil, &r); ok {
+		if _, ok := new(flowEnc).append(nil, &r); ok {
 			t.Errorf("quantity %v encoded; json.Marshal refuses it", q)
 		}
 	}
@@ -122,7 +133,7 @@ func FuzzAppendTradeFlow(f *testing.F) {
 			r.Description, r.QuantityUnit, r.Quantity, r.CustomsRegime, r.ConsumptionValueUSD = &desc, &unit, &qty, &partner, &value
 		}
 		want, err := json.Marshal(r)
-		got, ok := appendTradeFlow(nil, &r)
+		got, ok := new(flowEnc).append(nil, &r)
 		if (err == nil) != ok || (ok && !bytes.Equal(got, want)) {
 			t.Fatalf("got %s (ok %v), json.Marshal %s (%v)", got, ok, want, err)
 		}
@@ -150,15 +161,17 @@ func TestFingerprintMatchesReference(t *testing.T) {
 	num := func(f float64) *float64 { return &f }
 	var recs []schema.TradeFlowRecord
 	for i := range 300 {
-		r := schema.TradeFlowRecord{Period: int32(17000 + i%40), Reporter: "US", Partner: []string{"CN", "HK", "MX"}[i%3], Flow: "export",
+		// Runs of one reporter, flow and source, with changes (the runs
+		// flowEnc keeps encoded).
+		r := schema.TradeFlowRecord{Period: int32(17000 + i%40), Reporter: []string{"US", "CN"}[i%17/16], Partner: []string{"CN", "HK", "MX"}[i%3],
+			Flow:   []string{"export", "import"}[i%11/10],
 			HSCode: "8703230" + string(rune('0'+i%10)), HSLevel: 8, ValueUSD: int64(i) * 7919 << (i % 40), Valuation: "FAS", CoversMonths: 1,
-			Source: "census", ReleaseID: "r", SourceURI: "file:///x", SourceSHA256: "ab", IngestedAt: int64(i)}
+			Source: []string{"census", "gacc"}[i%13/12], ReleaseID: "r", SourceURI: "file:///x", SourceSHA256: "ab", IngestedAt: int64(i)}
 		if i%2 == 0 {
 			r.Description, r.QuantityUnit, r.Quantity = str(`MOTOR <CARS> & "VANS" é`), str("NO"), num(float64(i)/3)
 		}
 		// Runs of one plain description, as one string and as copies,
-		// between escaped ones and none (the check appendTradeFlowPlain
-		// skips).
+		// between escaped ones and none (the check flowEnc skips).
 		if i%7 < 3 {
 			plain := []string{"SOYBEANS", "SOYBEANS, BROKEN", ""}[i/7%3]
 			r.Description = &plain
@@ -168,6 +181,13 @@ func TestFingerprintMatchesReference(t *testing.T) {
 		}
 		recs = append(recs, r)
 	}
+	checkFingerprint(t, "generated rows", recs)
+}
+
+// checkFingerprint compares addFlow's and add's digests of recs with the
+// reference.
+func checkFingerprint(t *testing.T, name string, recs []schema.TradeFlowRecord) {
+	t.Helper()
 	var want [32]byte
 	for _, r := range recs {
 		r.ReleaseID, r.SourceURI, r.SourceSHA256, r.IngestedAt = "", "", "", 0
@@ -188,9 +208,51 @@ func TestFingerprintMatchesReference(t *testing.T) {
 		viaAny.add(recs[i])
 	}
 	if got := viaFlow.hex(); got != hex.EncodeToString(want[:]) {
-		t.Errorf("addFlow = %s, want the reference %x", got, want)
+		t.Errorf("%s: addFlow = %s, want the reference %x", name, got, want)
 	}
 	if viaAny.hex() != viaFlow.hex() {
-		t.Errorf("add = %s, addFlow = %s", viaAny.hex(), viaFlow.hex())
+		t.Errorf("%s: add = %s, addFlow = %s", name, viaAny.hex(), viaFlow.hex())
 	}
 }
+
+// The content_sha256 of the 40 real Census responses (examples/census) is
+// the reference digest of their rows, as the census source gives them.
+func TestFingerprintOfRealFiles(t *testing.T) {
+	files, err := filepath.Glob("../examples/census/*.json.gz")
+	if err != nil || len(files) != 40 {
+		t.Fatalf("examples/census: %d files, %v", len(files), err)
+	}
+	src, err := census.New(census.Options{Flow: "export", Partner: "5700"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		var e recordEmitter
+		rel := &sources.Release{URI: "file://" + f, Path: f, ReleaseID: "2020-06-04", SHA256: "ab"}
+		if err := src.Parse(t.Context(), rel, &e); err != nil {
+			t.Fatal(err)
+		}
+		if len(e.recs) == 0 || e.rejects > 0 {
+			t.Fatalf("%s: %d rows, %d rejected", f, len(e.recs), e.rejects)
+		}
+		checkFingerprint(t, filepath.Base(f), e.recs)
+	}
+}
+
+// recordEmitter keeps the records of a source's trade flows, as the
+// collector makes them.
+type recordEmitter struct {
+	recs    []schema.TradeFlowRecord
+	rejects int
+}
+
+func (e *recordEmitter) TradeFlow(r *schema.TradeFlow) error {
+	rec, err := r.Record()
+	e.recs = append(e.recs, rec)
+	return err
+}
+func (e *recordEmitter) TradeTotal(*schema.TradeTotal) error { return nil }
+func (e *recordEmitter) Shipment(*schema.Shipment) error     { return nil }
+func (e *recordEmitter) Reject(*schema.Rejected) error       { e.rejects++; return nil }
+func (e *recordEmitter) Count(string, int64)                 {}
+func (e *recordEmitter) Warn(string)                         {}

@@ -180,6 +180,27 @@ type parser struct {
 	lastDesc                string
 	// partners caches, by four-digit CTY_CODE, what the code is.
 	partners *[10000]partnerOf
+	// A row's record and its quantity and consumption value come out of
+	// blocks of rowBlock (take): one allocation a block, not up to three
+	// a row, for the same bytes.
+	flows []schema.TradeFlow
+	qtys  []float64
+	decs  []apd.Decimal
+}
+
+// rowBlock is how many rows' records one allocation holds.
+const rowBlock = 256
+
+// take returns the next zero element of *block, which it refills with
+// rowBlock new ones when it is used up. Each element is handed out once,
+// so an emitter may keep what it gets.
+func take[T any](block *[]T) *T {
+	if len(*block) == 0 {
+		*block = make([]T, rowBlock)
+	}
+	v := &(*block)[0]
+	*block = (*block)[1:]
+	return v
 }
 
 // partnerOf is what a four-digit CTY_CODE is to a job: a partner's ISO
@@ -340,9 +361,11 @@ func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected, st
 		if reason != "" {
 			return bad(schema.ReasonBadValue, v.consumption, reason)
 		}
-		consumption = &d
+		consumption = take(&p.decs)
+		*consumption = d
 	}
-	f := &schema.TradeFlow{
+	f := take(&p.flows)
+	*f = schema.TradeFlow{
 		Period:              m,
 		Reporter:            "US",
 		Partner:             country.iso,
@@ -373,7 +396,8 @@ func (p *parser) row(sc *recordScanner) (*schema.TradeFlow, *schema.Rejected, st
 		// loses only the quantity, never the row's value.
 		if q := bytes.TrimSpace(sc.cellBytes(c.qty)); len(q) > 0 && string(q) != "-" && f.QuantityUnit != "" {
 			if n, err := strconv.ParseFloat(string(q), 64); err == nil && n >= 0 {
-				f.Quantity = &n
+				f.Quantity = take(&p.qtys)
+				*f.Quantity = n
 			}
 		}
 	}
