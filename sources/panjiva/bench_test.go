@@ -3,6 +3,7 @@ package panjiva
 import (
 	"context"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/tradepipe/tradepipe/internal/panjivagen"
@@ -46,4 +47,48 @@ func BenchmarkParse(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/rows, "ns/row")
 		})
 	}
+}
+
+// BenchmarkFastPaths compares the fast paths of normalisation and the row
+// loop with the general code they stand in for, per call, on the cells
+// and tags the generator writes.
+// go test -run - -bench FastPaths ./sources/panjiva/
+func BenchmarkFastPaths(b *testing.B) {
+	weights := [][]byte{[]byte("12345.6"), []byte("2.5"), []byte("830"), []byte("19876.25")}
+	tags := [][]byte{[]byte(`<row r="5"`), []byte(`<row r="123456"`), []byte(`<row r="999999" spans="1:25"`)}
+	var sink float64
+	var n int
+	b.Run("weight/plainFloat", func(b *testing.B) {
+		for b.Loop() {
+			for _, w := range weights {
+				f, _ := plainFloat(w)
+				sink += f
+			}
+		}
+	})
+	b.Run("weight/strconv", func(b *testing.B) {
+		for b.Loop() {
+			for _, w := range weights {
+				f, _ := strconv.ParseFloat(view(w), 64)
+				sink += f
+			}
+		}
+	})
+	b.Run("row/rowNumber", func(b *testing.B) {
+		for b.Loop() {
+			for _, t := range tags {
+				r, _ := rowNumber(t)
+				n += r
+			}
+		}
+	})
+	b.Run("row/attr", func(b *testing.B) {
+		for b.Loop() {
+			for _, t := range tags {
+				r, _ := strconv.Atoi(string(attr(t, "r")))
+				n += r
+			}
+		}
+	})
+	_, _ = sink, n
 }

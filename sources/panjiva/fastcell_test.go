@@ -3,6 +3,7 @@ package panjiva
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -37,12 +38,13 @@ func scanAll(t testing.TB, shared sharedStrings, data string, win int, read []bo
 	return rows, err
 }
 
-// sameScan compares the scanner on a start tag <c r=... (which the fast
-// path reads when it can) and on <c  r=... (which only the general loop
-// reads): they must agree, values, errors and all.
+// sameScan compares the scanner on start tags <c r=... and <row r=...
+// (which the fast paths read when they can) and on <c  r=... and
+// "\n<row  r=..." (which only the general loops read): they must agree,
+// values, errors and all.
 func sameScan(t *testing.T, shared sharedStrings, row string, read []bool) {
 	t.Helper()
-	slow := strings.ReplaceAll(row, "<c r=", "<c  r=")
+	slow := strings.ReplaceAll(strings.ReplaceAll(row, "<c r=", "<c  r="), "<row r=", "\n<row  r=")
 	for _, win := range []int{16, 1 << 12} {
 		fr, ferr := scanAll(t, shared, row, win, read)
 		sr, serr := scanAll(t, shared, slow, win, read)
@@ -95,7 +97,9 @@ func FuzzFastCell(f *testing.F) {
 	shared := tableOf(f, "a", "b")
 	f.Fuzz(func(t *testing.T, ref, style, typ, content string, lazy bool) {
 		var b bytes.Buffer
-		b.WriteString(`<row r="1"><c r="`)
+		b.WriteString(`<row r="`)
+		b.WriteString(strings.TrimPrefix(ref, strings.TrimRight(ref, "0123456789")))
+		b.WriteString(`"><c r="`)
 		b.WriteString(ref)
 		b.WriteByte('"')
 		if style != "" {
@@ -113,4 +117,28 @@ func FuzzFastCell(f *testing.F) {
 		}
 		sameScan(t, shared, b.String(), read)
 	})
+}
+
+// TestRowNumberMatchesAttr compares rowNumber with attr and strconv.Atoi
+// on the start tags of rows; fast marks those rowNumber must read.
+func TestRowNumberMatchesAttr(t *testing.T) {
+	for _, c := range []struct {
+		tag  string
+		fast bool
+	}{
+		{`<row r="1"`, true}, {`<row r="12" spans="1:25"`, true}, {`<row r="007"`, true}, {`<row r="999999999"`, true}, {`<row r="6"/`, true},
+		{`<row r="1234567890"`, false}, {`<row r=""`, false}, {`<row r="1`, false}, {`<row r="1a"`, false}, {`<row r="-1"`, false},
+		{`<row r='3'`, false}, {`<row  r="4"`, false}, {`<row spans="1:2" r="5"`, false},
+	} {
+		want, wantOK := 0, false
+		if v := attr([]byte(c.tag), "r"); v != nil {
+			if r, err := strconv.Atoi(string(v)); err == nil {
+				want, wantOK = r, true
+			}
+		}
+		got, ok := rowNumber([]byte(c.tag))
+		if ok != c.fast || ok && (!wantOK || got != want) {
+			t.Errorf("rowNumber(%s) = %d, %v; attr and Atoi: %d, %v", c.tag, got, ok, want, wantOK)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -20,6 +21,10 @@ import (
 func isNull(c cell) bool {
 	if c.kind == kindEmpty || c.kind == kindError {
 		return true
+	}
+	// Most cells are longer than any placeholder, with nothing to trim.
+	if n := len(c.v); n > 4 && c.v[0] > ' ' && c.v[0] < utf8.RuneSelf && c.v[n-1] > ' ' && c.v[n-1] < utf8.RuneSelf {
+		return false
 	}
 	v := bytes.TrimSpace(c.v)
 	switch len(v) {
@@ -403,6 +408,11 @@ func parseFloat(c cell, units ...string) (float64, bool, error) {
 		return 0, true, errors.New("a TRUE/FALSE cell is not a number")
 	}
 	t := bytes.TrimSpace(c.v)
+	// Plain digits read the same as a number or as text: cleanNumber
+	// leaves them as they are.
+	if f, ok := plainFloat(t); ok {
+		return f, true, nil
+	}
 	if c.kind == kindNumber {
 		if f, err := strconv.ParseFloat(view(t), 64); err == nil && f >= 0 && !math.IsInf(f, 0) {
 			return f, true, nil
@@ -431,6 +441,38 @@ func parseFloat(c cell, units ...string) (float64, bool, error) {
 	}
 	return f, true, nil
 }
+
+// plainFloat reads the common weight or TEU, digits with at most one
+// point and at most 15 digits in all, exactly as strconv.ParseFloat does:
+// the digits are an integer below 2^53 and the power of ten is exact, so
+// the one division is correctly rounded (Clinger's fast path, which
+// strconv takes itself). ok is false for anything else.
+func plainFloat(b []byte) (f float64, ok bool) {
+	var n uint64
+	digits, frac, dot := 0, 0, false
+	for _, ch := range b {
+		switch {
+		case ch >= '0' && ch <= '9':
+			n = n*10 + uint64(ch-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case ch == '.' && !dot:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 15 {
+		return 0, false
+	}
+	return float64(n) / pow10[frac], true
+}
+
+// pow10 are the powers of ten plainFloat divides by, each exact in a
+// float64.
+var pow10 = [16]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // parseHSCodes reads an HS code cell: a number that lost its leading zero
 // (201.3 for 0201.30), text with dots or spaces ("0201.30", "8471 30"),

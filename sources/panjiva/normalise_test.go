@@ -1,6 +1,8 @@
 package panjiva
 
 import (
+	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -290,6 +292,56 @@ func TestWholeSerialDate(t *testing.T) {
 	for _, s := range []string{"", "12345678", "4417a", "-1", "44171.5", " 44171"} {
 		if d, ok := wholeSerialDate([]byte(s), false); ok {
 			t.Errorf("%q read as %v", s, d)
+		}
+	}
+}
+
+// TestPlainFloatMatchesParseFloat compares the fast path of parseFloat
+// with strconv.ParseFloat, bit for bit, on edge cases and on random
+// decimals of up to 20 digits (a fast path that took more than 15 would
+// round twice and differ).
+func TestPlainFloatMatchesParseFloat(t *testing.T) {
+	ins := []string{"0", "00", "0.0", "5.", ".5", "12345.6", "0.1", "0.3", "999999999999999", "99999999999999.9",
+		".000000000000001", "9007199254740993", "1234567890123456", "1e3", "-1", "+1", "1.2.3", "", ".", "1 ", "１"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		n := 1 + rng.IntN(20)
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + rng.IntN(10))
+		}
+		if rng.IntN(4) > 0 {
+			b[rng.IntN(n)] = '.'
+		}
+		ins = append(ins, string(b))
+	}
+	fast := 0
+	for _, s := range ins {
+		got, ok := plainFloat([]byte(s))
+		if !ok {
+			continue
+		}
+		fast++
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("plainFloat(%q) = %v (%x); strconv.ParseFloat: %v (%x), %v", s, got, math.Float64bits(got), want, math.Float64bits(want), err)
+		}
+	}
+	if fast < len(ins)/3 {
+		t.Fatalf("the fast path read %d of %d inputs", fast, len(ins))
+	}
+}
+
+// TestIsNullSpaced compares isNull on cells with its shortcut (most
+// cells) and on the same cells after a space (only the general path).
+func TestIsNullSpaced(t *testing.T) {
+	for _, s := range []string{"", "-", "--", "NA", "n/a", "#N/A", "NULL", "none", "n.a.", "N/A ", "\u00a0NULL\u00a0", "NULLS", "12345", "a", "MAERSK ESSEN", "#N/A\u0085", "\x01NONE"} {
+		for _, kind := range []byte{kindText, kindNumber} {
+			c := cell{kind: kind, v: []byte(s)}
+			spaced := cell{kind: kind, v: []byte(" " + s)}
+			if isNull(c) != isNull(spaced) {
+				t.Errorf("isNull(%q) = %v, isNull(%q) = %v", s, isNull(c), " "+s, isNull(spaced))
+			}
 		}
 	}
 }

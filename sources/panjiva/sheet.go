@@ -112,7 +112,11 @@ func (p *sheetParser) run(ctx context.Context, fn rowFunc) error {
 	n := 0
 	for {
 		data := p.w.data()
-		i := indexTag(data, "row")
+		i := 0
+		// The next row usually starts right where the last one ended.
+		if len(data) <= len(rowStart) || !bytes.HasPrefix(data, rowStart) || !tagNameEnd(data[len(rowStart)]) {
+			i = indexTag(data, "row")
+		}
 		if i < 0 {
 			// Keep a tail that may hold the start of "<row".
 			p.w.advance(max(0, len(data)-8))
@@ -175,7 +179,9 @@ func (p *sheetParser) parseRow(b []byte) (used int, complete bool, err error) {
 	}
 	tag := b[:gt]
 	rowNum := p.row + 1
-	if v := attr(tag, "r"); v != nil {
+	if r, ok := rowNumber(tag); ok {
+		rowNum = r
+	} else if v := attr(tag, "r"); v != nil {
 		if r, err := strconv.Atoi(string(v)); err == nil {
 			rowNum = r
 		}
@@ -226,7 +232,30 @@ func (p *sheetParser) parseRow(b []byte) (used int, complete bool, err error) {
 	}
 }
 
+// rowNumber reads the number of the usual row start tag, `<row r="12"`
+// and anything after, as attr and strconv.Atoi would. ok is false for any
+// other tag, which they then read.
+func rowNumber(tag []byte) (int, bool) {
+	if !bytes.HasPrefix(tag, rowNumStart) {
+		return 0, false
+	}
+	n := 0
+	for i, ch := range tag[len(rowNumStart):] {
+		switch {
+		case ch >= '0' && ch <= '9' && i < 9:
+			n = n*10 + int(ch-'0')
+		case ch == '"' && i > 0:
+			return n, true
+		default:
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
 var (
+	rowStart      = []byte("<row")
+	rowNumStart   = []byte(`<row r="`)
 	rowEnd        = []byte("</row>")
 	cellEnd       = []byte("</c>")
 	isStart       = []byte("<is><t")

@@ -621,7 +621,7 @@ func indexTag(b []byte, name string) int {
 			return -1
 		}
 		j := off + i + 1 + len(name)
-		if j < len(b) && (b[j] == '>' || b[j] == ' ' || b[j] == '/' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r') {
+		if j < len(b) && tagNameEnd(b[j]) {
 			return off + i
 		}
 		if j >= len(b) {
@@ -629,6 +629,11 @@ func indexTag(b []byte, name string) int {
 		}
 		off = j
 	}
+}
+
+// tagNameEnd reports whether c may follow an element's name in a tag.
+func tagNameEnd(c byte) bool {
+	return c == '>' || c == ' ' || c == '/' || c == '\t' || c == '\n' || c == '\r'
 }
 
 // inlineText appends the text of every <t> in b (the inside of an <si> or
