@@ -72,12 +72,12 @@ type columnEncoder struct {
 	maxRep byte
 	dict   bool // dictionary-encoded in this file
 	plain  bool // fell back to PLAIN for the rest of the row group
+	bloom  bool
+	order  format.ColumnOrder
+	index  parquet.ColumnIndexer
 	// encs are the chunk's encodings: PLAIN (dictionary pages, and the
 	// pages after a fallback), RLE (levels) and RLE_DICTIONARY.
-	bloom bool
-	order format.ColumnOrder
-	index parquet.ColumnIndexer
-	encs  []format.Encoding
+	encs []format.Encoding
 
 	// The open page.
 	def, rep []byte
