@@ -121,9 +121,9 @@ type value struct {
 	s string
 }
 
-// newFileEncoder lays out T's columns; plain names the dict-tagged
-// columns written PLAIN in this file.
-func newFileEncoder[T any](out *hashingWriter, c config, codec *rowCodec, plain map[string]bool) (*fileEncoder, error) {
+// newFileEncoder lays out T's columns for a file of rows rows; plain
+// names the dict-tagged columns written PLAIN in this file.
+func newFileEncoder[T any](out *hashingWriter, c config, codec *rowCodec, plain map[string]bool, rows int64) (*fileEncoder, error) {
 	var zero T
 	s := parquet.SchemaOf(zero)
 	e := &fileEncoder{
@@ -199,6 +199,7 @@ func newFileEncoder[T any](out *hashingWriter, c config, codec *rowCodec, plain 
 		if leaf.ColumnIndex != len(e.cols) {
 			return nil, fmt.Errorf("column %s of %s is leaf %d, not %d", name, rt, leaf.ColumnIndex, len(e.cols))
 		}
+		col.presize(min(rows, int64(e.rowGroupRows)), e.pageLimit)
 		e.cols = append(e.cols, col)
 		e.orders = append(e.orders, col.order)
 	}
@@ -379,6 +380,28 @@ func (c *columnEncoder) addValue(v value) {
 	c.ids = append(c.ids, id)
 	c.last, c.lastID, c.hasLast = v, id, true
 	c.bound(v)
+}
+
+// presize gives the page's buffers the room a page of the file takes
+// (a page is cut at most encodeRowsPerCheck rows past the limit), so
+// that they do not grow by doubling in every file.
+func (c *columnEncoder) presize(rows, pageLimit int64) {
+	n := int(min(rows, pageLimit/4+encodeRowsPerCheck))
+	if c.maxDef > 0 {
+		c.def = make([]byte, 0, n)
+	}
+	if c.maxRep > 0 {
+		c.rep = make([]byte, 0, n)
+	}
+	if c.dict {
+		c.ids = make([]int32, 0, n)
+		return
+	}
+	size := int64(c.width())
+	if c.phys == format.ByteArray {
+		size = 16 // a guess; longer strings grow the buffer
+	}
+	c.vals = make([]byte, 0, min(rows*size, pageLimit+encodeRowsPerCheck*size))
 }
 
 // width is the PLAIN size of a number of the column.

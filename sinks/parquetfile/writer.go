@@ -264,7 +264,7 @@ func (w *Writer[T]) writeSorted() error {
 	// Rows read back, and the encoder's dictionaries, point into data;
 	// the file is finished before data goes.
 	defer release()
-	enc, err := newFileEncoder[T](w.out, w.cfg, w.codec, plainColumns(w.repeats, w.rows))
+	enc, err := newFileEncoder[T](w.out, w.cfg, w.codec, plainColumns(w.repeats, w.rows), w.rows)
 	if err != nil {
 		return err
 	}
