@@ -5,9 +5,6 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/encoding"
-
 	"github.com/tradepipe/tradepipe/internal/schema"
 )
 
@@ -110,31 +107,3 @@ func plainColumns(counts []*distinctCount, rows int64) map[string]bool {
 	}
 	return out
 }
-
-// schemaWithPlain is T's schema with the top-level columns named PLAIN
-// instead of their tagged encoding. Columns, order and types stay those
-// of T, so parquet-go keeps its direct path from T's fields to columns.
-func schemaWithPlain[T any](plain map[string]bool) *parquet.Schema {
-	var zero T
-	s := parquet.SchemaOf(zero)
-	fields := s.Fields()
-	out := make([]parquet.Field, len(fields))
-	for i, f := range fields {
-		out[i] = f
-		if plain[f.Name()] {
-			out[i] = plainField{f}
-		}
-	}
-	return parquet.NewSchema(s.Name(), fieldsNode{Node: s, fields: out})
-}
-
-type plainField struct{ parquet.Field }
-
-func (plainField) Encoding() encoding.Encoding { return &parquet.Plain }
-
-type fieldsNode struct {
-	parquet.Node
-	fields []parquet.Field
-}
-
-func (n fieldsNode) Fields() []parquet.Field { return n.fields }

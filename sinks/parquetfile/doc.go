@@ -26,11 +26,16 @@
 //   - Min/max/null-count statistics on every column chunk, and per page in
 //     the page index (column and offset indexes), which is where parquet-mr
 //     (Spark, Hive, Trino's reader) and Arrow look for page-level pruning.
-//     Page headers carry no statistics: they repeated each page's min and
+//     NaN is left out of a double column's min and max unless a page holds
+//     nothing else (parquet-go's dictionary pages kept a NaN that came
+//     first: teu only). Page headers carry no statistics: they repeated each page's min and
 //     max a third time, long strings (source URIs, sha256s) included, and
 //     cost 3.5% of a one-month trade_flows file (docs/BENCHMARKS.md).
 //   - Split-block bloom filters on the table's Bloom columns (hs_code,
-//     partner, bill_of_lading).
+//     partner, bill_of_lading), sized by the row group's distinct values
+//     (a dictionary column) or values. After a fallback to PLAIN the
+//     filter holds the PLAIN pages' values too; parquet-go's held only the
+//     dictionary's, and so denied values the row group had.
 //   - Rows sorted by the table's SortBy columns (ascending, nulls first,
 //     strings bytewise, ties in input order) across the whole file,
 //     declared in every row group's sorting_columns and in the
@@ -41,9 +46,7 @@
 //     measurement (docs/BENCHMARKS.md), and 64 KiB pages; trade_flows
 //     files take DuckDB's 122,880-row groups and 1 MiB pages (layoutFor),
 //     since an all-partner month repeated its HS10 dictionaries in every
-//     row group. A file whose rows take less than half a page in the row
-//     spool gets smaller page buffers (parquet-go allocates one per column
-//     per writer), which cuts no page (TestSmallFilesKeepTheirPages).
+//     row group.
 //   - Key-value metadata: tradepipe.dataset, tradepipe.table (when known:
 //     the main table of the Record type or the Table option),
 //     tradepipe.schema_version, tradepipe.release_id (Release option),
@@ -61,8 +64,18 @@
 // the Go heap once they pass 64 KiB (offheap.go), freed at Close and
 // Abort, so the collector's heap goal does not double them. At Close the
 // keys are sorted, the row spool is mapped (mmap: page cache, not heap) and read
-// back in that order, and the rows go through parquet-go's encoder once,
-// in row groups of the table's size. So an open writer costs about
+// back in that order, and the rows are encoded once, in row groups of the
+// table's size, by the package's own column encoder (encode.go): each
+// column reads its field by offset from the rows read back and keeps its
+// page and its dictionary, which compares a value with the one before
+// before it hashes it (rows are sorted, and the provenance columns are
+// constant in a file), and whose strings point into the mapped spool.
+// It writes the layout parquet-go's GenericWriter (v0.32.0) wrote with
+// these options, page cuts included (TestGoldenLayout compares every
+// table's footer, page index and bloom filters with the golden files
+// parquet-go wrote), taking from parquet-go only the schema, the column
+// indexers, RLE, thrift, the bloom filter's blocks and zstd: through its
+// public API every value went through a map lookup of its dictionary. So an open writer costs about
 // 10 bytes a row for a shipments file whatever the width of the rows
 // (4 + 3 sort columns × 2; 16 bytes if every column widens), outside the
 // heap, every row is encoded once, and the Parquet file is written only

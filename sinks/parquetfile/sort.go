@@ -17,18 +17,9 @@ import (
 
 func schemaTypeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
-// sortingColumns is the table's sort order as the files declare it in
-// each row group's sorting_columns: ascending, nulls first.
-func sortingColumns(t schema.Table) []parquet.SortingColumn {
-	cols := make([]parquet.SortingColumn, len(t.SortBy))
-	for i, name := range t.SortBy {
-		cols[i] = parquet.NullsFirst(parquet.Ascending(name))
-	}
-	return cols
-}
-
 // checkColumns makes sure the table's sort and bloom columns are top-level
-// columns of T: parquet-go silently ignores a path it does not have.
+// columns of T, so that a misspelt name is an error at Create rather than
+// a file without that order or filter.
 func checkColumns[T any](t schema.Table) error {
 	s := parquet.SchemaOf(reflect.New(reflect.TypeFor[T]()).Interface())
 	for _, group := range [][]string{t.SortBy, t.Bloom} {

@@ -2,19 +2,19 @@ package parquetfile
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"io"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/tradepipe/tradepipe/internal/buildinfo"
 	"github.com/tradepipe/tradepipe/internal/schema"
@@ -39,7 +39,7 @@ const (
 	KeySortedBy      = "tradepipe.sorted_by"
 )
 
-// codec is shared by every writer: a zstd.Codec pools its encoders, and
+// codec compresses every page: a zstd.Codec pools its encoders, and
 // each encoder holds megabytes of history, so a codec per writer made
 // memory grow with the number of partitions open at once. It holds no
 // per-file state; the bytes written are the same.
@@ -47,7 +47,8 @@ var codec = &zstd.Codec{Level: zstd.SpeedDefault}
 
 // pageBufferSize bounds the uncompressed page each column buffers while
 // a file is encoded (at Close, one file at a time): 64 KiB pages let a
-// reader that uses the page index skip within a row group.
+// reader that uses the page index skip within a row group. A page is
+// cut once its values take 98% of it, as parquet-go cut them.
 const pageBufferSize = 64 << 10
 
 // DefaultRowGroupRows is the row-group size, chosen by measurement (see
@@ -73,8 +74,9 @@ var layoutFor = map[string]struct{ rowGroupRows, pageBytes int }{
 // that the dictionary no longer pays and readers must hold it whole.
 const dictionaryMaxBytes = 1 << 20
 
-// bloomBitsPerValue sizes split-block bloom filters (parquet-go sizes
-// them by values in the row group): 8 bits give about a 2% false-positive
+// bloomBitsPerValue sizes split-block bloom filters (by the values of
+// the row group: the dictionary's, or all, nulls included, of a PLAIN
+// column, as parquet-go sized them): 8 bits give about a 2% false-positive
 // rate; 10 bits (1%) cost 1.5% more file for unique columns such as
 // bill_of_lading (docs/BENCHMARKS.md).
 const bloomBitsPerValue = 8
@@ -112,11 +114,9 @@ func RowGroupRows(n int) Option {
 // sorted across the file by the table's SortBy columns. It is not safe for
 // concurrent use.
 type Writer[T any] struct {
-	f     *os.File
-	out   *hashingWriter
-	w     *parquet.GenericWriter[T]
-	batch []T
-	rows  int64
+	f    *os.File
+	out  *hashingWriter
+	rows int64
 
 	// Rows stay in a row spool until Close: the rows' bytes in
 	// rowsFile, and in memory only where each row starts and its sort
@@ -129,10 +129,8 @@ type Writer[T any] struct {
 	offsets  rowOffsets // of each row in rowsFile, in input order
 	size     int64      // bytes written to rowsFile
 
-	// opts make the Parquet writer, at Close.
-	opts      []parquet.WriterOption
-	pageBytes int              // the layout's page size; smaller files get smaller buffers (writeSorted)
-	repeats   []*distinctCount // of the columns dictionary-encoded only where values repeat
+	cfg     config           // the file's layout, encoded at Close
+	repeats []*distinctCount // of the columns dictionary-encoded only where values repeat
 }
 
 // Create starts a spool file in dir (os.TempDir() when empty) for rows of
@@ -175,8 +173,7 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 		return nil, fmt.Errorf("create spool file: %w", err)
 	}
 	w.f = f
-	w.opts = writerOptions(c)
-	w.pageBytes = c.pageBytes
+	w.cfg = c
 	w.repeats = repeatCounters[T](c.table.Dataset)
 	if w.rowsFile, err = os.CreateTemp(dir, "spool-*.rows"); err != nil {
 		_ = f.Close()
@@ -187,67 +184,35 @@ func Create[T any](dir string, opts ...Option) (*Writer[T], error) {
 	return w, nil
 }
 
-// writerOptions is the one place the file layout is decided; doc.go says
-// why each choice.
-func writerOptions(c config) []parquet.WriterOption {
+// keyValues are the file's key-value metadata, sorted by key as
+// parquet-go wrote them; doc.go says what each holds.
+func keyValues(c config) []format.KeyValue {
 	t := c.table
-	sorting := sortingColumns(t)
-	opts := []parquet.WriterOption{
-		parquet.Compression(codec),
-		parquet.CreatedBy("tradepipe", createdByVersion(), buildinfo.Commit()),
-		parquet.DataPageVersion(1),
-		parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.Plain),
-		parquet.DefaultEncodingFor(parquet.Int32, &parquet.Plain),
-		parquet.DefaultEncodingFor(parquet.Int64, &parquet.Plain),
-		parquet.DefaultEncodingFor(parquet.Double, &parquet.Plain),
-		parquet.DictionaryMaxBytes(dictionaryMaxBytes),
-		parquet.DataPageStatistics(false),
-		parquet.PageBufferSize(c.pageBytes),
-		parquet.MaxRowsPerRowGroup(int64(c.rowGroupRows)),
-		parquet.KeyValueMetadata(KeyDataset, t.Dataset),
-		parquet.KeyValueMetadata(KeySchemaVersion, strconv.Itoa(schema.Version)),
-		parquet.KeyValueMetadata(KeyVersion, buildinfo.Version()),
-		parquet.KeyValueMetadata(KeyCommit, buildinfo.Commit()),
+	kv := []format.KeyValue{
+		{Key: KeyDataset, Value: t.Dataset},
+		{Key: KeySchemaVersion, Value: strconv.Itoa(schema.Version)},
+		{Key: KeyVersion, Value: buildinfo.Version()},
+		{Key: KeyCommit, Value: buildinfo.Commit()},
 	}
 	if c.named {
-		opts = append(opts, parquet.KeyValueMetadata(KeyTable, t.Name))
+		kv = append(kv, format.KeyValue{Key: KeyTable, Value: t.Name})
 	}
 	if c.release != "" {
-		opts = append(opts, parquet.KeyValueMetadata(KeyReleaseID, c.release))
+		kv = append(kv, format.KeyValue{Key: KeyReleaseID, Value: c.release})
 	}
-	if len(sorting) > 0 {
-		// Rows reach the writer in order (Writer.writeSorted); the
-		// writer itself only declares it in every row group.
-		opts = append(opts, parquet.SortingWriterConfig(parquet.SortingColumns(sorting...)),
-			parquet.KeyValueMetadata(KeySortedBy, strings.Join(t.SortBy, ",")))
+	if len(t.SortBy) > 0 {
+		kv = append(kv, format.KeyValue{Key: KeySortedBy, Value: strings.Join(t.SortBy, ",")})
 	}
-	if len(t.Bloom) > 0 {
-		filters := make([]parquet.BloomFilterColumn, len(t.Bloom))
-		for i, name := range t.Bloom {
-			filters[i] = parquet.SplitBlockFilter(bloomBitsPerValue, name)
-		}
-		opts = append(opts, parquet.BloomFilters(filters...))
-	}
-	return opts
+	slices.SortFunc(kv, func(a, b format.KeyValue) int {
+		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.Value, b.Value))
+	})
+	return kv
 }
 
-// smallFilePageBytes is the page buffer for a file whose rows take
-// spoolBytes in the row spool. parquet-go allocates and zeroes a buffer of
-// the page size for every column of a writer (about 20 MB for trade_flows'
-// 1 MiB pages), which was most of the Parquet cost of a 3,500-row month.
-// No column of the file holds more than twice its rows' spool bytes (the
-// spool writes each value at least as compactly as a plain page, less a
-// back-reference for a string equal to the row before's, which a
-// dictionary column buffers as a 4-byte index), so a buffer of that size
-// cuts no page the layout's size would not.
-func smallFilePageBytes(spoolBytes int64, pageBytes int) int {
-	const least = 8 << 10
-	return int(min(int64(pageBytes), max(2*spoolBytes, least)))
-}
-
-// createdByVersion works around parquet-go v0.32 formatting created_by
-// without a space before "(build", and keeps parentheses out of the
-// version, which parquet-mr's VersionParser would read as an empty one.
+// createdByVersion is the version in created_by, followed by the space
+// before "(build" (parquet-go v0.32 wrote none, and the files have kept
+// it), without parentheses, which parquet-mr's VersionParser would read
+// as an empty version.
 func createdByVersion() string {
 	return strings.Trim(buildinfo.Version(), "()") + " "
 }
@@ -256,8 +221,9 @@ func createdByVersion() string {
 // keeps a writer per partition open, so it is paid per partition.
 const rowSpoolBufferSize = 64 << 10
 
-// batchSize rows are collected before they go to parquet-go in one call;
-// it keeps per-row overhead low.
+// batchSize rows are decoded from the row spool at a time and encoded
+// together; the encoder's page cuts count from the start of each batch
+// (fileEncoder.writeRows), as parquet-go's did for each Write call.
 const batchSize = 1024
 
 // Write adds a row.
@@ -280,21 +246,9 @@ func (w *Writer[T]) Write(row T) error {
 // Rows is the number of rows written so far.
 func (w *Writer[T]) Rows() int64 { return w.rows }
 
-func (w *Writer[T]) flush() error {
-	if len(w.batch) == 0 {
-		return nil
-	}
-	if _, err := w.w.Write(w.batch); err != nil {
-		return fmt.Errorf("write parquet rows: %w", err)
-	}
-	clear(w.batch)
-	w.batch = w.batch[:0]
-	return nil
-}
-
-// writeSorted reads the row spool back in sort order and writes it: the
-// only pass through parquet-go's encoder, so every row is encoded once
-// and the file's row groups cover consecutive ranges of the sort keys.
+// writeSorted reads the row spool back in sort order and encodes it
+// column by column (fileEncoder): every row is encoded once and the
+// file's row groups cover consecutive ranges of the sort keys.
 func (w *Writer[T]) writeSorted() error {
 	if err := w.rowsBuf.Flush(); err != nil {
 		return fmt.Errorf("write row spool: %w", err)
@@ -307,34 +261,35 @@ func (w *Writer[T]) writeSorted() error {
 	if err != nil {
 		return fmt.Errorf("read row spool: %w", err)
 	}
-	// Rows read back point into data; the writer is finished (Close)
-	// before data goes.
+	// Rows read back, and the encoder's dictionaries, point into data;
+	// the file is finished before data goes.
 	defer release()
-	opts := w.opts
-	if plain := plainColumns(w.repeats, w.rows); len(plain) > 0 {
-		opts = append(slices.Clip(opts), schemaWithPlain[T](plain))
-	}
-	if n := smallFilePageBytes(w.size, w.pageBytes); n < w.pageBytes {
-		opts = append(slices.Clip(opts), parquet.PageBufferSize(n))
-	}
-	w.w = parquet.NewGenericWriter[T](w.out, opts...)
-	w.batch = make([]T, 0, batchSize)
-	dec := &decoder{c: w.codec, data: data, slabLen: batchSize}
-	for _, i := range w.sorter.order() {
-		w.batch = w.batch[:len(w.batch)+1]
-		if err := dec.read(data[w.offsets.at(int(i)):], unsafe.Pointer(&w.batch[len(w.batch)-1])); err != nil {
-			return fmt.Errorf("read row spool: row %d: %w", i, err)
-		}
-		if len(w.batch) == cap(w.batch) {
-			if err := w.flush(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := w.flush(); err != nil {
+	enc, err := newFileEncoder[T](w.out, w.cfg, w.codec, plainColumns(w.repeats, w.rows), w.rows)
+	if err != nil {
 		return err
 	}
-	return w.w.Close()
+	batch := make([]T, batchSize)
+	dec := &decoder{c: w.codec, data: data, slabLen: batchSize}
+	n := 0
+	size := unsafe.Sizeof(batch[0])
+	for _, i := range w.sorter.order() {
+		if err := dec.read(data[w.offsets.at(int(i)):], unsafe.Pointer(&batch[n])); err != nil {
+			return fmt.Errorf("read row spool: row %d: %w", i, err)
+		}
+		if n++; n == len(batch) {
+			if err := enc.writeRows(unsafe.Pointer(&batch[0]), n, size); err != nil {
+				return err
+			}
+			clear(batch)
+			n = 0
+		}
+	}
+	if n > 0 {
+		if err := enc.writeRows(unsafe.Pointer(&batch[0]), n, size); err != nil {
+			return err
+		}
+	}
+	return enc.close()
 }
 
 // Close finishes the file and returns its description. On error the spool
@@ -380,9 +335,6 @@ func (hw *hashingWriter) Flush() error { return hw.buf.Flush() }
 
 // Abort discards the file. Safe to call after Close has failed.
 func (w *Writer[T]) Abort() {
-	if w.w != nil {
-		w.w.Reset(io.Discard)
-	}
 	w.dropRowSpool()
 	_ = w.f.Close()
 	_ = os.Remove(w.f.Name())
