@@ -262,16 +262,19 @@ func schemaElements(s *parquet.Schema) []format.SchemaElement {
 // of parquet-go's GenericWriter.Write did: in steps of at most
 // encodeRowsPerCheck rows within the row group, after each of which a
 // page that reached the page size is cut.
+//
+// Row addresses are taken from p for rows inside the batch only: a
+// pointer one past its end is invalid to the race detector's checkptr.
 func (e *fileEncoder) writeRows(p unsafe.Pointer, n int, size uintptr) error {
-	for n > 0 {
+	for done := 0; done < n; {
 		if e.rgRows >= e.rowGroupRows {
 			if err := e.flushRowGroup(); err != nil {
 				return err
 			}
 		}
-		k := min(n, e.rowGroupRows-e.rgRows, encodeRowsPerCheck)
+		k := min(n-done, e.rowGroupRows-e.rgRows, encodeRowsPerCheck)
 		for _, c := range e.cols {
-			for i := range k {
+			for i := done; i < done+k; i++ {
 				c.add(unsafe.Add(p, uintptr(i)*size))
 			}
 		}
@@ -283,8 +286,7 @@ func (e *fileEncoder) writeRows(p unsafe.Pointer, n int, size uintptr) error {
 			}
 		}
 		e.rgRows += k
-		p = unsafe.Add(p, uintptr(k)*size)
-		n -= k
+		done += k
 	}
 	return nil
 }
