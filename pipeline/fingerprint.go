@@ -241,6 +241,13 @@ var plainJSON = func() (t [256]bool) {
 // appendFloat is encoding/json's float64 form: shortest digits, exponent
 // only below 1e-6 or from 1e21, and e-09 written e-9.
 func appendFloat(b []byte, f float64) []byte {
+	// Most quantities are whole (counts, kilograms). Below 2^53 every
+	// integer is a float64, so the shortest digits of an integral one are
+	// its integer's: AppendInt gives them without strconv's search. -0 is
+	// "-0" to encoding/json and is left to the general path.
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 && (f != 0 || !math.Signbit(f)) {
+		return strconv.AppendInt(b, int64(f), 10)
+	}
 	format := byte('f')
 	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
 		format = 'e'

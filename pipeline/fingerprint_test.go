@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"path/filepath"
 	"testing"
@@ -87,6 +88,12 @@ func TestAppendTradeFlowIsJSON(t *testing.T) {
 		{"quantity integer", func(r *schema.TradeFlowRecord) { r.Quantity = num(42) }},
 		{"quantity zero", func(r *schema.TradeFlowRecord) { r.Quantity = num(0) }},
 		{"quantity negative zero", func(r *schema.TradeFlowRecord) { r.Quantity = num(math.Copysign(0, -1)) }},
+		{"quantity negative integer", func(r *schema.TradeFlowRecord) { r.Quantity = num(-7) }},
+		{"quantity 2^53-1", func(r *schema.TradeFlowRecord) { r.Quantity = num(1<<53 - 1) }},
+		{"quantity 2^53", func(r *schema.TradeFlowRecord) { r.Quantity = num(1 << 53) }},
+		{"quantity 2^60", func(r *schema.TradeFlowRecord) { r.Quantity = num(1 << 60) }},
+		{"quantity -2^53+1", func(r *schema.TradeFlowRecord) { r.Quantity = num(-(1<<53 - 1)) }},
+		{"quantity 1e15", func(r *schema.TradeFlowRecord) { r.Quantity = num(1e15) }},
 		{"quantity fraction", func(r *schema.TradeFlowRecord) { r.Quantity = num(0.1) }},
 		{"quantity tiny", func(r *schema.TradeFlowRecord) { r.Quantity = num(1.5e-9) }},
 		{"quantity 1e-6", func(r *schema.TradeFlowRecord) { r.Quantity = num(1e-6) }},
@@ -140,15 +147,20 @@ func FuzzAppendTradeFlow(f *testing.F) {
 	})
 }
 
+// Census quantities are whole numbers; other sources' weights are not.
 func BenchmarkFingerprintTradeFlow(b *testing.B) {
-	desc, unit, q := "SOYBEANS, WHETHER OR NOT BROKEN", "KG", 1234.5
-	r := schema.TradeFlowRecord{Period: 18352, Reporter: "US", Partner: "CN", Flow: "export", HSCode: "1201900000", HSLevel: 10,
-		Description: &desc, ValueUSD: 12345678, Quantity: &q, QuantityUnit: &unit, Valuation: "FAS", CoversMonths: 1,
-		Source: "census", ReleaseID: "2020-06-04", SourceURI: "inbox/exports-hs6-5700-2017-01.json.gz", SourceSHA256: "b04b663935a0f87ac197a879c73ead35abbe58a5dfd420d53872085cf070face"}
-	var f fingerprint
-	b.ReportAllocs()
-	for b.Loop() {
-		f.add(r)
+	for _, q := range []float64{1234.5, 13257} {
+		b.Run(fmt.Sprintf("quantity=%v", q), func(b *testing.B) {
+			desc, unit := "SOYBEANS, WHETHER OR NOT BROKEN", "KG"
+			r := schema.TradeFlowRecord{Period: 18352, Reporter: "US", Partner: "CN", Flow: "export", HSCode: "1201900000", HSLevel: 10,
+				Description: &desc, ValueUSD: 12345678, Quantity: &q, QuantityUnit: &unit, Valuation: "FAS", CoversMonths: 1,
+				Source: "census", ReleaseID: "2020-06-04", SourceURI: "inbox/exports-hs6-5700-2017-01.json.gz", SourceSHA256: "b04b663935a0f87ac197a879c73ead35abbe58a5dfd420d53872085cf070face"}
+			var f fingerprint
+			b.ReportAllocs()
+			for b.Loop() {
+				f.addFlow(&r)
+			}
+		})
 	}
 }
 
