@@ -300,26 +300,11 @@ func plainAmount(b []byte, d *apd.Decimal) bool {
 	if neg {
 		b = b[1:]
 	}
-	var n int64
-	digits, frac, dot := 0, 0, false
-	for _, ch := range b {
-		switch {
-		case ch >= '0' && ch <= '9':
-			n = n*10 + int64(ch-'0')
-			digits++
-			if dot {
-				frac++
-			}
-		case ch == '.' && !dot:
-			dot = true
-		default:
-			return false
-		}
-	}
-	if digits == 0 || frac > money.Scale || digits-frac > money.Precision-money.Scale {
+	n, digits, frac, ok := plainDigits(b)
+	if !ok || frac > money.Scale || digits-frac > money.Precision-money.Scale {
 		return false
 	}
-	d.Coeff.SetInt64(n)
+	d.Coeff.SetInt64(int64(n))
 	d.Exponent = int32(-frac)
 	d.Negative = neg
 	d.Form = apd.Finite
@@ -448,8 +433,19 @@ func parseFloat(c cell, units ...string) (float64, bool, error) {
 // the one division is correctly rounded (Clinger's fast path, which
 // strconv takes itself). ok is false for anything else.
 func plainFloat(b []byte) (f float64, ok bool) {
-	var n uint64
-	digits, frac, dot := 0, 0, false
+	n, digits, frac, ok := plainDigits(b)
+	if !ok || digits > 15 {
+		return 0, false
+	}
+	return float64(n) / pow10[frac], true
+}
+
+// plainDigits reads b as digits with at most one point: their value as an
+// integer n (wrapped past 19 digits, which callers refuse by digits), how
+// many there are and how many follow the point. ok is false for no digit
+// or any other byte.
+func plainDigits(b []byte) (n uint64, digits, frac int, ok bool) {
+	dot := false
 	for _, ch := range b {
 		switch {
 		case ch >= '0' && ch <= '9':
@@ -461,13 +457,10 @@ func plainFloat(b []byte) (f float64, ok bool) {
 		case ch == '.' && !dot:
 			dot = true
 		default:
-			return 0, false
+			return 0, 0, 0, false
 		}
 	}
-	if digits == 0 || digits > 15 {
-		return 0, false
-	}
-	return float64(n) / pow10[frac], true
+	return n, digits, frac, digits > 0
 }
 
 // pow10 are the powers of ten plainFloat divides by, each exact in a
