@@ -28,6 +28,9 @@ type Dir struct {
 	real string
 	// nosync: writes are not fsynced (Unsynced).
 	nosync bool
+	// synced, when set (tests), is told of every directory syncDir
+	// syncs.
+	synced func(dir string)
 }
 
 var _ Lake = (*Dir)(nil)
@@ -160,7 +163,7 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+	if err := d.mkdirAll(filepath.Dir(p), 0o777); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
 	f, err := createTemp(p)
@@ -203,9 +206,59 @@ func (d *Dir) syncFile(f *os.File) error {
 // syncDir makes a rename durable; best effort, as not every filesystem
 // supports syncing a directory.
 func (d *Dir) syncDir(dir string) {
-	if !d.nosync {
-		syncDir(dir)
+	if d.nosync {
+		return
 	}
+	syncDir(dir)
+	if d.synced != nil {
+		d.synced(dir)
+	}
+}
+
+// mkdirAll is os.MkdirAll that also makes each directory it creates
+// durable: a new directory's entry is in its parent, so the parent is
+// synced. Without that, a crash after a commit could lose a partition
+// directory (and so the files renamed into it, whose own directory was
+// synced) on filesystems that do not order metadata, ext4 with
+// data=writeback, XFS. Directories that exist cost one Stat, as with
+// os.MkdirAll.
+func (d *Dir) mkdirAll(dir string, perm fs.FileMode) error {
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return nil
+	}
+	// The missing directories, deepest first.
+	var missing []string
+	for p := dir; ; {
+		if _, err := os.Lstat(p); err == nil {
+			break
+		}
+		missing = append(missing, p)
+		parent := filepath.Dir(p)
+		if parent == p {
+			break
+		}
+		p = parent
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		// Another writer may create it first: that is fine, and its
+		// syncing is its own.
+		if err := os.Mkdir(missing[i], perm); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		// Synced even by the Unsynced lake: its Sync(keys) syncs the
+		// keys' own directories, not the parents of new ones.
+		parent := filepath.Dir(missing[i])
+		syncDir(parent)
+		if d.synced != nil {
+			d.synced(parent)
+		}
+	}
+	if len(missing) == 0 {
+		// Lstat saw something that Stat did not take for a directory:
+		// let MkdirAll report it as it would.
+		return os.MkdirAll(dir, perm)
+	}
+	return nil
 }
 
 func syncDir(dir string) {
@@ -318,9 +371,12 @@ func (d *Dir) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("delete %s: %w", key, err)
 	}
 	// Leave no empty partition directories behind; stop at the first
-	// directory that still has entries.
+	// directory that still has entries, or whose name starts with "_":
+	// the engine's own directories (_pending, _log, _txn) are written
+	// again by the next commit, and each one removed would be made and
+	// synced into its parent again.
 	for dir := filepath.Dir(p); dir != d.root && strings.HasPrefix(dir, d.root); dir = filepath.Dir(dir) {
-		if os.Remove(dir) != nil {
+		if strings.HasPrefix(filepath.Base(dir), "_") || os.Remove(dir) != nil {
 			break
 		}
 	}
@@ -361,7 +417,7 @@ func (d *Dir) Copy(ctx context.Context, src, dst string) error {
 	} else if err != nil {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(dp), 0o755); err != nil {
+	if err := d.mkdirAll(filepath.Dir(dp), 0o755); err != nil {
 		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
 	}
 	tmp := filepath.Join(filepath.Dir(dp), tmpPrefix+filepath.Base(dp)+"-"+randomSuffix())

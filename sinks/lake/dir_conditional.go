@@ -132,7 +132,7 @@ func (d *Dir) swapLocked(ctx context.Context, key, p string, f *os.File, etag st
 // writeTemp writes r to a synced temp file beside p and returns its path
 // and ETag.
 func (d *Dir) writeTemp(ctx context.Context, key, p string, r io.Reader) (tmp, etag string, err error) {
-	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+	if err := d.mkdirAll(filepath.Dir(p), 0o777); err != nil {
 		return "", "", fmt.Errorf("put %s: %w", key, err)
 	}
 	f, err := createTemp(p)
