@@ -217,10 +217,9 @@ func (d *Dir) syncDir(dir string) {
 
 // mkdirAll is os.MkdirAll that also makes each directory it creates
 // durable: a new directory's entry is in its parent, so the parent is
-// synced. Without that, a crash after a commit could lose a partition
-// directory (and so the files renamed into it, whose own directory was
-// synced) on filesystems that do not order metadata, ext4 with
-// data=writeback, XFS. Directories that exist cost one Stat, as with
+// synced. Without that, POSIX lets a machine crash after a commit lose a
+// partition directory, and with it the files renamed into it (whose own
+// directory was synced). Directories that exist cost one Stat, as with
 // os.MkdirAll.
 func (d *Dir) mkdirAll(dir string, perm fs.FileMode) error {
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
