@@ -28,8 +28,7 @@ type Dir struct {
 	real string
 	// nosync: writes are not fsynced (Unsynced).
 	nosync bool
-	// synced, when set (tests), is told of every directory syncDir
-	// syncs.
+	// synced, when set (tests), is told of every directory synced.
 	synced func(dir string)
 }
 
@@ -206,9 +205,13 @@ func (d *Dir) syncFile(f *os.File) error {
 // syncDir makes a rename durable; best effort, as not every filesystem
 // supports syncing a directory.
 func (d *Dir) syncDir(dir string) {
-	if d.nosync {
-		return
+	if !d.nosync {
+		d.syncDirNow(dir)
 	}
+}
+
+// syncDirNow syncs dir whether or not the lake is unsynced.
+func (d *Dir) syncDirNow(dir string) {
 	syncDir(dir)
 	if d.synced != nil {
 		d.synced(dir)
@@ -246,11 +249,7 @@ func (d *Dir) mkdirAll(dir string, perm fs.FileMode) error {
 		}
 		// Synced even by the Unsynced lake: its Sync(keys) syncs the
 		// keys' own directories, not the parents of new ones.
-		parent := filepath.Dir(missing[i])
-		syncDir(parent)
-		if d.synced != nil {
-			d.synced(parent)
-		}
+		d.syncDirNow(filepath.Dir(missing[i]))
 	}
 	if len(missing) == 0 {
 		// Lstat saw something that Stat did not take for a directory:
