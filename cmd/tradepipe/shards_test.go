@@ -31,7 +31,10 @@ func shardLake(t *testing.T, api *censustest.Server) (*s3lake.Lake, string) {
 	t.Helper()
 	opts, bucket := s3test.Env(t)
 	l := s3test.Open(t, bucket, s3test.Prefix(t), opts)
+	// The spool is the test's: a killed shard leaves its fetch directory
+	// behind (a re-run's sweep removes it), and not in the machine's /tmp.
 	cfg := fmt.Sprintf(`lake: %s
+spool_dir: %q
 s3:
   region: %s
   endpoint: %q
@@ -42,7 +45,7 @@ jobs:
     rate_limit: 1000
     max_attempts: 1
     options: {flow: export, partner: "5700", level: HS6, base_url: %q, max_attempts: 1}
-`, l.URL(), opts.Region, opts.Endpoint, opts.PathStyle, api.URL)
+`, l.URL(), t.TempDir(), opts.Region, opts.Endpoint, opts.PathStyle, api.URL)
 	p := filepath.Join(t.TempDir(), "tradepipe.yaml")
 	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
