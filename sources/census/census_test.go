@@ -71,6 +71,20 @@ func truncated(body string) func(http.ResponseWriter, *http.Request) {
 	}
 }
 
+// closeCut answers with neither a Content-Length nor chunks and drops
+// the connection halfway through body: the client reads a clean EOF.
+func closeCut(body string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		defer conn.Close()
+		_, _ = rw.WriteString("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body[:len(body)/2])
+		_ = rw.Flush()
+	}
+}
+
 // echoURL answers code with the request URL in the body, as the Census
 // API's error pages do.
 func echoURL(code int) func(http.ResponseWriter, *http.Request) {
@@ -116,6 +130,11 @@ func TestFetch(t *testing.T) {
 		{name: "500 then success backs off", steps: steps(status(500, "oops"), status(503, "busy"), ok(apr2020)),
 			wantRows: true, wantWaits: []time.Duration{time.Second, 2 * time.Second}},
 		{name: "truncated body is retried", steps: steps(truncated(apr2020), ok(apr2020)),
+			wantRows: true, wantWaits: []time.Duration{time.Second}},
+		// Only the JSON shows this cut: the fetch checks it is whole.
+		{name: "body cut at a clean EOF is retried", steps: steps(closeCut(apr2020), ok(apr2020)),
+			wantRows: true, wantWaits: []time.Duration{time.Second}},
+		{name: "error page sent with 200 is retried", steps: steps(status(200, "<html>Service Unavailable</html>"), ok(apr2020)),
 			wantRows: true, wantWaits: []time.Duration{time.Second}},
 		{name: "gives up after max attempts", steps: steps(status(500, "a"), status(500, "b"), status(502, "c"), status(500, "d")),
 			wantErr: "attempt 4 of 4", wantWaits: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}},

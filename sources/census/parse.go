@@ -272,11 +272,14 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // in the inbox from taking the process's memory.
 const MaxInflated = 256 << 20
 
+// isGzip says body starts with the gzip magic (1f 8b).
+func isGzip(body []byte) bool { return len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b }
+
 // gunzipped returns body inflated when it starts with the gzip magic
 // (1f 8b), whatever the file is called (responses saved as .json.gz or
 // .csv.gz), else body itself.
 func gunzipped(body []byte) ([]byte, error) {
-	if len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
+	if !isGzip(body) {
 		return body, nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(body))

@@ -50,7 +50,7 @@ type span struct {
 func openResponse(f io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(f, 256<<10)
 	magic, err := br.Peek(2)
-	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
+	if err != nil || !isGzip(magic) {
 		return br, nil // short files fail as JSON
 	}
 	zr, err := gzip.NewReader(br)

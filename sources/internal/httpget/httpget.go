@@ -41,6 +41,13 @@ type Response struct {
 	SHA256    string // hex, of Body
 	Header    http.Header
 	FetchedAt time.Time // UTC
+	// Delimited says the transport saw where the body ends, so a body cut
+	// short would have been an error here: a Content-Length it matched,
+	// chunked framing, an HTTP/2 stream, or a gzip stream Go decoded to its
+	// trailer. False means only the connection's close ended the body,
+	// and a dropped connection ends it the same way: the source must check
+	// the body is whole itself (census: the JSON is).
+	Delimited bool
 }
 
 // Validators returns the ETag and Last-Modified the server sent.
@@ -104,7 +111,16 @@ func Get(ctx context.Context, client *http.Client, r Request) (*Response, time.D
 		return nil, 0, fmt.Errorf("truncated body: %d of %d bytes", len(body), cl)
 	}
 	sum := sha256.Sum256(body)
-	return &Response{Body: body, SHA256: hex.EncodeToString(sum[:]), Header: resp.Header, FetchedAt: fetched}, 0, nil
+	return &Response{Body: body, SHA256: hex.EncodeToString(sum[:]), Header: resp.Header, FetchedAt: fetched, Delimited: delimited(resp)}, 0, nil
+}
+
+// delimited says whether net/http would have reported a body cut short:
+// io.ErrUnexpectedEOF from a chunked, length-bounded or decompressed
+// body, a stream error on HTTP/2. An HTTP/1 body with neither length nor
+// chunks is read to the connection's close.
+func delimited(resp *http.Response) bool {
+	return resp.ContentLength >= 0 || resp.ProtoMajor >= 2 || resp.Uncompressed ||
+		slices.Contains(resp.TransferEncoding, "chunked")
 }
 
 // errorBody is the start of an error answer, without the secrets of the
