@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/tradepipe/tradepipe/internal/civil"
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/parquetfile"
+	"github.com/tradepipe/tradepipe/sinks/publish"
 	"github.com/tradepipe/tradepipe/sources"
 )
 
@@ -42,8 +44,10 @@ type partKey struct {
 }
 
 type dataPart struct {
-	p           schema.Partition
-	w           spoolWriter // nil until the first row
+	p schema.Partition
+	w spoolWriter // nil until the first row, and once closed
+	// closed is the spool file once w is closed (closeSpool).
+	closed      *publish.LocalFile
 	quarantined int64
 	// content fingerprints the rows and the rejected rows meant for p.
 	content fingerprint
@@ -242,6 +246,9 @@ func (c *collector) abort() {
 	for _, d := range c.data {
 		if d.w != nil {
 			d.w.Abort()
+		}
+		if d.closed != nil {
+			_ = os.Remove(d.closed.Path)
 		}
 	}
 	for _, q := range c.quarantine {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
+	"strings"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
 )
@@ -19,19 +20,37 @@ import (
 // (release_id, source_uri, source_sha256, ingested_at, and for rejected rows
 // their row number) is left out, so a re-release with the same figures has
 // the same fingerprint as the published one.
+//
+// Version 2 hashes each trade flow over a compact binary form (flowV2)
+// instead of its JSON (version 1, flowEnc): a sixth of a Census
+// backfill's CPU went to the JSON and the five sha256 blocks it took,
+// against two or three now (docs/BENCHMARKS.md). Other records (trade
+// totals, rejected rows) are hashed as version 1 did. A digest with trade
+// flows is written "v2:" + hex; one without any is the same number under
+// both versions and keeps version 1's form, bare hex. A partition
+// published with a version-1 digest is compared by computing that digest
+// of the new rows once more (legacyContent), so an upgrade republishes
+// nothing that did not change.
 type fingerprint struct {
-	sum [sha256.Size]byte
+	// flows sums the trade flows (version 2), other the other records.
+	flows, other [sha256.Size]byte
+	nflows       int64
 	// unknown is set when a row could not be encoded canonically; the
 	// partition then has no fingerprint and is always re-published.
 	unknown bool
 	// buf is reused between rows for the canonical encoding.
 	buf []byte
-	// flows encodes the trade flows.
-	flows flowEnc
 }
+
+// contentV2 prefixes a version-2 digest.
+const contentV2 = "v2:"
 
 // add folds one record into the digest.
 func (f *fingerprint) add(rec any) {
+	if r, ok := rec.(schema.TradeFlowRecord); ok {
+		f.addFlow(&r)
+		return
+	}
 	if f.unknown {
 		return
 	}
@@ -40,35 +59,34 @@ func (f *fingerprint) add(rec any) {
 		f.unknown = true
 		return
 	}
-	f.fold(sha256.Sum256(b))
+	addSum(&f.other, sha256.Sum256(b))
 }
 
 // addFlow is add for a trade flow, nearly every row of a lake, without
 // boxing the record into an interface (an allocation of the whole struct
-// per row) or copying it to the heap. Same digest as add(*r).
+// per row) or copying it to the heap.
 func (f *fingerprint) addFlow(r *schema.TradeFlowRecord) {
 	if f.unknown {
 		return
 	}
-	c := *r // on the stack: flowEnc keeps no pointer
-	c.ReleaseID, c.SourceURI, c.SourceSHA256, c.IngestedAt = "", "", "", 0
-	b, ok := f.flows.append(append(f.buf[:0], "trade_flow\n"...), &c)
+	b, ok := appendFlowV2(f.buf[:0], r)
 	f.buf = b[:0]
 	if !ok {
 		f.unknown = true
 		return
 	}
-	f.fold(sha256.Sum256(b))
+	f.nflows++
+	addSum(&f.flows, sha256.Sum256(b))
 }
 
-// fold adds h to the sum, modulo 2^256 (big-endian, as the bytes were
+// addSum adds h to sum, modulo 2^256 (big-endian, as the bytes were
 // always added).
-func (f *fingerprint) fold(h [sha256.Size]byte) {
+func addSum(sum *[sha256.Size]byte, h [sha256.Size]byte) {
 	var carry uint64
-	for i := len(f.sum) - 8; i >= 0; i -= 8 {
+	for i := len(sum) - 8; i >= 0; i -= 8 {
 		var s uint64
-		s, carry = bits.Add64(binary.BigEndian.Uint64(f.sum[i:]), binary.BigEndian.Uint64(h[i:]), carry)
-		binary.BigEndian.PutUint64(f.sum[i:], s)
+		s, carry = bits.Add64(binary.BigEndian.Uint64(sum[i:]), binary.BigEndian.Uint64(h[i:]), carry)
+		binary.BigEndian.PutUint64(sum[i:], s)
 	}
 }
 
@@ -77,27 +95,90 @@ func (f *fingerprint) hex() string {
 	if f.unknown {
 		return ""
 	}
-	return hex.EncodeToString(f.sum[:])
+	if f.nflows == 0 {
+		return hex.EncodeToString(f.other[:])
+	}
+	sum := f.flows
+	addSum(&sum, f.other)
+	return contentV2 + hex.EncodeToString(sum[:])
 }
 
-// canonical encodes a record's content without its provenance. A tag per
-// record type keeps a rejected row from ever matching a data row. JSON of a
-// struct is deterministic (field order, shortest float form); it fails only
-// for NaN or infinite quantities, which then leave the partition without a
-// fingerprint.
-//
-// Trade flows, nearly every row of a lake, are encoded by flowEnc
-// to the very bytes json.Marshal gives, without reflection: the
-// fingerprints of partitions already published stay the same.
+// withFlowsV1 returns the version-1 digest of the same rows, given the
+// version-1 sum of its trade flows (flowSumV1); "" when it is unknown.
+func (f *fingerprint) withFlowsV1(flows *flowSumV1) string {
+	if f.unknown || flows.unknown {
+		return ""
+	}
+	sum := flows.sum
+	addSum(&sum, f.other)
+	return hex.EncodeToString(sum[:])
+}
+
+// isV1Content says digest is in version 1's form.
+func isV1Content(digest string) bool {
+	return len(digest) == 2*sha256.Size && !strings.HasPrefix(digest, contentV2)
+}
+
+// appendFlowV2 appends the version-2 form of r's content to b: a 0 byte
+// and "F2" (no version-1 tag starts with 0), then every field but the
+// provenance, in the record's order, strings as their length and bytes,
+// integers as varints, a present byte (0 or 1) before each optional
+// field, and the quantity's IEEE bits. Each field's length is known from
+// its bytes, so two different rows never give the same bytes. False for
+// a NaN or infinite quantity, which leaves the partition without a
+// fingerprint as in version 1.
+func appendFlowV2(b []byte, r *schema.TradeFlowRecord) ([]byte, bool) {
+	b = append(b, 0, 'F', '2')
+	b = binary.AppendVarint(b, int64(r.Period))
+	b = appendStrV2(b, r.Reporter)
+	b = appendStrV2(b, r.Partner)
+	b = appendStrV2(b, r.Flow)
+	b = appendStrV2(b, r.HSCode)
+	b = binary.AppendVarint(b, int64(r.HSLevel))
+	b = appendOptStrV2(b, r.Description)
+	b = binary.AppendVarint(b, r.ValueUSD)
+	if r.ConsumptionValueUSD == nil {
+		b = append(b, 0)
+	} else {
+		b = binary.AppendVarint(append(b, 1), *r.ConsumptionValueUSD)
+	}
+	if r.Quantity == nil {
+		b = append(b, 0)
+	} else {
+		q := *r.Quantity
+		if math.IsNaN(q) || math.IsInf(q, 0) {
+			return b, false
+		}
+		b = binary.BigEndian.AppendUint64(append(b, 1), math.Float64bits(q))
+	}
+	b = appendOptStrV2(b, r.QuantityUnit)
+	b = appendStrV2(b, r.Valuation)
+	b = binary.AppendVarint(b, int64(r.CoversMonths))
+	b = appendOptStrV2(b, r.CustomsRegime)
+	b = appendOptStrV2(b, r.RegisteredPlace)
+	return appendStrV2(b, r.Source), true
+}
+
+func appendStrV2(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+func appendOptStrV2(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, 0)
+	}
+	return appendStrV2(append(b, 1), *s)
+}
+
+// canonical encodes a record other than a trade flow without its
+// provenance, as version 1 did. A tag per record type keeps a rejected row
+// from ever matching a data row. JSON of a struct is deterministic (field
+// order, shortest float form); it fails only for NaN or infinite
+// quantities, which then leave the partition without a fingerprint.
 func (f *fingerprint) canonical(rec any) ([]byte, bool) {
 	var tag string
 	var v any
 	switch r := rec.(type) {
-	case schema.TradeFlowRecord:
-		r.ReleaseID, r.SourceURI, r.SourceSHA256, r.IngestedAt = "", "", "", 0
-		b, ok := f.flows.append(append(f.buf[:0], "trade_flow\n"...), &r)
-		f.buf = b[:0]
-		return b, ok
 	case schema.TradeTotalRecord:
 		r.ReleaseID, r.SourceURI, r.SourceSHA256, r.IngestedAt = "", "", "", 0
 		tag, v = "trade_total\n", r
@@ -112,6 +193,32 @@ func (f *fingerprint) canonical(rec any) ([]byte, bool) {
 		return nil, false
 	}
 	return append([]byte(tag), b...), true
+}
+
+// flowSumV1 is the version-1 sum of trade flows: sha256("trade_flow\n" +
+// json.Marshal of the row without its provenance), which flowEnc encodes
+// without reflection. Only a partition published with a version-1
+// digest needs it (legacyContent).
+type flowSumV1 struct {
+	sum     [sha256.Size]byte
+	unknown bool
+	enc     flowEnc
+	buf     []byte
+}
+
+func (s *flowSumV1) add(r *schema.TradeFlowRecord) {
+	if s.unknown {
+		return
+	}
+	c := *r // on the stack: flowEnc keeps no pointer
+	c.ReleaseID, c.SourceURI, c.SourceSHA256, c.IngestedAt = "", "", "", 0
+	b, ok := s.enc.append(append(s.buf[:0], "trade_flow\n"...), &c)
+	s.buf = b[:0]
+	if !ok {
+		s.unknown = true
+		return
+	}
+	addSum(&s.sum, sha256.Sum256(b))
 }
 
 // flowEnc appends a trade flow as json.Marshal encodes it. The fields

@@ -3,11 +3,16 @@ package pipeline
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tradepipe/tradepipe/internal/schema"
@@ -164,8 +169,8 @@ func BenchmarkFingerprintTradeFlow(b *testing.B) {
 	}
 }
 
-// The fingerprints of published partitions must not change: the digest
-// addFlow builds equals, for any mix of rows, the sum modulo 2^256
+// Partitions published with a version-1 digest must still compare: the
+// version-1 digest legacyContent sums equals, for any mix of rows, the sum modulo 2^256
 // (byte by byte, as first written) of sha256("trade_flow\n" +
 // json.Marshal(row without provenance)).
 func TestFingerprintMatchesReference(t *testing.T) {
@@ -196,39 +201,120 @@ func TestFingerprintMatchesReference(t *testing.T) {
 	checkFingerprint(t, "generated rows", recs)
 }
 
-// checkFingerprint compares addFlow's and add's digests of recs with the
-// reference.
+// checkFingerprint compares the version-1 digest of recs, as
+// legacyContent sums them, with the reference.
 func checkFingerprint(t *testing.T, name string, recs []schema.TradeFlowRecord) {
 	t.Helper()
+	var v1 flowSumV1
+	var viaFlow, viaAny fingerprint
+	for i := range recs {
+		v1.add(&recs[i])
+		viaFlow.addFlow(&recs[i])
+		viaAny.add(recs[i])
+	}
+	if got, want := viaFlow.withFlowsV1(&v1), referenceV1(t, recs, nil); got != want {
+		t.Errorf("%s: version 1 = %s, want the reference %s", name, got, want)
+	}
+	if viaAny.hex() != viaFlow.hex() || !strings.HasPrefix(viaFlow.hex(), contentV2) {
+		t.Errorf("%s: add = %s, addFlow = %s", name, viaAny.hex(), viaFlow.hex())
+	}
+}
+
+// referenceV1 is the version-1 digest of a partition's rows, as every
+// tradepipe before version 2 wrote it: the sum modulo 2^256 (byte by
+// byte) of sha256 of each row's tag and json.Marshal without provenance.
+func referenceV1(t *testing.T, flows []schema.TradeFlowRecord, rejects []schema.QuarantineRecord) string {
+	t.Helper()
 	var want [32]byte
-	for _, r := range recs {
-		r.ReleaseID, r.SourceURI, r.SourceSHA256, r.IngestedAt = "", "", "", 0
-		j, err := json.Marshal(r)
+	add := func(tag string, v any) {
+		j, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := sha256.Sum256(append([]byte("trade_flow\n"), j...))
+		h := sha256.Sum256(append([]byte(tag), j...))
 		var carry uint16
 		for i := len(want) - 1; i >= 0; i-- {
 			s := uint16(want[i]) + uint16(h[i]) + carry
 			want[i], carry = byte(s), s>>8
 		}
 	}
-	var viaFlow, viaAny fingerprint
-	for i := range recs {
-		viaFlow.addFlow(&recs[i])
-		viaAny.add(recs[i])
+	for _, r := range flows {
+		r.ReleaseID, r.SourceURI, r.SourceSHA256, r.IngestedAt = "", "", "", 0
+		add("trade_flow\n", r)
 	}
-	if got := viaFlow.hex(); got != hex.EncodeToString(want[:]) {
-		t.Errorf("%s: addFlow = %s, want the reference %x", name, got, want)
+	for _, r := range rejects {
+		r.ReleaseID, r.SourceURI, r.SourceSHA256, r.IngestedAt, r.Row = "", "", "", 0, 0
+		add("rejected\n", r)
 	}
-	if viaAny.hex() != viaFlow.hex() {
-		t.Errorf("%s: add = %s, addFlow = %s", name, viaAny.hex(), viaFlow.hex())
+	return hex.EncodeToString(want[:])
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// Version 2's digest changes with every field of a trade flow but the
+// provenance, with the boundary between two strings, and with an optional
+// field's absence (nil is neither "" nor 0).
+func TestFingerprintV2Fields(t *testing.T) {
+	str := func(s string) *string { return &s }
+	base := schema.TradeFlowRecord{Period: 18352, Reporter: "US", Partner: "CN", Flow: "export", HSCode: "120190", HSLevel: 6,
+		Description: str("SOYBEANS"), ValueUSD: 100, Valuation: "FAS", CoversMonths: 1, Source: "census",
+		ReleaseID: "r", SourceURI: "u", SourceSHA256: "s", IngestedAt: 1}
+	digest := func(r schema.TradeFlowRecord) string {
+		var f fingerprint
+		f.addFlow(&r)
+		return f.hex()
+	}
+	want := digest(base)
+	provenance := map[string]bool{"ReleaseID": true, "SourceURI": true, "SourceSHA256": true, "IngestedAt": true}
+	typ := reflect.TypeFor[schema.TradeFlowRecord]()
+	for i := range typ.NumField() {
+		field := typ.Field(i)
+		r := base
+		v := reflect.ValueOf(&r).Elem().Field(i)
+		var edits []func()
+		switch v.Kind() {
+		case reflect.Int32, reflect.Int64:
+			edits = append(edits, func() { v.SetInt(v.Int() + 1) })
+		case reflect.String:
+			edits = append(edits, func() { v.SetString(v.String() + "x") })
+		case reflect.Pointer:
+			zero := reflect.New(field.Type.Elem()) // nil -> zero value
+			edits = append(edits, func() { v.Set(zero) })
+			if field.Type.Elem().Kind() == reflect.Float64 {
+				negZero := math.Copysign(0, -1)
+				edits = append(edits, func() { v.Set(reflect.ValueOf(&negZero)) })
+			}
+		default:
+			t.Fatalf("field %s of kind %s: extend the test", field.Name, v.Kind())
+		}
+		for j, edit := range edits {
+			r = base
+			edit()
+			if got := digest(r); (got == want) != provenance[field.Name] {
+				t.Errorf("%s (edit %d): digest changed = %v", field.Name, j, got != want)
+			}
+		}
+	}
+	shifted := base
+	shifted.Reporter, shifted.Partner = "USC", "N"
+	if digest(shifted) == want {
+		t.Error(`Reporter "US" Partner "CN" and "USC" "N" give one digest`)
+	}
+	emptyDesc := base
+	emptyDesc.Description = str("")
+	noDesc := base
+	noDesc.Description = nil
+	if digest(emptyDesc) == digest(noDesc) {
+		t.Error("a nil description and an empty one give one digest")
 	}
 }
 
-// The content_sha256 of the 40 real Census responses (examples/census) is
-// the reference digest of their rows, as the census source gives them.
+// The content_sha256 of the 40 real Census responses (examples/census): a
+// version-1 digest (through legacyContent's sum) equal to the reference
+// digest of their rows, as the census source gives them, and a version-2
+// digest pinned in testdata/fingerprint-v2.golden, so that a change of
+// the encoding, which would republish every partition once, fails here
+// (go test ./pipeline -run TestFingerprintOfRealFiles -update rewrites it).
 func TestFingerprintOfRealFiles(t *testing.T) {
 	files, err := filepath.Glob("../examples/census/*.json.gz")
 	if err != nil || len(files) != 40 {
@@ -238,6 +324,7 @@ func TestFingerprintOfRealFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var got bytes.Buffer
 	for _, f := range files {
 		var e recordEmitter
 		rel := &sources.Release{URI: "file://" + f, Path: f, ReleaseID: "2020-06-04", SHA256: "ab"}
@@ -248,6 +335,24 @@ func TestFingerprintOfRealFiles(t *testing.T) {
 			t.Fatalf("%s: %d rows, %d rejected", f, len(e.recs), e.rejects)
 		}
 		checkFingerprint(t, filepath.Base(f), e.recs)
+		var v2 fingerprint
+		for i := range e.recs {
+			v2.addFlow(&e.recs[i])
+		}
+		fmt.Fprintf(&got, "%s %s\n", filepath.Base(f), v2.hex())
+	}
+	golden := filepath.Join("testdata", "fingerprint-v2.golden")
+	if *update {
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("version-2 digests of the real files changed:\n%s\nwant (%s):\n%s", got.Bytes(), golden, want)
 	}
 }
 
@@ -268,3 +373,143 @@ func (e *recordEmitter) Shipment(*schema.Shipment) error     { return nil }
 func (e *recordEmitter) Reject(*schema.Rejected) error       { e.rejects++; return nil }
 func (e *recordEmitter) Count(string, int64)                 {}
 func (e *recordEmitter) Warn(string)                         {}
+
+// decodeFlowV2 reads appendFlowV2's bytes back. That it gets every row
+// back whole, and nothing else is left over, is what makes the encoding
+// injective: two different rows never hash the same bytes.
+func decodeFlowV2(b []byte) (r schema.TradeFlowRecord, err error) {
+	if !bytes.HasPrefix(b, []byte{0, 'F', '2'}) {
+		return r, fmt.Errorf("no tag")
+	}
+	b = b[3:]
+	fail := func(what string) error { return fmt.Errorf("%s at %d bytes from the end", what, len(b)) }
+	varint := func() int64 {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			err = fail("varint")
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	str := func() string {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			err = fail("string")
+			return ""
+		}
+		s := string(b[n : n+int(l)])
+		b = b[n+int(l):]
+		return s
+	}
+	present := func() bool {
+		if len(b) == 0 || b[0] > 1 {
+			err = fail("presence")
+			return false
+		}
+		p := b[0] == 1
+		b = b[1:]
+		return p
+	}
+	optStr := func() *string {
+		if !present() {
+			return nil
+		}
+		s := str()
+		return &s
+	}
+	r.Period = int32(varint())
+	r.Reporter, r.Partner, r.Flow, r.HSCode = str(), str(), str(), str()
+	r.HSLevel = int32(varint())
+	r.Description = optStr()
+	r.ValueUSD = varint()
+	if present() {
+		v := varint()
+		r.ConsumptionValueUSD = &v
+	}
+	if present() {
+		if len(b) < 8 {
+			return r, fail("quantity")
+		}
+		q := math.Float64frombits(binary.BigEndian.Uint64(b))
+		r.Quantity, b = &q, b[8:]
+	}
+	r.QuantityUnit = optStr()
+	r.Valuation = str()
+	r.CoversMonths = int32(varint())
+	r.CustomsRegime, r.RegisteredPlace = optStr(), optStr()
+	r.Source = str()
+	if err == nil && len(b) != 0 {
+		err = fail("trailing bytes")
+	}
+	return r, err
+}
+
+func FuzzFlowV2RoundTrip(f *testing.F) {
+	f.Add(int32(18352), "US", "5700", "export", "1201900000", int32(10), "SOYBEANS", int64(100), int64(90), 1.5, "KG", "FAS", int32(1), "", "", "census", uint8(0xff))
+	f.Add(int32(-1), "", "", "", "", int32(0), "", int64(-1), int64(0), math.Copysign(0, -1), "", "", int32(-7), "x", "y", "", uint8(0))
+	f.Fuzz(func(t *testing.T, period int32, reporter, partner, flow, hs string, level int32, desc string, value, cons int64,
+		qty float64, unit, valuation string, covers int32, regime, place, source string, present uint8) {
+		if math.IsNaN(qty) || math.IsInf(qty, 0) {
+			return // no fingerprint at all
+		}
+		r := schema.TradeFlowRecord{Period: period, Reporter: reporter, Partner: partner, Flow: flow, HSCode: hs, HSLevel: level,
+			ValueUSD: value, Valuation: valuation, CoversMonths: covers, Source: source}
+		// Each bit of present sets one optional field.
+		if present&1 != 0 {
+			r.Description = &desc
+		}
+		if present&2 != 0 {
+			r.ConsumptionValueUSD = &cons
+		}
+		if present&4 != 0 {
+			r.Quantity = &qty
+		}
+		if present&8 != 0 {
+			r.QuantityUnit = &unit
+		}
+		if present&16 != 0 {
+			r.CustomsRegime = &regime
+		}
+		if present&32 != 0 {
+			r.RegisteredPlace = &place
+		}
+		b, ok := appendFlowV2(nil, &r)
+		if !ok {
+			t.Fatal("a finite row not encoded")
+		}
+		got, err := decodeFlowV2(b)
+		if err != nil {
+			t.Fatalf("decode %x: %v", b, err)
+		}
+		// Compare bit for bit: -0 and 0 are two quantities.
+		if deref(got) != deref(r) {
+			t.Fatalf("round trip:\n got %s\nwant %s", deref(got), deref(r))
+		}
+	})
+}
+
+// deref prints a row's optional fields by value, the quantity's sign bit
+// included.
+func deref(r schema.TradeFlowRecord) string {
+	s := func(p *string) string {
+		if p == nil {
+			return "nil"
+		}
+		return fmt.Sprintf("%q", *p)
+	}
+	i := func(p *int64) string {
+		if p == nil {
+			return "nil"
+		}
+		return fmt.Sprint(*p)
+	}
+	q := "nil"
+	if r.Quantity != nil {
+		q = fmt.Sprintf("%x", math.Float64bits(*r.Quantity))
+	}
+	opt := fmt.Sprintf("desc=%s cons=%s qty=%s unit=%s regime=%s place=%s",
+		s(r.Description), i(r.ConsumptionValueUSD), q, s(r.QuantityUnit), s(r.CustomsRegime), s(r.RegisteredPlace))
+	r.Description, r.ConsumptionValueUSD, r.Quantity, r.QuantityUnit, r.CustomsRegime, r.RegisteredPlace = nil, nil, nil, nil, nil, nil
+	return fmt.Sprintf("%+v %s", r, opt)
+}

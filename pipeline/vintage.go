@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/tradepipe/tradepipe/internal/schema"
 	"github.com/tradepipe/tradepipe/sinks/publish"
 	"github.com/tradepipe/tradepipe/sources"
@@ -94,7 +96,11 @@ func (r *Runner) checkVintage(ctx context.Context, rt *releaseTxn, job *Job, rel
 			"release_id", rel.ReleaseID, "published_release_id", cur.ReleaseID)
 		return StatusSuperseded, nil
 	}
-	if c := contentOf(job, d); c != "" && c == cur.ContentSHA256 && old.SchemaVersion == schema.Version {
+	same, err := sameContent(job, d, cur.ContentSHA256)
+	if err != nil {
+		return StatusFailed, err
+	}
+	if same && old.SchemaVersion == schema.Version {
 		if err := rt.tx.Settle(ctx, old); err != nil {
 			return StatusFailed, err
 		}
@@ -103,18 +109,75 @@ func (r *Runner) checkVintage(ctx context.Context, rt *releaseTxn, job *Job, rel
 	return "", nil
 }
 
+// sameContent says d's rows have the content of the published digest
+// published. A version-1 digest (a partition published before version 2)
+// is compared with the version-1 digest of d's rows, computed from its
+// spool file, so an upgrade republishes nothing that did not change. That
+// reads the month's rows back once each time it is fetched unchanged,
+// until a changed release republishes it with a version-2 digest.
+func sameContent(job *Job, d *dataPart, published string) (bool, error) {
+	c := contentOf(job, d)
+	switch {
+	case c == "" || published == "":
+		return false, nil
+	case c == published:
+		return true, nil
+	case !isV1Content(published) || isV1Content(c):
+		return false, nil
+	}
+	v1, err := legacyContent(d)
+	return v1 != "" && v1 == published, err
+}
+
+// legacyContent is the version-1 digest of d's rows: their trade flows
+// read back from d's spool file, in batches, and the rest as d.content
+// summed them.
+func legacyContent(d *dataPart) (string, error) {
+	f, err := closeSpool(d)
+	if err != nil || f == nil {
+		return "", err
+	}
+	pf, err := os.Open(f.Path)
+	if err != nil {
+		return "", err
+	}
+	defer pf.Close()
+	file, err := parquet.OpenFile(pf, f.Bytes)
+	if err != nil {
+		return "", fmt.Errorf("read back %s: %w", d.p.Path, err)
+	}
+	rd := parquet.NewGenericReader[schema.TradeFlowRecord](file)
+	defer rd.Close()
+	var flows flowSumV1
+	rows := make([]schema.TradeFlowRecord, 1024)
+	for {
+		n, err := rd.Read(rows)
+		for i := range rows[:n] {
+			flows.add(&rows[i])
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read back %s: %w", d.p.Path, err)
+		}
+	}
+	return d.content.withFlowsV1(&flows), nil
+}
+
 // closeSpool finishes d's spool file; nil when d has no rows (only
-// rejected ones).
+// rejected ones). A second call returns the same file.
 func closeSpool(d *dataPart) (*publish.LocalFile, error) {
-	if d.w == nil {
-		return nil, nil
+	if d.closed != nil || d.w == nil {
+		return d.closed, nil
 	}
 	f, err := d.w.Close()
 	d.w = nil
 	if err != nil {
 		return nil, err
 	}
-	return &publish.LocalFile{Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}, nil
+	d.closed = &publish.LocalFile{Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}
+	return d.closed, nil
 }
 
 // publishHistory adds rel's vintage of d's partition to the history

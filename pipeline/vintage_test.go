@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/tradepipe/tradepipe/sinks/lake/laketest"
 
@@ -106,21 +109,7 @@ func TestRevisionRepublishesOnlyChangedMonths(t *testing.T) {
 	if s.Failed() || s.Count(StatusWritten) != 4 {
 		t.Fatalf("first vintage: %+v", s.Results)
 	}
-	before := laketest.Snapshot(t, l)
-	s = r.Ingest(ctx, job, []string{censusInput(t, in, "v2.json", april, revision...)})
-	want := map[string]Status{
-		partitionOf("2020-01"): StatusUnchanged, partitionOf("2020-02"): StatusWritten,
-		partitionOf("2020-03"): StatusWritten, partitionOf("2020-04"): StatusUnchanged,
-	}
-	if got := statuses(s); s.Failed() || fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("revision: %v, want %v (%+v)", got, want, s.Results)
-	}
-	// Nothing under January or April changed, current or history.
-	for _, k := range laketest.Changed(before, laketest.Snapshot(t, l)) {
-		if strings.Contains(k, "month=01") || strings.Contains(k, "month=04") {
-			t.Errorf("revision touched %s", k)
-		}
-	}
+	ingestRevision(t, r, l, job, censusInput(t, in, "v2.json", april, revision...))
 
 	db := duckdbtest.Open(t)
 	current := fmt.Sprintf("read_parquet('%s/trade_flows/**/*.parquet', hive_partitioning=true)", root)
@@ -149,6 +138,27 @@ func TestRevisionRepublishesOnlyChangedMonths(t *testing.T) {
 	m, err := publish.Load(ctx, l, HistoryPartition(schema.Partition{Dataset: schema.DatasetTradeFlows, Path: partitionOf("2020-02")}).Path)
 	if err != nil || m == nil || len(m.Groups) != 2 || m.Groups[0].ReleaseID >= m.Groups[1].ReleaseID || len(m.Groups[1].Inputs) != 1 {
 		t.Fatalf("history manifest = %+v, %v", m, err)
+	}
+}
+
+// ingestRevision ingests the revision p, which changes February and
+// March: it must write those two partitions and nothing under January or
+// April, current or history.
+func ingestRevision(t *testing.T, r *Runner, l lake.Lake, job *Job, p string) {
+	t.Helper()
+	before := laketest.Snapshot(t, l)
+	s := r.Ingest(context.Background(), job, []string{p})
+	want := map[string]Status{
+		partitionOf("2020-01"): StatusUnchanged, partitionOf("2020-02"): StatusWritten,
+		partitionOf("2020-03"): StatusWritten, partitionOf("2020-04"): StatusUnchanged,
+	}
+	if got := statuses(s); s.Failed() || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("revision: %v, want %v (%+v)", got, want, s.Results)
+	}
+	for _, k := range laketest.Changed(before, laketest.Snapshot(t, l)) {
+		if strings.Contains(k, "month=01") || strings.Contains(k, "month=04") {
+			t.Errorf("revision touched %s", k)
+		}
 	}
 }
 
@@ -320,4 +330,96 @@ func TestRevisionOfLegacyPartitionKeepsItsVintage(t *testing.T) {
 	if got := values(t, db, "SELECT left(release_id, 8), sum(value_usd)::VARCHAR FROM "+history+" GROUP BY 1"); got != "20200310 220.00|20200410 222.00" {
 		t.Errorf("history = %s", got)
 	}
+}
+
+// A lake written before fingerprint version 2 holds version-1 digests.
+// A release with the same content is unchanged there (its version-1
+// digest is computed from its rows), one with other content is written
+// with a version-2 digest, and a partition with a rejected row counts it
+// under both versions.
+func TestV1DigestsNeedNoRepublish(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	l, _ := lake.NewDir(root)
+	r := newRunner(t, l, nil)
+	job := censusJob(t, t.TempDir())
+	in := t.TempDir()
+	bad := figure{"2020-01", "870324", "12x"} // rejected, into January's content
+	first := append(slices.Clone(firstVintage), bad)
+	if s := r.Ingest(ctx, job, []string{censusInput(t, in, "v1.json", march, first...)}); s.Failed() || s.Count(StatusWritten) != 4 {
+		t.Fatalf("first vintage: %+v", s.Results)
+	}
+	// Make the lake one an older tradepipe wrote: each digest becomes the
+	// version-1 reference digest of the partition's rows, in every record
+	// (the partition's log and view, the input's record).
+	toV1 := map[string]string{}
+	for _, month := range []string{"2020-01", "2020-02", "2020-03", "2020-04"} {
+		m, err := publish.Load(ctx, l, partitionOf(month))
+		if err != nil || len(m.Groups) != 1 || !strings.HasPrefix(m.Groups[0].ContentSHA256, contentV2) {
+			t.Fatalf("%s: manifest %+v, %v", month, m, err)
+		}
+		flows := readParquet[schema.TradeFlowRecord](t, filepath.Join(root, partitionOf(month), "*.parquet"))
+		q := schema.QuarantineOf(schema.Partition{Dataset: schema.DatasetTradeFlows, Path: partitionOf(month)})
+		rejects := readParquet[schema.QuarantineRecord](t, filepath.Join(root, q.Path, "*.parquet"))
+		if want := 0; month == "2020-01" {
+			if len(rejects) != 1 {
+				t.Fatalf("January rejects = %+v", rejects)
+			}
+		} else if len(rejects) != want {
+			t.Fatalf("%s rejects = %+v", month, rejects)
+		}
+		toV1[m.Groups[0].ContentSHA256] = referenceV1(t, flows, rejects)
+	}
+	replaced := 0
+	err := filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() || filepath.Ext(p) != ".json" {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		s := string(b)
+		for v2, v1 := range toV1 {
+			s = strings.ReplaceAll(s, v2, v1)
+		}
+		if s == string(b) {
+			return nil
+		}
+		replaced++
+		return os.WriteFile(p, []byte(s), 0o644)
+	})
+	if err != nil || replaced < 3*4 { // log, view, history log, ... per month
+		t.Fatalf("version-1 digests written into %d files: %v", replaced, err)
+	}
+	ingestRevision(t, r, l, job, censusInput(t, in, "v2.json", april, append(slices.Clone(revision), bad)...))
+	m, err := publish.Load(ctx, l, partitionOf("2020-02"))
+	if err != nil || !strings.HasPrefix(m.Groups[0].ContentSHA256, contentV2) {
+		t.Fatalf("republished February: %+v, %v", m, err)
+	}
+	if entries, _ := os.ReadDir(r.opts.SpoolDir); len(entries) != 0 {
+		t.Errorf("spool left %d files", len(entries))
+	}
+}
+
+// readParquet reads every row of the Parquet files matching glob.
+func readParquet[T any](t *testing.T, glob string) []T {
+	t.Helper()
+	files, err := filepath.Glob(glob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []T
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := parquet.Read[T](bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out = append(out, rows...)
+	}
+	return out
 }

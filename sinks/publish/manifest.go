@@ -58,7 +58,9 @@ type Group struct {
 	// ContentSHA256 fingerprints the rows' content without provenance
 	// (release, URI, input hash, ingest time), independent of row order.
 	// A new input with the same fingerprint changes nothing, so the group
-	// is left as it is. Empty when not computed.
+	// is left as it is. Empty when not computed. The pipeline decides its
+	// form (pipeline/fingerprint.go: "v2:<hex>", or bare hex for version 1
+	// and for groups without trade flows); this package only stores it.
 	ContentSHA256 string `json:"content_sha256,omitempty"`
 	// Partners are the trade partners the group's rows may hold, for a
 	// group whose files carry their partners in their identity (census):
