@@ -20,6 +20,11 @@
 #        ICEBERG=0 turns the lake's Iceberg tables off (default 1: the
 #        shipped config, one Iceberg snapshot per committed month)
 #        FLOWS="export import" (default both)
+#        ROUNDS=n (default 1) runs tradepipe and DuckDB one after the other
+#        n times, each on a fresh lake, and prints each round's ratios and
+#        their medians: on this 2-vCPU VM one tool's time moved by up to
+#        45% between two runs minutes apart, so one round can flatter
+#        either side.
 set -euo pipefail
 
 MONTHS=${1:-120}
@@ -27,6 +32,7 @@ PARALLEL=${2:-1}
 FROM=${FROM:-2015-01}
 ICEBERG=${ICEBERG:-1}
 FLOWS=${FLOWS:-export import}
+ROUNDS=${ROUNDS:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-$(mktemp -d /tmp/censusbackfill.XXXXXX)}
 mkdir -p "$WORK"
@@ -74,6 +80,10 @@ YAML
 	done
 } >"$d/t.yaml"
 "$WORK/tradepipe" validate --config "$d/t.yaml" >/dev/null
+
+# tradepipe_run: every flow's backfill into a fresh lake; sets tp_*.
+tradepipe_run() {
+rm -rf "$d/lake"
 tp_wall=0 tp_cpu=0 tp_rss=0 tp_rows=0
 for flow in $FLOWS; do
 	(cd "$d" && /usr/bin/time -f "%e %M %U %S" -o "time-$flow.txt" \
@@ -89,19 +99,35 @@ for flow in $FLOWS; do
 done
 lake_bytes=$(du -sb "$d/lake" | awk '{print $1}')
 view_bytes=$(find "$d/lake/trade_flows" -name '*.parquet' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+}
 
-# DuckDB: every file, one Parquet file each.
+# duck_run: DuckDB on every file, one Parquet file each; sets d*.
+duck_run() {
 dd="$WORK/duck"
 rm -rf "$dd"
 /usr/bin/time -f "%e %M %U %S" -o "$WORK/duck.time" "$WORK/censusduck" -out "$dd" "${files[@]}" >"$WORK/duck.out"
 read -r dw dm du ds <"$WORK/duck.time"
 dr=$(awk '{print $2}' "$WORK/duck.out")
 duck_bytes=$(du -sb "$dd" | awk '{print $1}')
+}
 
-echo "== $MONTHS months x (${FLOWS}), $FROM..$TO"
+ratios=()
+for round in $(seq "$ROUNDS"); do
+tradepipe_run
+duck_run
+[ "$tp_rows" = "$dr" ] || { echo "rows differ: tradepipe $tp_rows, duckdb $dr" >&2; exit 1; }
+echo "== $MONTHS months x (${FLOWS}), $FROM..$TO, round $round of $ROUNDS ($(date -u +%H:%M) UTC, load $(cut -d' ' -f1 /proc/loadavg))"
 awk -v r="$tp_rows" -v w="$tp_wall" -v c="$tp_cpu" -v m="$tp_rss" -v l="$lake_bytes" -v v="$view_bytes" \
 	'BEGIN {printf "  tradepipe %10d rows %8.2f s %8.0f rows/s  CPU %7.2f s  peak RSS %5.0f MB  lake %8.1f MB (trade_flows view %7.1f MB)\n", r, w, r/w, c, m/1024, l/1e6, v/1e6}'
 awk -v r="$dr" -v w="$dw" -v c="$(awk -v u="$du" -v s="$ds" 'BEGIN {print u+s}')" -v m="$dm" -v l="$duck_bytes" \
 	'BEGIN {printf "  duckdb    %10d rows %8.2f s %8.0f rows/s  CPU %7.2f s  peak RSS %5.0f MB  output %6.1f MB\n", r, w, r/w, c, m/1024, l/1e6}'
-awk -v tw="$tp_wall" -v tc="$tp_cpu" -v dw="$dw" -v du="$du" -v ds="$ds" \
-	'BEGIN {printf "  ratio (tradepipe / duckdb): wall %.2fx, CPU %.2fx\n", tw/dw, tc/(du+ds)}'
+ratio=$(awk -v tw="$tp_wall" -v tc="$tp_cpu" -v dw="$dw" -v du="$du" -v ds="$ds" 'BEGIN {printf "%.2f %.2f", tw/dw, tc/(du+ds)}')
+ratios+=("$ratio")
+echo "  ratio (tradepipe / duckdb): wall ${ratio% *}x, CPU ${ratio#* }x"
+done
+if [ "$ROUNDS" -gt 1 ]; then
+	# median, min and max of column $1 of the rounds (mawk has no asort)
+	stat() { printf '%s\n' "${ratios[@]}" | awk -v c="$1" '{print $c}' | sort -n | awk '{v[NR]=$1} END {
+		m=int((NR+1)/2); printf "%.2fx (%.2f-%.2f)", (NR%2 ? v[m] : (v[m]+v[m+1])/2), v[1], v[NR]}'; }
+	echo "== median of $ROUNDS rounds (tradepipe / duckdb): wall $(stat 1), CPU $(stat 2)"
+fi
