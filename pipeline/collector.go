@@ -46,8 +46,13 @@ type partKey struct {
 type dataPart struct {
 	p schema.Partition
 	w spoolWriter // nil until the first row, and once closed
-	// closed is the spool file once w is closed (closeSpool).
-	closed      *publish.LocalFile
+	// closed is the spool file once w is closed (closeSpool), until
+	// dropSpool removes it.
+	closed *publish.LocalFile
+	// matchedV1 is the version-1 digest of the published group when the
+	// rows matched it (sameContent): the input record keeps it, so the
+	// same input is known as unchanged next time without parsing.
+	matchedV1   string
 	quarantined int64
 	// content fingerprints the rows and the rejected rows meant for p.
 	content fingerprint
@@ -241,15 +246,23 @@ func (c *collector) quarantineFor(p schema.Partition) *quarantinePart {
 	return c.quarantine[schema.QuarantineOf(p).Path]
 }
 
+// dropSpool removes d's closed spool file, once: the spool directory is
+// shared by the releases of a backfill, so a second remove could take
+// another release's file of the same name.
+func (d *dataPart) dropSpool() {
+	if d.closed != nil {
+		_ = os.Remove(d.closed.Path)
+		d.closed = nil
+	}
+}
+
 // abort removes every spool file.
 func (c *collector) abort() {
 	for _, d := range c.data {
 		if d.w != nil {
 			d.w.Abort()
 		}
-		if d.closed != nil {
-			_ = os.Remove(d.closed.Path)
-		}
+		d.dropSpool()
 	}
 	for _, q := range c.quarantine {
 		q.w.Abort()

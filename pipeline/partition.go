@@ -73,7 +73,7 @@ func (r *Runner) publishPartition(ctx context.Context, rt *releaseTxn, job *Job,
 	var local []publish.LocalFile
 	f, err := closeSpool(d)
 	if f != nil {
-		defer os.Remove(f.Path)
+		defer d.dropSpool()
 		f.Name = group + ".parquet"
 		local = append(local, *f)
 	}

@@ -84,7 +84,7 @@ func (r *Runner) checkVintage(ctx context.Context, rt *releaseTxn, job *Job, rel
 	if olderRelease(rel.ReleaseID, cur.ReleaseID) {
 		local, err := closeSpool(d)
 		if local != nil {
-			defer os.Remove(local.Path)
+			defer d.dropSpool()
 		}
 		if err != nil {
 			return StatusFailed, err
@@ -126,7 +126,11 @@ func sameContent(job *Job, d *dataPart, published string) (bool, error) {
 		return false, nil
 	}
 	v1, err := legacyContent(d)
-	return v1 != "" && v1 == published, err
+	if err != nil || v1 == "" || v1 != published {
+		return false, err
+	}
+	d.matchedV1 = v1
+	return true, nil
 }
 
 // legacyContent is the version-1 digest of d's rows: their trade flows
@@ -139,7 +143,7 @@ func legacyContent(d *dataPart) (string, error) {
 	}
 	pf, err := os.Open(f.Path)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("read back %s: %w", d.p.Path, err)
 	}
 	defer pf.Close()
 	file, err := parquet.OpenFile(pf, f.Bytes)
@@ -302,7 +306,11 @@ func (r *Runner) download(ctx context.Context, key string) (string, error) {
 func contents(job *Job, col *collector) map[string]string {
 	var out map[string]string
 	for path, d := range col.data {
-		if c := contentOf(job, d); c != "" {
+		c := contentOf(job, d)
+		if d.matchedV1 != "" {
+			c = d.matchedV1
+		}
+		if c != "" {
 			if out == nil {
 				out = map[string]string{}
 			}

@@ -3,7 +3,10 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -345,14 +348,19 @@ func TestV1DigestsNeedNoRepublish(t *testing.T) {
 	job := censusJob(t, t.TempDir())
 	in := t.TempDir()
 	bad := figure{"2020-01", "870324", "12x"} // rejected, into January's content
-	first := append(slices.Clone(firstVintage), bad)
+	// April holds more rows than legacyContent reads back at once.
+	var many []figure
+	for i := range 2500 {
+		many = append(many, figure{"2020-04", fmt.Sprintf("%06d", 100000+i), fmt.Sprint(i + 1)})
+	}
+	first := append(append(slices.Clone(firstVintage), bad), many...)
 	if s := r.Ingest(ctx, job, []string{censusInput(t, in, "v1.json", march, first...)}); s.Failed() || s.Count(StatusWritten) != 4 {
 		t.Fatalf("first vintage: %+v", s.Results)
 	}
 	// Make the lake one an older tradepipe wrote: each digest becomes the
 	// version-1 reference digest of the partition's rows, in every record
 	// (the partition's log and view, the input's record).
-	toV1 := map[string]string{}
+	toV1, v1Of := map[string]string{}, map[string]string{}
 	for _, month := range []string{"2020-01", "2020-02", "2020-03", "2020-04"} {
 		m, err := publish.Load(ctx, l, partitionOf(month))
 		if err != nil || len(m.Groups) != 1 || !strings.HasPrefix(m.Groups[0].ContentSHA256, contentV2) {
@@ -368,7 +376,8 @@ func TestV1DigestsNeedNoRepublish(t *testing.T) {
 		} else if len(rejects) != want {
 			t.Fatalf("%s rejects = %+v", month, rejects)
 		}
-		toV1[m.Groups[0].ContentSHA256] = referenceV1(t, flows, rejects)
+		v1Of[month] = referenceV1(t, flows, rejects)
+		toV1[m.Groups[0].ContentSHA256] = v1Of[month]
 	}
 	replaced := 0
 	err := filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
@@ -392,7 +401,23 @@ func TestV1DigestsNeedNoRepublish(t *testing.T) {
 	if err != nil || replaced < 3*4 { // log, view, history log, ... per month
 		t.Fatalf("version-1 digests written into %d files: %v", replaced, err)
 	}
-	ingestRevision(t, r, l, job, censusInput(t, in, "v2.json", april, append(slices.Clone(revision), bad)...))
+	revised := censusInput(t, in, "v2.json", april, append(append(slices.Clone(revision), bad), many...)...)
+	ingestRevision(t, r, l, job, revised)
+	// The input's record keeps the version-1 digests the unchanged months
+	// matched, so the same input again is answered without parsing.
+	b, err := os.ReadFile(filepath.Join(root, inputKey(job, fileSHA256(t, revised))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec inputRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	for _, month := range []string{"2020-01", "2020-04"} {
+		if got := rec.Content[partitionOf(month)]; got != v1Of[month] {
+			t.Errorf("input record for %s: %q, want the version-1 digest %s", month, got, v1Of[month])
+		}
+	}
 	m, err := publish.Load(ctx, l, partitionOf("2020-02"))
 	if err != nil || !strings.HasPrefix(m.Groups[0].ContentSHA256, contentV2) {
 		t.Fatalf("republished February: %+v, %v", m, err)
@@ -400,6 +425,18 @@ func TestV1DigestsNeedNoRepublish(t *testing.T) {
 	if entries, _ := os.ReadDir(r.opts.SpoolDir); len(entries) != 0 {
 		t.Errorf("spool left %d files", len(entries))
 	}
+}
+
+// fileSHA256 is the hex sha256 of the file at p, the key of its input
+// record.
+func fileSHA256(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 // readParquet reads every row of the Parquet files matching glob.

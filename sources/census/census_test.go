@@ -72,15 +72,18 @@ func truncated(body string) func(http.ResponseWriter, *http.Request) {
 }
 
 // closeCut answers with neither a Content-Length nor chunks and drops
-// the connection halfway through body: the client reads a clean EOF.
+// the connection just after the first record of body: the client reads a
+// clean EOF, and the body still ends in "]".
 func closeCut(body string) func(http.ResponseWriter, *http.Request) {
+	cut := strings.Index(body, "],\n[") + 1 // after the header
+	cut += strings.Index(body[cut:], "],\n[") + 1
 	return func(w http.ResponseWriter, r *http.Request) {
 		conn, rw, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			panic(err)
 		}
 		defer conn.Close()
-		_, _ = rw.WriteString("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body[:len(body)/2])
+		_, _ = rw.WriteString("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body[:cut])
 		_ = rw.Flush()
 	}
 }
@@ -131,7 +134,8 @@ func TestFetch(t *testing.T) {
 			wantRows: true, wantWaits: []time.Duration{time.Second, 2 * time.Second}},
 		{name: "truncated body is retried", steps: steps(truncated(apr2020), ok(apr2020)),
 			wantRows: true, wantWaits: []time.Duration{time.Second}},
-		// Only the JSON shows this cut: the fetch checks it is whole.
+		// Only the JSON shows this cut (the body ends in "]"): the fetch
+		// checks it is whole.
 		{name: "body cut at a clean EOF is retried", steps: steps(closeCut(apr2020), ok(apr2020)),
 			wantRows: true, wantWaits: []time.Duration{time.Second}},
 		{name: "error page sent with 200 is retried", steps: steps(status(200, "<html>Service Unavailable</html>"), ok(apr2020)),

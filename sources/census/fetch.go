@@ -153,8 +153,10 @@ func (s *Source) try(ctx context.Context, m civil.Month, dir string, prev source
 	// did: 16% of a backfill's CPU (docs/BENCHMARKS.md). A plain body must
 	// still look like the API's array, so an error page sent with 200 is
 	// retried as before; Parse rejects any other malformed body, as a
-	// permanent error naming it. (Saved responses replayed from file://
-	// may be gzipped.)
+	// permanent error naming it. Delimited speaks for the last hop only: a
+	// proxy that ends a cut upstream body cleanly hides the cut, and then
+	// Parse fails the month and the next run fetches it again. (Saved
+	// responses replayed from file:// may be gzipped.)
 	if !resp.Delimited {
 		if body, err := gunzipped(resp.Body); err != nil || !json.Valid(body) {
 			return nil, 0, fmt.Errorf("truncated or invalid JSON body (%d bytes)", len(resp.Body))
@@ -209,8 +211,10 @@ func bracketed(b []byte) bool {
 // is any failed request (the whole release is retried).
 func (s *Source) withMore(ctx context.Context, main []byte, urls []string) ([]byte, error) {
 	var rows []json.RawMessage
+	// Not permanent: the main body's JSON was not checked at fetch when
+	// the transport framed it, so this may be a cut the retry mends.
 	if b, err := gunzipped(main); err != nil || json.Unmarshal(b, &rows) != nil || len(rows) == 0 {
-		return nil, sources.Permanent(fmt.Errorf("census response is not a JSON array with a header: %v", err))
+		return nil, fmt.Errorf("census response is not a JSON array with a header: %v", err)
 	}
 	for _, u := range urls {
 		what := queryLabel(u)
