@@ -98,9 +98,13 @@ func (f *fingerprint) hex() string {
 	if f.nflows == 0 {
 		return hex.EncodeToString(f.other[:])
 	}
-	sum := f.flows
-	addSum(&sum, f.other)
-	return contentV2 + hex.EncodeToString(sum[:])
+	return contentV2 + f.withOther(f.flows)
+}
+
+// withOther is the hex of flows plus the other records' sum.
+func (f *fingerprint) withOther(flows [sha256.Size]byte) string {
+	addSum(&flows, f.other)
+	return hex.EncodeToString(flows[:])
 }
 
 // withFlowsV1 returns the version-1 digest of the same rows, given the
@@ -109,9 +113,7 @@ func (f *fingerprint) withFlowsV1(flows *flowSumV1) string {
 	if f.unknown || flows.unknown {
 		return ""
 	}
-	sum := flows.sum
-	addSum(&sum, f.other)
-	return hex.EncodeToString(sum[:])
+	return f.withOther(flows.sum)
 }
 
 // isV1Content says digest is in version 1's form.

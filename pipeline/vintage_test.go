@@ -3,9 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -147,7 +145,7 @@ func TestRevisionRepublishesOnlyChangedMonths(t *testing.T) {
 // ingestRevision ingests the revision p, which changes February and
 // March: it must write those two partitions and nothing under January or
 // April, current or history.
-func ingestRevision(t *testing.T, r *Runner, l lake.Lake, job *Job, p string) {
+func ingestRevision(t *testing.T, r *Runner, l lake.Lake, job *Job, p string) *Summary {
 	t.Helper()
 	before := laketest.Snapshot(t, l)
 	s := r.Ingest(context.Background(), job, []string{p})
@@ -163,6 +161,7 @@ func ingestRevision(t *testing.T, r *Runner, l lake.Lake, job *Job, p string) {
 			t.Errorf("revision touched %s", k)
 		}
 	}
+	return s
 }
 
 // An identical re-release writes nothing; the same figures in other bytes
@@ -402,10 +401,10 @@ func TestV1DigestsNeedNoRepublish(t *testing.T) {
 		t.Fatalf("version-1 digests written into %d files: %v", replaced, err)
 	}
 	revised := censusInput(t, in, "v2.json", april, append(append(slices.Clone(revision), bad), many...)...)
-	ingestRevision(t, r, l, job, revised)
+	s := ingestRevision(t, r, l, job, revised)
 	// The input's record keeps the version-1 digests the unchanged months
 	// matched, so the same input again is answered without parsing.
-	b, err := os.ReadFile(filepath.Join(root, inputKey(job, fileSHA256(t, revised))))
+	b, err := os.ReadFile(filepath.Join(root, inputKey(job, s.Results[0].InputSHA256)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,18 +424,6 @@ func TestV1DigestsNeedNoRepublish(t *testing.T) {
 	if entries, _ := os.ReadDir(r.opts.SpoolDir); len(entries) != 0 {
 		t.Errorf("spool left %d files", len(entries))
 	}
-}
-
-// fileSHA256 is the hex sha256 of the file at p, the key of its input
-// record.
-func fileSHA256(t *testing.T, p string) string {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
 }
 
 // readParquet reads every row of the Parquet files matching glob.
